@@ -1,0 +1,226 @@
+//! The store interface: what Rampart persists, and the guarantees every
+//! backend gives, whatever the database.
+//!
+//! - Every write is one transaction: it happens whole or not at all.
+//! - Entities carry a version; an edit names the version it was based on and
+//!   a stale edit is refused with [`StoreError::Conflict`], never applied.
+//! - References between entities are enforced by the database: an entity
+//!   cannot refer to one that does not exist, nor can a referenced one be
+//!   deleted.
+//! - Every change appends to the audit log in the same transaction, and each
+//!   entry carries the SHA-256 of the one before ([`audit`]).
+//!
+//! The backends (SQLite, PostgreSQL) live in their own crates and own their
+//! schema, migrations and queries; this crate knows no SQL. A conformance
+//! suite (the `tests` binary at the workspace root) runs against both.
+
+pub mod audit;
+mod error;
+mod record;
+mod url;
+
+use async_trait::async_trait;
+use rampart_domain::{EntityKind, Id, OrgDocument, Organisation};
+
+pub use audit::{AuditEntry, AuditVerification, ChangeAction};
+pub use error::StoreError;
+pub use record::{ListQuery, Record, Stored, StoredRecord};
+pub use url::DatabaseUrl;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// What to do when an imported organisation already exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ImportMode {
+    /// Refuse: the store is left as it was.
+    #[default]
+    CreateOnly,
+    /// Replace the organisation and everything it holds, in one transaction.
+    Replace,
+}
+
+/// Counts of what an import wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImportSummary {
+    pub organisation: Option<Id>,
+    pub entities: u64,
+    pub replaced: bool,
+}
+
+/// Called with the number of entities written so far during a long import.
+pub type Progress<'a> = &'a (dyn Fn(u64) + Send + Sync);
+
+/// The persistence of an organisation's security programme.
+///
+/// Methods take already-validated records; [`import_document`] and the
+/// typed helpers on `dyn Store` do the conversion from domain values.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    fn backend(&self) -> Backend;
+
+    /// Create or upgrade the schema. Safe to run on every start.
+    async fn migrate(&self) -> Result<()>;
+
+    /// All organisations, in creation order.
+    async fn organisations(&self) -> Result<Vec<Stored<Organisation>>>;
+
+    async fn organisation(&self, id: &Id) -> Result<Option<Stored<Organisation>>>;
+
+    /// Write a whole organisation in one transaction: the organisation
+    /// itself, then `records` in order (referenced before referencing).
+    async fn import_records(
+        &self,
+        actor: &str,
+        organisation: &Organisation,
+        records: &[Record],
+        mode: ImportMode,
+        progress: Progress<'_>,
+    ) -> Result<ImportSummary>;
+
+    async fn get_record(&self, org: &Id, kind: EntityKind, id: &Id) -> Result<Option<StoredRecord>>;
+
+    /// Records of one kind, in creation order.
+    async fn list_records(&self, org: &Id, kind: EntityKind, query: &ListQuery) -> Result<Vec<StoredRecord>>;
+
+    /// Create one record. Its references must exist.
+    async fn insert_record(&self, actor: &str, org: &Id, record: &Record) -> Result<StoredRecord>;
+
+    /// Replace a record's content if its version is still `expected_version`.
+    async fn update_record(
+        &self,
+        actor: &str,
+        org: &Id,
+        record: &Record,
+        expected_version: i64,
+    ) -> Result<StoredRecord>;
+
+    /// Delete a record if its version is still `expected_version` and nothing refers to it.
+    async fn delete_record(
+        &self,
+        actor: &str,
+        org: &Id,
+        kind: EntityKind,
+        id: &Id,
+        expected_version: i64,
+    ) -> Result<()>;
+
+    /// Audit entries with `seq > after`, oldest first, at most `limit`.
+    async fn audit_entries(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>>;
+}
+
+/// Validate a document, turn it into records and import it.
+pub async fn import_document(
+    store: &dyn Store,
+    actor: &str,
+    doc: &OrgDocument,
+    mode: ImportMode,
+    progress: Progress<'_>,
+) -> Result<ImportSummary> {
+    let problems = doc.validate();
+    if !problems.is_empty() {
+        return Err(StoreError::Invalid(problems));
+    }
+    let records = record::document_records(doc)?;
+    store.import_records(actor, &doc.organisation, &records, mode, progress).await
+}
+
+/// Read a whole organisation back as a document, lists in creation order.
+pub async fn export_document(store: &dyn Store, org: &Id) -> Result<OrgDocument> {
+    let organisation = store
+        .organisation(org)
+        .await?
+        .ok_or_else(|| StoreError::UnknownOrganisation(org.clone()))?
+        .value;
+    let mut doc = OrgDocument::empty(organisation);
+    let all = ListQuery::all();
+    macro_rules! load {
+        ($field:ident, $kind:expr) => {
+            for r in store.list_records(org, $kind, &all).await? {
+                doc.$field.push(r.decode()?.value);
+            }
+        };
+    }
+    load!(sites, EntityKind::Site);
+    load!(zones, EntityKind::Zone);
+    load!(people, EntityKind::Person);
+    load!(assets, EntityKind::Asset);
+    load!(threats, EntityKind::Threat);
+    load!(controls, EntityKind::Control);
+    load!(applied_controls, EntityKind::AppliedControl);
+    load!(devices, EntityKind::Device);
+    load!(risks, EntityKind::Risk);
+    Ok(doc)
+}
+
+/// Typed access for callers that work with domain entities.
+impl dyn Store + '_ {
+    pub async fn get<E: rampart_domain::Entity>(&self, org: &Id, id: &Id) -> Result<Option<Stored<E>>> {
+        match self.get_record(org, E::KIND, id).await? {
+            Some(r) => Ok(Some(r.decode()?)),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn list<E: rampart_domain::Entity>(&self, org: &Id, query: &ListQuery) -> Result<Vec<Stored<E>>> {
+        self.list_records(org, E::KIND, query).await?.into_iter().map(|r| r.decode()).collect()
+    }
+
+    pub async fn create<E: rampart_domain::Entity>(&self, actor: &str, org: &Id, e: &E) -> Result<Stored<E>> {
+        let rec = Record::from_entity(e)?;
+        self.insert_record(actor, org, &rec).await?.decode()
+    }
+
+    pub async fn update<E: rampart_domain::Entity>(
+        &self,
+        actor: &str,
+        org: &Id,
+        e: &E,
+        expected_version: i64,
+    ) -> Result<Stored<E>> {
+        let rec = Record::from_entity(e)?;
+        self.update_record(actor, org, &rec, expected_version).await?.decode()
+    }
+
+    pub async fn delete<E: rampart_domain::Entity>(
+        &self,
+        actor: &str,
+        org: &Id,
+        id: &Id,
+        expected_version: i64,
+    ) -> Result<()> {
+        self.delete_record(actor, org, E::KIND, id, expected_version).await
+    }
+
+    /// Walk the whole audit log and check its hash chain.
+    pub async fn verify_audit_log(&self) -> Result<AuditVerification> {
+        let mut v = audit::Verifier::default();
+        let mut after = 0;
+        loop {
+            let page = self.audit_entries(after, 10_000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+            for e in &page {
+                v.check(e);
+            }
+        }
+        Ok(v.finish())
+    }
+}
+
+/// The current time as the store writes it: RFC 3339, UTC, microseconds.
+/// A fixed text form, so that audit hashes recompute identically on every
+/// backend.
+pub fn now_text() -> String {
+    timestamp_text(jiff::Timestamp::now())
+}
+
+pub fn timestamp_text(t: jiff::Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}

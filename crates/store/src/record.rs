@@ -1,0 +1,137 @@
+//! Records: the form in which entities travel to and from a backend.
+//!
+//! A record is an entity's kind, id, site and references, plus its full
+//! content as JSON. Backends index the first four (so that the database can
+//! enforce references and scope queries by site) and keep the content whole,
+//! so that new fields and new kinds of entity need no schema change.
+
+use rampart_domain::{Entity, EntityKind, Id, OrgDocument};
+use serde::Serialize;
+
+use crate::{Result, StoreError};
+
+/// An entity ready to be written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub kind: EntityKind,
+    pub id: Id,
+    pub site: Option<Id>,
+    /// (field, kind, id) of every entity this one refers to, deduplicated.
+    pub refs: Vec<(EntityKind, Id)>,
+    pub body: serde_json::Value,
+}
+
+impl Record {
+    pub fn from_entity<E: Entity>(e: &E) -> Result<Record> {
+        let body = serde_json::to_value(e).map_err(|err| StoreError::Encode(err.to_string()))?;
+        let mut refs: Vec<(EntityKind, Id)> = e
+            .references()
+            .into_iter()
+            .map(|r| (r.kind, r.id.clone()))
+            .collect();
+        refs.sort();
+        refs.dedup();
+        Ok(Record { kind: E::KIND, id: e.id().clone(), site: e.site().cloned(), refs, body })
+    }
+}
+
+/// A value as stored, with its version and last change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stored<T> {
+    pub value: T,
+    pub version: i64,
+    pub updated_at: String,
+    pub updated_by: String,
+}
+
+/// A record as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecord {
+    pub kind: EntityKind,
+    pub id: Id,
+    pub site: Option<Id>,
+    pub body: serde_json::Value,
+    pub version: i64,
+    pub updated_at: String,
+    pub updated_by: String,
+}
+
+impl StoredRecord {
+    pub fn decode<E: Entity>(self) -> Result<Stored<E>> {
+        let value = serde_json::from_value(self.body).map_err(|err| StoreError::Corrupt {
+            kind: self.kind,
+            id: self.id.clone(),
+            reason: err.to_string(),
+        })?;
+        Ok(Stored { value, version: self.version, updated_at: self.updated_at, updated_by: self.updated_by })
+    }
+}
+
+/// Which records of a kind to list.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ListQuery {
+    /// Only records of these sites; `None` for all.
+    pub sites: Option<Vec<Id>>,
+    pub limit: Option<i64>,
+    pub offset: i64,
+}
+
+impl ListQuery {
+    pub fn all() -> ListQuery {
+        ListQuery::default()
+    }
+
+    pub fn site(site: &Id) -> ListQuery {
+        ListQuery { sites: Some(vec![site.clone()]), ..ListQuery::default() }
+    }
+}
+
+/// All entities of a document as records, referenced kinds before the kinds
+/// that refer to them, each list in file order.
+pub(crate) fn document_records(doc: &OrgDocument) -> Result<Vec<Record>> {
+    let mut out = Vec::with_capacity(doc.entity_count());
+    fn push<E: Entity>(out: &mut Vec<Record>, list: &[E]) -> Result<()> {
+        for e in list {
+            out.push(Record::from_entity(e)?);
+        }
+        Ok(())
+    }
+    push(&mut out, &doc.sites)?;
+    // Zones refer to parent zones: write parents first.
+    push(&mut out, &zones_parents_first(&doc.zones))?;
+    push(&mut out, &doc.people)?;
+    push(&mut out, &doc.assets)?;
+    push(&mut out, &doc.threats)?;
+    push(&mut out, &doc.controls)?;
+    push(&mut out, &doc.applied_controls)?;
+    push(&mut out, &doc.devices)?;
+    push(&mut out, &doc.risks)?;
+    Ok(out)
+}
+
+/// Zones reordered so that each comes after its parent, otherwise in file
+/// order. The document has been validated, so there are no cycles.
+fn zones_parents_first(zones: &[rampart_domain::Zone]) -> Vec<rampart_domain::Zone> {
+    use std::collections::{HashMap, HashSet};
+    let by_id: HashMap<&Id, &rampart_domain::Zone> = zones.iter().map(|z| (&z.id, z)).collect();
+    let mut placed: HashSet<&Id> = HashSet::with_capacity(zones.len());
+    let mut out = Vec::with_capacity(zones.len());
+    for z in zones {
+        // Place the chain of not-yet-placed ancestors, outermost first.
+        let mut chain = vec![z];
+        let mut at = z;
+        while let Some(p) = at.parent.as_ref().and_then(|p| by_id.get(p)) {
+            if placed.contains(&p.id) || chain.len() > zones.len() {
+                break;
+            }
+            chain.push(p);
+            at = p;
+        }
+        for z in chain.into_iter().rev() {
+            if placed.insert(&z.id) {
+                out.push(z.clone());
+            }
+        }
+    }
+    out
+}
