@@ -1,0 +1,456 @@
+//! Calibrated-estimate distributions of Open FAIR inputs: their checks,
+//! moments, CDFs, quantiles and fast samplers. Which node a distribution
+//! feeds, and what that node means, is left to `fair`.
+
+use rand::Rng;
+use rand_distr::Distribution as _;
+use serde::Serialize;
+
+use crate::special;
+
+/// z of the 95th percentile: a 90% interval spans ±1.6448536 sd.
+pub const Z_90: f64 = 1.644_853_6;
+
+/// PERT's default shape parameter (the classic "4"; peers such as pyfair use 4 too).
+pub const DEFAULT_PERT_GAMMA: f64 = 4.0;
+
+/// A distribution as the analyst wrote it, already checked.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Distribution {
+    /// Beta-PERT on [min, max] with the given mode:
+    /// alpha = 1 + g(m-a)/(b-a), beta = 1 + g(b-m)/(b-a).
+    Pert { min: f64, mode: f64, max: f64, gamma: f64 },
+    /// Lognormal whose 5th and 95th percentiles are `lo` and `hi`.
+    Lognormal90 { lo: f64, hi: f64 },
+    Triangular { min: f64, mode: f64, max: f64 },
+    Uniform { min: f64, max: f64 },
+    Normal { mean: f64, sd: f64 },
+    Poisson { lambda: f64 },
+    Constant { value: f64 },
+}
+
+/// What is wrong with a distribution's parameters (the caller adds which
+/// scenario and field it was).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DistributionError {
+    #[error("{0} must be a finite number")]
+    NotFinite(&'static str),
+    #[error("min ({min}) > mode ({mode})")]
+    MinAboveMode { min: f64, mode: f64 },
+    #[error("mode ({mode}) > max ({max})")]
+    ModeAboveMax { mode: f64, max: f64 },
+    #[error("min ({min}) > max ({max})")]
+    MinAboveMax { min: f64, max: f64 },
+    #[error("lognormal_90 needs 0 < lo < hi, got lo = {lo}, hi = {hi}")]
+    BadInterval { lo: f64, hi: f64 },
+    #[error("{what} must be positive, got {value}")]
+    NotPositive { what: &'static str, value: f64 },
+    #[error("{what} must not be negative, got {value}")]
+    Negative { what: &'static str, value: f64 },
+}
+
+fn finite(what: &'static str, v: f64) -> Result<f64, DistributionError> {
+    if v.is_finite() { Ok(v) } else { Err(DistributionError::NotFinite(what)) }
+}
+
+fn ordered(min: f64, mode: f64, max: f64) -> Result<(), DistributionError> {
+    finite("min", min)?;
+    finite("mode", mode)?;
+    finite("max", max)?;
+    if min > mode {
+        return Err(DistributionError::MinAboveMode { min, mode });
+    }
+    if mode > max {
+        return Err(DistributionError::ModeAboveMax { mode, max });
+    }
+    Ok(())
+}
+
+impl Distribution {
+    pub fn pert(min: f64, mode: f64, max: f64, gamma: f64) -> Result<Self, DistributionError> {
+        ordered(min, mode, max)?;
+        if !(gamma.is_finite() && gamma > 0.0) {
+            return Err(DistributionError::NotPositive { what: "gamma", value: gamma });
+        }
+        Ok(Self::Pert { min, mode, max, gamma })
+    }
+
+    pub fn lognormal_90(lo: f64, hi: f64) -> Result<Self, DistributionError> {
+        finite("lo", lo)?;
+        finite("hi", hi)?;
+        if !(lo > 0.0 && hi > lo) {
+            return Err(DistributionError::BadInterval { lo, hi });
+        }
+        Ok(Self::Lognormal90 { lo, hi })
+    }
+
+    pub fn triangular(min: f64, mode: f64, max: f64) -> Result<Self, DistributionError> {
+        ordered(min, mode, max)?;
+        Ok(Self::Triangular { min, mode, max })
+    }
+
+    pub fn uniform(min: f64, max: f64) -> Result<Self, DistributionError> {
+        finite("min", min)?;
+        finite("max", max)?;
+        if min > max {
+            return Err(DistributionError::MinAboveMax { min, max });
+        }
+        Ok(Self::Uniform { min, max })
+    }
+
+    pub fn normal(mean: f64, sd: f64) -> Result<Self, DistributionError> {
+        finite("mean", mean)?;
+        finite("sd", sd)?;
+        if sd < 0.0 {
+            return Err(DistributionError::Negative { what: "sd", value: sd });
+        }
+        Ok(Self::Normal { mean, sd })
+    }
+
+    pub fn poisson(lambda: f64) -> Result<Self, DistributionError> {
+        finite("lambda", lambda)?;
+        if lambda < 0.0 {
+            return Err(DistributionError::Negative { what: "lambda", value: lambda });
+        }
+        Ok(Self::Poisson { lambda })
+    }
+
+    pub fn constant(value: f64) -> Result<Self, DistributionError> {
+        Ok(Self::Constant { value: finite("constant", value)? })
+    }
+
+    /// Smallest value the distribution can take (−∞ for the normal).
+    pub fn lower_bound(&self) -> f64 {
+        match *self {
+            Self::Pert { min, .. } | Self::Triangular { min, .. } | Self::Uniform { min, .. } => min,
+            Self::Lognormal90 { .. } | Self::Poisson { .. } => 0.0,
+            Self::Normal { sd, mean } => {
+                if sd == 0.0 {
+                    mean
+                } else {
+                    f64::NEG_INFINITY
+                }
+            }
+            Self::Constant { value } => value,
+        }
+    }
+
+    /// Largest value the distribution can take (+∞ for unbounded ones).
+    pub fn upper_bound(&self) -> f64 {
+        match *self {
+            Self::Pert { max, .. } | Self::Triangular { max, .. } | Self::Uniform { max, .. } => max,
+            Self::Lognormal90 { .. } | Self::Poisson { .. } => f64::INFINITY,
+            Self::Normal { sd, mean } => {
+                if sd == 0.0 {
+                    mean
+                } else {
+                    f64::INFINITY
+                }
+            }
+            Self::Constant { value } => value,
+        }
+    }
+
+    fn pert_shape(min: f64, mode: f64, max: f64, gamma: f64) -> (f64, f64) {
+        let range = max - min;
+        (1.0 + gamma * (mode - min) / range, 1.0 + gamma * (max - mode) / range)
+    }
+
+    fn lognormal_params(lo: f64, hi: f64) -> (f64, f64) {
+        let mu = 0.5 * (lo.ln() + hi.ln());
+        let sigma = (hi.ln() - lo.ln()) / (2.0 * Z_90);
+        (mu, sigma)
+    }
+
+    pub fn mean(&self) -> f64 {
+        match *self {
+            Self::Pert { min, mode, max, gamma } => (min + gamma * mode + max) / (gamma + 2.0),
+            Self::Lognormal90 { lo, hi } => {
+                let (mu, sigma) = Self::lognormal_params(lo, hi);
+                (mu + 0.5 * sigma * sigma).exp()
+            }
+            Self::Triangular { min, mode, max } => (min + mode + max) / 3.0,
+            Self::Uniform { min, max } => 0.5 * (min + max),
+            Self::Normal { mean, .. } => mean,
+            Self::Poisson { lambda } => lambda,
+            Self::Constant { value } => value,
+        }
+    }
+
+    pub fn variance(&self) -> f64 {
+        match *self {
+            Self::Pert { min, mode, max, gamma } => {
+                if max == min {
+                    return 0.0;
+                }
+                let (a, b) = Self::pert_shape(min, mode, max, gamma);
+                let r = max - min;
+                a * b / ((a + b) * (a + b) * (a + b + 1.0)) * r * r
+            }
+            Self::Lognormal90 { lo, hi } => {
+                let (mu, sigma) = Self::lognormal_params(lo, hi);
+                let s2 = sigma * sigma;
+                (s2.exp() - 1.0) * (2.0 * mu + s2).exp()
+            }
+            Self::Triangular { min: a, mode: m, max: b } => {
+                (a * a + m * m + b * b - a * m - a * b - m * b) / 18.0
+            }
+            Self::Uniform { min, max } => (max - min) * (max - min) / 12.0,
+            Self::Normal { sd, .. } => sd * sd,
+            Self::Poisson { lambda } => lambda,
+            Self::Constant { .. } => 0.0,
+        }
+    }
+
+    /// P(X <= x).
+    pub fn cdf(&self, x: f64) -> f64 {
+        match *self {
+            Self::Pert { min, mode, max, gamma } => {
+                if max == min {
+                    return if x >= min { 1.0 } else { 0.0 };
+                }
+                let (a, b) = Self::pert_shape(min, mode, max, gamma);
+                special::beta_cdf((x - min) / (max - min), a, b)
+            }
+            Self::Lognormal90 { lo, hi } => {
+                if x <= 0.0 {
+                    return 0.0;
+                }
+                let (mu, sigma) = Self::lognormal_params(lo, hi);
+                special::normal_cdf((x.ln() - mu) / sigma)
+            }
+            Self::Triangular { min: a, mode: m, max: b } => {
+                if x <= a {
+                    0.0
+                } else if x >= b {
+                    1.0
+                } else if x <= m {
+                    (x - a) * (x - a) / ((b - a) * (m - a))
+                } else {
+                    1.0 - (b - x) * (b - x) / ((b - a) * (b - m))
+                }
+            }
+            Self::Uniform { min, max } => {
+                if x < min {
+                    0.0
+                } else if x >= max {
+                    1.0
+                } else {
+                    (x - min) / (max - min)
+                }
+            }
+            Self::Normal { mean, sd } => {
+                if sd == 0.0 {
+                    return if x >= mean { 1.0 } else { 0.0 };
+                }
+                special::normal_cdf((x - mean) / sd)
+            }
+            Self::Poisson { lambda } => special::poisson_cdf(x, lambda),
+            Self::Constant { value } => {
+                if x >= value {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+
+    /// The p-quantile (inverse CDF), p in [0, 1].
+    pub fn quantile(&self, p: f64) -> f64 {
+        let p = p.clamp(0.0, 1.0);
+        match *self {
+            Self::Pert { min, mode, max, gamma } => {
+                if max == min {
+                    return min;
+                }
+                let (a, b) = Self::pert_shape(min, mode, max, gamma);
+                min + (max - min) * special::beta_quantile(p, a, b)
+            }
+            Self::Lognormal90 { lo, hi } => {
+                let (mu, sigma) = Self::lognormal_params(lo, hi);
+                (mu + sigma * special::normal_quantile(p)).exp()
+            }
+            Self::Triangular { min: a, mode: m, max: b } => triangular_inverse(a, m, b, p),
+            Self::Uniform { min, max } => min + p * (max - min),
+            Self::Normal { mean, sd } => mean + sd * special::normal_quantile(p),
+            Self::Poisson { lambda } => special::poisson_quantile(p, lambda),
+            Self::Constant { value } => value,
+        }
+    }
+
+    /// A sampler with its parameters prepared once.
+    pub fn sampler(&self) -> Sampler {
+        match *self {
+            Self::Pert { min, mode, max, gamma } => {
+                if max == min {
+                    return Sampler::Constant(min);
+                }
+                let (a, b) = Self::pert_shape(min, mode, max, gamma);
+                match rand_distr::Beta::new(a, b) {
+                    Ok(beta) => Sampler::Pert { min, range: max - min, beta },
+                    // Unreachable for checked parameters (a, b >= 1); fall back to the mean.
+                    Err(_) => Sampler::Constant(self.mean()),
+                }
+            }
+            Self::Lognormal90 { lo, hi } => {
+                let (mu, sigma) = Self::lognormal_params(lo, hi);
+                Sampler::Lognormal { mu, sigma }
+            }
+            Self::Triangular { min, mode, max } => {
+                if max == min {
+                    Sampler::Constant(min)
+                } else {
+                    Sampler::Triangular { min, mode, max }
+                }
+            }
+            Self::Uniform { min, max } => Sampler::Uniform { min, range: max - min },
+            Self::Normal { mean, sd } => Sampler::Normal { mean, sd },
+            Self::Poisson { lambda } => {
+                if lambda <= 0.0 {
+                    return Sampler::Constant(0.0);
+                }
+                match rand_distr::Poisson::new(lambda) {
+                    Ok(p) => Sampler::Poisson(p),
+                    Err(_) => Sampler::Constant(lambda),
+                }
+            }
+            Self::Constant { value } => Sampler::Constant(value),
+        }
+    }
+}
+
+fn triangular_inverse(a: f64, m: f64, b: f64, u: f64) -> f64 {
+    if b == a {
+        return a;
+    }
+    let fc = (m - a) / (b - a);
+    if u < fc {
+        a + (u * (b - a) * (m - a)).sqrt()
+    } else {
+        b - ((1.0 - u) * (b - a) * (b - m)).sqrt()
+    }
+}
+
+/// A distribution ready to draw from; `fill` draws a whole chunk with one
+/// dispatch so that the per-trial loop has no branching on the kind.
+#[derive(Debug, Clone)]
+pub enum Sampler {
+    Pert { min: f64, range: f64, beta: rand_distr::Beta<f64> },
+    Lognormal { mu: f64, sigma: f64 },
+    Triangular { min: f64, mode: f64, max: f64 },
+    Uniform { min: f64, range: f64 },
+    Normal { mean: f64, sd: f64 },
+    Poisson(rand_distr::Poisson<f64>),
+    Constant(f64),
+}
+
+/// A uniform in [0, 1) from the top 53 bits.
+#[inline]
+fn unit<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+impl Sampler {
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Self::Pert { min, range, beta } => min + range * beta.sample(rng),
+            Self::Lognormal { mu, sigma } => {
+                let z: f64 = rand_distr::StandardNormal.sample(rng);
+                (mu + sigma * z).exp()
+            }
+            Self::Triangular { min, mode, max } => triangular_inverse(*min, *mode, *max, unit(rng)),
+            Self::Uniform { min, range } => min + range * unit(rng),
+            Self::Normal { mean, sd } => {
+                let z: f64 = rand_distr::StandardNormal.sample(rng);
+                mean + sd * z
+            }
+            Self::Poisson(p) => p.sample(rng),
+            Self::Constant(v) => *v,
+        }
+    }
+
+    /// Fills `out` with independent draws.
+    pub fn fill<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64]) {
+        match self {
+            Self::Pert { min, range, beta } => {
+                for x in out {
+                    *x = min + range * beta.sample(rng);
+                }
+            }
+            Self::Lognormal { mu, sigma } => {
+                for x in out {
+                    let z: f64 = rand_distr::StandardNormal.sample(rng);
+                    *x = (mu + sigma * z).exp();
+                }
+            }
+            Self::Triangular { min, mode, max } => {
+                for x in out {
+                    *x = triangular_inverse(*min, *mode, *max, unit(rng));
+                }
+            }
+            Self::Uniform { min, range } => {
+                for x in out {
+                    *x = min + range * unit(rng);
+                }
+            }
+            Self::Normal { mean, sd } => {
+                for x in out {
+                    let z: f64 = rand_distr::StandardNormal.sample(rng);
+                    *x = mean + sd * z;
+                }
+            }
+            Self::Poisson(p) => {
+                for x in out {
+                    *x = p.sample(rng);
+                }
+            }
+            Self::Constant(v) => out.fill(*v),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pert_mean_is_the_weighted_three_point_estimate() {
+        let d = Distribution::pert(20.0, 100.0, 900.0, 4.0).unwrap();
+        assert!((d.mean() - 220.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn lognormal_90_hits_its_interval() {
+        let d = Distribution::lognormal_90(1_000.0, 100_000.0).unwrap();
+        assert!((d.quantile(0.05) / 1_000.0 - 1.0).abs() < 1e-6);
+        assert!((d.quantile(0.95) / 100_000.0 - 1.0).abs() < 1e-6);
+        assert!((d.cdf(10_000.0) - 0.5).abs() < 1e-6);
+    }
+
+    #[test]
+    fn bad_parameters_are_refused() {
+        assert_eq!(
+            Distribution::pert(5.0, 3.0, 9.0, 4.0),
+            Err(DistributionError::MinAboveMode { min: 5.0, mode: 3.0 })
+        );
+        assert!(Distribution::triangular(1.0, 9.0, 3.0).is_err());
+        assert!(Distribution::lognormal_90(0.0, 3.0).is_err());
+        assert!(Distribution::lognormal_90(5.0, 3.0).is_err());
+        assert!(Distribution::normal(0.0, -1.0).is_err());
+        assert!(Distribution::poisson(-1.0).is_err());
+        assert!(Distribution::uniform(2.0, 1.0).is_err());
+        assert!(Distribution::constant(f64::NAN).is_err());
+        assert!(Distribution::pert(1.0, 2.0, 3.0, 0.0).is_err());
+    }
+
+    #[test]
+    fn triangular_quantile_inverts_cdf() {
+        let d = Distribution::triangular(2.0, 3.0, 10.0).unwrap();
+        for p in [0.01, 0.1, 0.125, 0.5, 0.9] {
+            assert!((d.cdf(d.quantile(p)) - p).abs() < 1e-12);
+        }
+    }
+}
