@@ -220,3 +220,59 @@ impl Network {
         n
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Facility;
+
+    const SITE: &str = "
+entries: [offsite]
+target: vault
+response: {mean: 300, sd: 90}
+elements:
+  - {id: fence, type: fence, from: offsite, to: yard, p_detect: 0.5, location: B, delay_mean: 10, delay_sd: 3}
+  - {id: staff-door, type: door, badge_reader: true, from: yard, to: hall, p_detect: 0.8, p_assessment: 0.9, location: B, delay_mean: 90, delay_sd: 27}
+  - {id: vault-door, type: door, from: hall, to: vault, p_detect: 0.9, p_communication: 0.8, location: M, delay_mean: 300, delay_sd: 90}
+adversaries:
+  - {name: walker}
+  - {name: cutter, rules: [{type: fence, delay_factor: 0.5}, {type: door, detect_factor: 0.5}]}
+  - {name: insider, kind: insider, entries: [yard]}
+  - {name: tailgater, kind: insider, authorised_access: false}
+";
+
+    fn stages_for(name: &str) -> Vec<Stage> {
+        let f = Facility::from_yaml(SITE).unwrap();
+        Network::new(&f, f.adversary(Some(name)).unwrap())
+            .unwrap()
+            .stages
+    }
+
+    #[test]
+    fn profiles_change_delay_and_detection_by_element_type() {
+        let walker = stages_for("walker");
+        assert_eq!(walker[0].delay_mean, 10.0);
+        assert!((walker[1].p_detect - 0.72).abs() < 1e-15, "P_D x P_A");
+        assert_eq!(walker[2].p_communication, 0.8);
+        assert_eq!(walker[0].p_communication, 1.0);
+        let cutter = stages_for("cutter");
+        // A cutting tool halves the fence's delay (mean and sd).
+        assert_eq!(cutter[0].delay_mean, 5.0);
+        assert!((cutter[0].delay_var - 1.5 * 1.5).abs() < 1e-12);
+        assert!((cutter[1].p_detect - 0.36).abs() < 1e-15);
+        assert_eq!(cutter[2].delay_mean, 300.0);
+    }
+
+    #[test]
+    fn an_insiders_badge_bypasses_the_reader() {
+        let f = Facility::from_yaml(SITE).unwrap();
+        let insider = Network::new(&f, f.adversary(Some("insider")).unwrap()).unwrap();
+        assert_eq!(insider.stages[1].p_detect, 0.0);
+        assert_eq!(insider.stages[1].delay_mean, 0.0);
+        // Other elements are unchanged, and the insider starts in the yard.
+        assert_eq!(insider.stages[2].p_detect, 0.9);
+        assert!(insider.is_entry(1) && !insider.is_entry(0));
+        // An insider without authorised access meets the reader like anyone else.
+        assert!((stages_for("tailgater")[1].p_detect - 0.72).abs() < 1e-15);
+    }
+}
