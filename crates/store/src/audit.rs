@@ -128,6 +128,66 @@ impl AuditEntry {
     }
 }
 
+/// Appends entries to the chain: a backend reads the head inside its write
+/// transaction, then builds the entries of that transaction with this.
+#[derive(Debug, Clone)]
+pub struct Chain {
+    next_seq: i64,
+    prev_hash: String,
+}
+
+impl Chain {
+    /// Continue after the entry `(seq, hash)`, or from the start.
+    pub fn after(head: Option<(i64, String)>) -> Chain {
+        match head {
+            Some((seq, hash)) => Chain { next_seq: seq + 1, prev_hash: hash },
+            None => Chain { next_seq: 1, prev_hash: GENESIS_HASH.to_owned() },
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn append(
+        &mut self,
+        at: &str,
+        actor: &str,
+        action: ChangeAction,
+        org: &str,
+        kind: &str,
+        entity_id: &str,
+        before: Option<String>,
+        after: Option<String>,
+    ) -> AuditEntry {
+        let hash = EntryFields {
+            seq: self.next_seq,
+            at,
+            actor,
+            action: action.as_str(),
+            org,
+            kind,
+            entity_id,
+            before: before.as_deref(),
+            after: after.as_deref(),
+            prev_hash: &self.prev_hash,
+        }
+        .hash();
+        let entry = AuditEntry {
+            seq: self.next_seq,
+            at: at.to_owned(),
+            actor: actor.to_owned(),
+            action: action.as_str().to_owned(),
+            org: org.to_owned(),
+            kind: kind.to_owned(),
+            entity_id: entity_id.to_owned(),
+            before,
+            after,
+            prev_hash: std::mem::replace(&mut self.prev_hash, hash.clone()),
+            hash,
+        };
+        self.next_seq += 1;
+        entry
+    }
+}
+
 /// A place where the chain is broken.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditBreak {

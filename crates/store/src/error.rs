@@ -31,7 +31,7 @@ pub enum StoreError {
     Invalid(Vec<Problem>),
 
     #[error("stored {kind} {id:?} cannot be read: {reason}")]
-    Corrupt { kind: EntityKind, id: Id, reason: String },
+    Corrupt { kind: EntityKind, id: String, reason: String },
 
     #[error("cannot encode an entity: {0}")]
     Encode(String),

@@ -60,7 +60,7 @@ impl StoredRecord {
     pub fn decode<E: Entity>(self) -> Result<Stored<E>> {
         let value = serde_json::from_value(self.body).map_err(|err| StoreError::Corrupt {
             kind: self.kind,
-            id: self.id.clone(),
+            id: self.id.to_string(),
             reason: err.to_string(),
         })?;
         Ok(Stored { value, version: self.version, updated_at: self.updated_at, updated_by: self.updated_by })
@@ -134,4 +134,37 @@ fn zones_parents_first(zones: &[rampart_domain::Zone]) -> Vec<rampart_domain::Zo
         }
     }
     out
+}
+
+/// Build a [`StoredRecord`] from the columns a backend read, checking what
+/// the database cannot (a known kind, valid ids, readable JSON).
+pub fn record_from_row(
+    kind: &str,
+    id: String,
+    site: Option<String>,
+    body: &str,
+    version: i64,
+    updated_at: String,
+    updated_by: String,
+) -> Result<StoredRecord> {
+    let kind = EntityKind::parse(kind)
+        .ok_or_else(|| StoreError::Database(format!("unknown record kind {kind:?} in the store")))?;
+    let check = |s: String| Id::new(s.clone()).map_err(|e| StoreError::Corrupt { kind, id: s, reason: e.to_string() });
+    let id = check(id)?;
+    let site = site.map(check).transpose()?;
+    let body = serde_json::from_str(body)
+        .map_err(|e| StoreError::Corrupt { kind, id: id.to_string(), reason: e.to_string() })?;
+    Ok(StoredRecord { kind, id, site, body, version, updated_at, updated_by })
+}
+
+/// Build a stored organisation from the columns a backend read.
+pub fn organisation_from_row(
+    body: &str,
+    version: i64,
+    updated_at: String,
+    updated_by: String,
+) -> Result<Stored<rampart_domain::Organisation>> {
+    let value = serde_json::from_str(body)
+        .map_err(|e| StoreError::Database(format!("stored organisation cannot be read: {e}")))?;
+    Ok(Stored { value, version, updated_at, updated_by })
 }

@@ -1,0 +1,551 @@
+//! The PostgreSQL backend of the Rampart store: for teams, with several
+//! stateless application servers on one database.
+//!
+//! Every write is one transaction that first takes a transaction-scoped
+//! advisory lock, so that audit entries from concurrent servers append to a
+//! single linear chain. Bulk writes pass columns as arrays and `UNNEST` them:
+//! one statement per chunk, every query checked at compile time.
+//!
+//! This crate owns its schema (`migrations/`) and is the only place that
+//! knows PostgreSQL's SQL.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rampart_domain::{EntityKind, Id, Organisation};
+use rampart_store::audit::Chain;
+use rampart_store::{
+    AuditEntry, Backend, ChangeAction, DatabaseUrl, ImportMode, ImportSummary, ListQuery,
+    Progress, Record, Result, Store, StoreError, Stored, StoredRecord, now_text, organisation_from_row,
+    record_from_row,
+};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Postgres, Transaction};
+
+/// How many records one bulk statement carries.
+const CHUNK: usize = 5_000;
+
+/// The advisory lock key that serialises writers (the audit chain is linear).
+const WRITE_LOCK: i64 = 0x5241_4d50_4152_54; // "RAMPART"
+
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+fn db(e: sqlx::Error) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+fn json_text<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Encode(e.to_string()))
+}
+
+fn id_of(s: String, kind: EntityKind) -> Result<Id> {
+    Id::new(s.clone()).map_err(|e| StoreError::Corrupt { kind, id: s, reason: e.to_string() })
+}
+
+fn kind_of(s: &str) -> Result<EntityKind> {
+    EntityKind::parse(s).ok_or_else(|| StoreError::Database(format!("unknown record kind {s:?} in the store")))
+}
+
+impl PostgresStore {
+    /// Connect to `url` (`postgres://...`) and bring the schema up to date.
+    pub async fn open(url: &DatabaseUrl) -> Result<PostgresStore> {
+        Self::open_in_schema(url, None).await
+    }
+
+    /// As [`PostgresStore::open`], with every table in `schema` (created if
+    /// missing): several independent stores on one database, as tests and
+    /// multi-tenant deployments need. A schema name is lower-case letters,
+    /// digits and `_`.
+    pub async fn open_in_schema(url: &DatabaseUrl, schema: Option<&str>) -> Result<PostgresStore> {
+        let mut opts = PgConnectOptions::from_str(url.expose()).map_err(|e| StoreError::Database(format!("{url}: {e}")))?;
+        if let Some(schema) = schema {
+            if schema.is_empty() || !schema.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+                return Err(StoreError::Database(format!("invalid schema name {schema:?}")));
+            }
+            let admin = PgPoolOptions::new()
+                .max_connections(1)
+                .connect_with(opts.clone())
+                .await
+                .map_err(|e| StoreError::Database(format!("cannot connect to {url}: {e}")))?;
+            // Identifiers cannot be bound as parameters; the name was checked above.
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {schema}")))
+                .execute(&admin)
+                .await
+                .map_err(db)?;
+            admin.close().await;
+            opts = opts.options([("search_path", schema)]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts)
+            .await
+            .map_err(|e| StoreError::Database(format!("cannot connect to {url}: {e}")))?;
+        let store = PostgresStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn write_tx(&self) -> Result<Transaction<'static, Postgres>> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        sqlx::query!("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        Ok(tx)
+    }
+
+    /// Run a statement against the raw database. For tests that play the
+    /// part of someone tampering with the database behind Rampart's back.
+    #[doc(hidden)]
+    pub async fn execute_raw_for_tests(&self, sql: &str) -> Result<u64> {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&self.pool)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db)
+    }
+
+    /// Drop a schema made by [`PostgresStore::open_in_schema`].
+    #[doc(hidden)]
+    pub async fn drop_schema_for_tests(&self, schema: &str) -> Result<()> {
+        if !schema.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+            return Err(StoreError::Database(format!("invalid schema name {schema:?}")));
+        }
+        self.execute_raw_for_tests(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await.map(|_| ())
+    }
+}
+
+async fn audit_head(tx: &mut Transaction<'_, Postgres>) -> Result<Chain> {
+    let head = sqlx::query!("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db)?;
+    Ok(Chain::after(head.map(|h| (h.seq, h.hash))))
+}
+
+async fn append_audit(tx: &mut Transaction<'_, Postgres>, entries: &[AuditEntry]) -> Result<()> {
+    for chunk in entries.chunks(CHUNK) {
+        let col = |f: fn(&AuditEntry) -> String| chunk.iter().map(f).collect::<Vec<String>>();
+        let seq: Vec<i64> = chunk.iter().map(|e| e.seq).collect();
+        let before: Vec<Option<String>> = chunk.iter().map(|e| e.before.clone()).collect();
+        let after: Vec<Option<String>> = chunk.iter().map(|e| e.after.clone()).collect();
+        sqlx::query!(
+            r#"INSERT INTO audit_log (seq, at, actor, action, org_id, kind, entity_id, before, after, prev_hash, hash)
+               SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                                    $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])"#,
+            &seq,
+            &col(|e| e.at.clone()),
+            &col(|e| e.actor.clone()),
+            &col(|e| e.action.clone()),
+            &col(|e| e.org.clone()),
+            &col(|e| e.kind.clone()),
+            &col(|e| e.entity_id.clone()),
+            &before as &[Option<String>],
+            &after as &[Option<String>],
+            &col(|e| e.prev_hash.clone()),
+            &col(|e| e.hash.clone()),
+        )
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+/// The first reference of `record` whose target does not exist.
+async fn missing_reference(tx: &mut Transaction<'_, Postgres>, org: &str, record: &Record) -> Result<Option<(EntityKind, Id)>> {
+    for (kind, id) in &record.refs {
+        let found = sqlx::query_scalar!(
+            r#"SELECT 1 AS "one!" FROM records WHERE org_id = $1 AND kind = $2 AND id = $3"#,
+            org,
+            kind.as_str(),
+            id.as_str()
+        )
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db)?;
+        if found.is_none() {
+            return Ok(Some((*kind, id.clone())));
+        }
+    }
+    Ok(None)
+}
+
+async fn insert_refs(tx: &mut Transaction<'_, Postgres>, org: &str, records: &[&Record]) -> Result<()> {
+    let refs: Vec<(&Record, &(EntityKind, Id))> = records.iter().flat_map(|r| r.refs.iter().map(move |x| (*r, x))).collect();
+    for chunk in refs.chunks(CHUNK * 2) {
+        let from_kind: Vec<&str> = chunk.iter().map(|(r, _)| r.kind.as_str()).collect();
+        let from_id: Vec<&str> = chunk.iter().map(|(r, _)| r.id.as_str()).collect();
+        let to_kind: Vec<&str> = chunk.iter().map(|(_, (k, _))| k.as_str()).collect();
+        let to_id: Vec<&str> = chunk.iter().map(|(_, (_, i))| i.as_str()).collect();
+        sqlx::query!(
+            r#"INSERT INTO record_refs (org_id, from_kind, from_id, to_kind, to_id)
+               SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[])"#,
+            org,
+            &from_kind as &[&str],
+            &from_id as &[&str],
+            &to_kind as &[&str],
+            &to_id as &[&str],
+        )
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        sqlx::migrate!("./migrations")
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Migration(e.to_string()))
+    }
+
+    async fn organisations(&self) -> Result<Vec<Stored<Organisation>>> {
+        let rows = sqlx::query!(r#"SELECT body::text AS "body!", version, updated_at, updated_by FROM organisations ORDER BY created_at, id"#)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.into_iter().map(|r| organisation_from_row(&r.body, r.version, r.updated_at, r.updated_by)).collect()
+    }
+
+    async fn organisation(&self, id: &Id) -> Result<Option<Stored<Organisation>>> {
+        let row = sqlx::query!(
+            r#"SELECT body::text AS "body!", version, updated_at, updated_by FROM organisations WHERE id = $1"#,
+            id.as_str()
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.map(|r| organisation_from_row(&r.body, r.version, r.updated_at, r.updated_by)).transpose()
+    }
+
+    async fn import_records(
+        &self,
+        actor: &str,
+        organisation: &Organisation,
+        records: &[Record],
+        mode: ImportMode,
+        progress: Progress<'_>,
+    ) -> Result<ImportSummary> {
+        let now = now_text();
+        let org = organisation.id.as_str();
+        let org_body = json_text(organisation)?;
+        let mut tx = self.write_tx().await?;
+        let mut chain = audit_head(&mut tx).await?;
+        let mut audit = Vec::with_capacity(records.len() + 1);
+
+        let existing = sqlx::query!(r#"SELECT body::text AS "body!" FROM organisations WHERE id = $1"#, org)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        let replaced = existing.is_some();
+        match existing {
+            Some(old) => {
+                if mode != ImportMode::Replace {
+                    return Err(StoreError::OrganisationExists(organisation.id.clone()));
+                }
+                let old_records = sqlx::query!(
+                    r#"SELECT kind, id, body::text AS "body!" FROM records WHERE org_id = $1 ORDER BY seq DESC"#,
+                    org
+                )
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db)?;
+                for r in old_records {
+                    audit.push(chain.append(&now, actor, ChangeAction::Delete, org, &r.kind, &r.id, Some(r.body), None));
+                }
+                sqlx::query!("DELETE FROM record_refs WHERE org_id = $1", org).execute(&mut *tx).await.map_err(db)?;
+                sqlx::query!("DELETE FROM records WHERE org_id = $1", org).execute(&mut *tx).await.map_err(db)?;
+                sqlx::query!(
+                    "UPDATE organisations SET body = $2::text::jsonb, version = version + 1, updated_at = $3, updated_by = $4 WHERE id = $1",
+                    org,
+                    &org_body,
+                    &now,
+                    actor
+                )
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                audit.push(chain.append(&now, actor, ChangeAction::Update, org, "organisation", org, Some(old.body), Some(org_body.clone())));
+            }
+            None => {
+                sqlx::query!(
+                    "INSERT INTO organisations (id, body, version, created_at, updated_at, updated_by) VALUES ($1, $2::text::jsonb, 1, $3, $3, $4)",
+                    org,
+                    &org_body,
+                    &now,
+                    actor
+                )
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                audit.push(chain.append(&now, actor, ChangeAction::Create, org, "organisation", org, None, Some(org_body.clone())));
+            }
+        }
+
+        let mut written = 0u64;
+        for chunk in records.chunks(CHUNK) {
+            let mut bodies = Vec::with_capacity(chunk.len());
+            for r in chunk {
+                let body = json_text(&r.body)?;
+                audit.push(chain.append(&now, actor, ChangeAction::Create, org, r.kind.as_str(), r.id.as_str(), None, Some(body.clone())));
+                bodies.push(body);
+            }
+            let kinds: Vec<&str> = chunk.iter().map(|r| r.kind.as_str()).collect();
+            let ids: Vec<&str> = chunk.iter().map(|r| r.id.as_str()).collect();
+            let sites: Vec<Option<&str>> = chunk.iter().map(|r| r.site.as_ref().map(Id::as_str)).collect();
+            sqlx::query!(
+                r#"INSERT INTO records (org_id, kind, id, site_id, body, version, created_at, updated_at, updated_by)
+                   SELECT $1, k, i, s, b::jsonb, 1, $2, $2, $3
+                   FROM UNNEST($4::text[], $5::text[], $6::text[], $7::text[]) AS t(k, i, s, b)"#,
+                org,
+                &now,
+                actor,
+                &kinds as &[&str],
+                &ids as &[&str],
+                &sites as &[Option<&str>],
+                &bodies,
+            )
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            written += chunk.len() as u64;
+            progress(written);
+        }
+        let all: Vec<&Record> = records.iter().collect();
+        insert_refs(&mut tx, org, &all).await?;
+        append_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(ImportSummary { organisation: Some(organisation.id.clone()), entities: written, replaced })
+    }
+
+    async fn get_record(&self, org: &Id, kind: EntityKind, id: &Id) -> Result<Option<StoredRecord>> {
+        let row = sqlx::query!(
+            r#"SELECT kind, id, site_id, body::text AS "body!", version, updated_at, updated_by
+               FROM records WHERE org_id = $1 AND kind = $2 AND id = $3"#,
+            org.as_str(),
+            kind.as_str(),
+            id.as_str()
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.map(|r| record_from_row(&r.kind, r.id, r.site_id, &r.body, r.version, r.updated_at, r.updated_by)).transpose()
+    }
+
+    async fn list_records(&self, org: &Id, kind: EntityKind, query: &ListQuery) -> Result<Vec<StoredRecord>> {
+        let sites: Option<Vec<String>> = query.sites.as_ref().map(|s| s.iter().map(ToString::to_string).collect());
+        let rows = sqlx::query!(
+            r#"SELECT kind, id, site_id, body::text AS "body!", version, updated_at, updated_by
+               FROM records
+               WHERE org_id = $1 AND kind = $2 AND ($3::text[] IS NULL OR site_id = ANY($3))
+               ORDER BY seq
+               LIMIT $4 OFFSET $5"#,
+            org.as_str(),
+            kind.as_str(),
+            sites.as_deref(),
+            query.limit,
+            query.offset
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter()
+            .map(|r| record_from_row(&r.kind, r.id, r.site_id, &r.body, r.version, r.updated_at, r.updated_by))
+            .collect()
+    }
+
+    async fn insert_record(&self, actor: &str, org: &Id, record: &Record) -> Result<StoredRecord> {
+        let now = now_text();
+        let (o, k, i) = (org.as_str(), record.kind.as_str(), record.id.as_str());
+        let site = record.site.as_ref().map(Id::as_str);
+        let body = json_text(&record.body)?;
+        let mut tx = self.write_tx().await?;
+        let org_found = sqlx::query_scalar!(r#"SELECT 1 AS "one!" FROM organisations WHERE id = $1"#, o)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        if org_found.is_none() {
+            return Err(StoreError::UnknownOrganisation(org.clone()));
+        }
+        let exists = sqlx::query_scalar!(r#"SELECT version FROM records WHERE org_id = $1 AND kind = $2 AND id = $3"#, o, k, i)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        if exists.is_some() {
+            return Err(StoreError::AlreadyExists { kind: record.kind, id: record.id.clone() });
+        }
+        if let Some((target_kind, target)) = missing_reference(&mut tx, o, record).await? {
+            return Err(StoreError::DanglingReference { kind: record.kind, id: record.id.clone(), target_kind, target });
+        }
+        sqlx::query!(
+            r#"INSERT INTO records (org_id, kind, id, site_id, body, version, created_at, updated_at, updated_by)
+               VALUES ($1, $2, $3, $4, $5::text::jsonb, 1, $6, $6, $7)"#,
+            o,
+            k,
+            i,
+            site,
+            &body,
+            &now,
+            actor
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        insert_refs(&mut tx, o, &[record]).await?;
+        let mut chain = audit_head(&mut tx).await?;
+        let entry = chain.append(&now, actor, ChangeAction::Create, o, k, i, None, Some(body));
+        append_audit(&mut tx, &[entry]).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(StoredRecord {
+            kind: record.kind,
+            id: record.id.clone(),
+            site: record.site.clone(),
+            body: record.body.clone(),
+            version: 1,
+            updated_at: now,
+            updated_by: actor.to_owned(),
+        })
+    }
+
+    async fn update_record(&self, actor: &str, org: &Id, record: &Record, expected_version: i64) -> Result<StoredRecord> {
+        let now = now_text();
+        let (o, k, i) = (org.as_str(), record.kind.as_str(), record.id.as_str());
+        let site = record.site.as_ref().map(Id::as_str);
+        let body = json_text(&record.body)?;
+        let mut tx = self.write_tx().await?;
+        let before = sqlx::query!(
+            r#"SELECT body::text AS "body!", version FROM records WHERE org_id = $1 AND kind = $2 AND id = $3"#,
+            o,
+            k,
+            i
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?
+        .ok_or_else(|| StoreError::NotFound { kind: record.kind, id: record.id.clone() })?;
+        if before.version != expected_version {
+            return Err(StoreError::Conflict { kind: record.kind, id: record.id.clone(), expected: expected_version, actual: before.version });
+        }
+        if let Some((target_kind, target)) = missing_reference(&mut tx, o, record).await? {
+            return Err(StoreError::DanglingReference { kind: record.kind, id: record.id.clone(), target_kind, target });
+        }
+        let version = expected_version + 1;
+        sqlx::query!(
+            r#"UPDATE records SET site_id = $4, body = $5::text::jsonb, version = $6, updated_at = $7, updated_by = $8
+               WHERE org_id = $1 AND kind = $2 AND id = $3"#,
+            o,
+            k,
+            i,
+            site,
+            &body,
+            version,
+            &now,
+            actor
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        sqlx::query!("DELETE FROM record_refs WHERE org_id = $1 AND from_kind = $2 AND from_id = $3", o, k, i)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        insert_refs(&mut tx, o, &[record]).await?;
+        let mut chain = audit_head(&mut tx).await?;
+        let entry = chain.append(&now, actor, ChangeAction::Update, o, k, i, Some(before.body), Some(body));
+        append_audit(&mut tx, &[entry]).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(StoredRecord {
+            kind: record.kind,
+            id: record.id.clone(),
+            site: record.site.clone(),
+            body: record.body.clone(),
+            version,
+            updated_at: now,
+            updated_by: actor.to_owned(),
+        })
+    }
+
+    async fn delete_record(&self, actor: &str, org: &Id, kind: EntityKind, id: &Id, expected_version: i64) -> Result<()> {
+        let now = now_text();
+        let (o, k, i) = (org.as_str(), kind.as_str(), id.as_str());
+        let mut tx = self.write_tx().await?;
+        let before = sqlx::query!(
+            r#"SELECT body::text AS "body!", version FROM records WHERE org_id = $1 AND kind = $2 AND id = $3"#,
+            o,
+            k,
+            i
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?
+        .ok_or_else(|| StoreError::NotFound { kind, id: id.clone() })?;
+        if before.version != expected_version {
+            return Err(StoreError::Conflict { kind, id: id.clone(), expected: expected_version, actual: before.version });
+        }
+        let referrer = sqlx::query!(
+            "SELECT from_kind, from_id FROM record_refs WHERE org_id = $1 AND to_kind = $2 AND to_id = $3 LIMIT 1",
+            o,
+            k,
+            i
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        if let Some(r) = referrer {
+            let referrer_kind = kind_of(&r.from_kind)?;
+            return Err(StoreError::Referenced { kind, id: id.clone(), referrer_kind, referrer: id_of(r.from_id, referrer_kind)? });
+        }
+        sqlx::query!("DELETE FROM records WHERE org_id = $1 AND kind = $2 AND id = $3", o, k, i)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let mut chain = audit_head(&mut tx).await?;
+        let entry = chain.append(&now, actor, ChangeAction::Delete, o, k, i, Some(before.body), None);
+        append_audit(&mut tx, &[entry]).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn audit_entries(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query!(
+            r#"SELECT seq, at, actor, action, org_id, kind, entity_id, before, after, prev_hash, hash
+               FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"#,
+            after,
+            limit
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditEntry {
+                seq: r.seq,
+                at: r.at,
+                actor: r.actor,
+                action: r.action,
+                org: r.org_id,
+                kind: r.kind,
+                entity_id: r.entity_id,
+                before: r.before,
+                after: r.after,
+                prev_hash: r.prev_hash,
+                hash: r.hash,
+            })
+            .collect())
+    }
+}
+
+

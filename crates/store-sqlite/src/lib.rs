@@ -1,0 +1,549 @@
+//! The SQLite backend of the Rampart store: the embedded default.
+//!
+//! One file, WAL journal (readers never wait for the writer), foreign keys
+//! on, and every write in a `BEGIN IMMEDIATE` transaction so that writers
+//! queue on the file lock instead of failing half-way. Bulk writes pass a
+//! chunk of rows as one JSON parameter and let SQLite's `json_each` unpack
+//! it: one prepared statement per chunk, every query checked at compile time.
+//!
+//! This crate owns its schema (`migrations/`) and is the only place that
+//! knows SQLite's SQL.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rampart_domain::{EntityKind, Id, Organisation};
+use rampart_store::audit::Chain;
+use rampart_store::{
+    AuditEntry, Backend, ChangeAction, DatabaseUrl, ImportMode, ImportSummary, ListQuery,
+    Progress, Record, Result, Store, StoreError, Stored, StoredRecord, now_text, organisation_from_row,
+    record_from_row,
+};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Sqlite, Transaction};
+
+/// How many records one bulk statement carries.
+const CHUNK: usize = 2_000;
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+fn db(e: sqlx::Error) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+fn json_text<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Encode(e.to_string()))
+}
+
+fn id_of(s: String, kind: EntityKind) -> Result<Id> {
+    Id::new(s.clone()).map_err(|e| StoreError::Corrupt { kind, id: s, reason: e.to_string() })
+}
+
+fn kind_of(s: &str) -> Result<EntityKind> {
+    EntityKind::parse(s).ok_or_else(|| StoreError::Database(format!("unknown record kind {s:?} in the store")))
+}
+
+impl SqliteStore {
+    /// Open (creating if needed) the database at `url` (`sqlite:PATH` or
+    /// `sqlite::memory:`) and bring its schema up to date.
+    pub async fn open(url: &DatabaseUrl) -> Result<SqliteStore> {
+        let opts = SqliteConnectOptions::from_str(url.expose())
+            .map_err(|e| StoreError::Database(format!("{url}: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let in_memory = url.expose().contains(":memory:");
+        let pool = SqlitePoolOptions::new()
+            // An in-memory database exists per connection: keep exactly one.
+            .max_connections(if in_memory { 1 } else { 8 })
+            .min_connections(if in_memory { 1 } else { 0 })
+            .idle_timeout(if in_memory { None } else { Some(Duration::from_secs(600)) })
+            .max_lifetime(if in_memory { None } else { Some(Duration::from_secs(3600)) })
+            .connect_with(opts)
+            .await
+            .map_err(|e| StoreError::Database(format!("cannot open {url}: {e}")))?;
+        let store = SqliteStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn write_tx(&self) -> Result<Transaction<'static, Sqlite>> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)
+    }
+}
+
+async fn audit_head(tx: &mut Transaction<'_, Sqlite>) -> Result<Chain> {
+    let head = sqlx::query!(r#"SELECT seq AS "seq!: i64", hash FROM audit_log ORDER BY seq DESC LIMIT 1"#)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db)?;
+    Ok(Chain::after(head.map(|h| (h.seq, h.hash))))
+}
+
+async fn append_audit(tx: &mut Transaction<'_, Sqlite>, entries: &[AuditEntry]) -> Result<()> {
+    for chunk in entries.chunks(CHUNK) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|e| {
+                serde_json::json!([
+                    e.seq, e.at, e.actor, e.action, e.org, e.kind, e.entity_id, e.before, e.after,
+                    e.prev_hash, e.hash
+                ])
+            })
+            .collect();
+        let rows = json_text(&rows)?;
+        sqlx::query!(
+            r#"INSERT INTO audit_log (seq, at, actor, action, org_id, kind, entity_id, before, after, prev_hash, hash)
+               SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
+                      value ->> 6, value ->> 7, value ->> 8, value ->> 9, value ->> 10
+               FROM json_each(?1)"#,
+            rows
+        )
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+/// The first reference of `record` whose target does not exist.
+async fn missing_reference(tx: &mut Transaction<'_, Sqlite>, org: &str, record: &Record) -> Result<Option<(EntityKind, Id)>> {
+    for (kind, id) in &record.refs {
+        let (k, i) = (kind.as_str(), id.as_str());
+        let found = sqlx::query_scalar!(
+            r#"SELECT 1 AS "one!: i64" FROM records WHERE org_id = ?1 AND kind = ?2 AND id = ?3"#,
+            org,
+            k,
+            i
+        )
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db)?;
+        if found.is_none() {
+            return Ok(Some((*kind, id.clone())));
+        }
+    }
+    Ok(None)
+}
+
+async fn insert_refs(tx: &mut Transaction<'_, Sqlite>, org: &str, records: &[&Record]) -> Result<()> {
+    let rows: Vec<_> = records
+        .iter()
+        .flat_map(|r| r.refs.iter().map(move |(k, i)| serde_json::json!([r.kind.as_str(), r.id, k.as_str(), i])))
+        .collect();
+    for chunk in rows.chunks(CHUNK * 2) {
+        let rows = json_text(&chunk)?;
+        sqlx::query!(
+            r#"INSERT INTO record_refs (org_id, from_kind, from_id, to_kind, to_id)
+               SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?2)"#,
+            org,
+            rows
+        )
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+async fn current_version(tx: &mut Transaction<'_, Sqlite>, org: &str, kind: &str, id: &str) -> Result<Option<i64>> {
+    sqlx::query_scalar!(r#"SELECT version AS "version!: i64" FROM records WHERE org_id = ?1 AND kind = ?2 AND id = ?3"#, org, kind, id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        sqlx::migrate!("./migrations")
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Migration(e.to_string()))
+    }
+
+    async fn organisations(&self) -> Result<Vec<Stored<Organisation>>> {
+        let rows = sqlx::query!(r#"SELECT body, version AS "version!: i64", updated_at, updated_by FROM organisations ORDER BY rowid"#)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.into_iter()
+            .map(|r| organisation_from_row(&r.body, r.version, r.updated_at, r.updated_by))
+            .collect()
+    }
+
+    async fn organisation(&self, id: &Id) -> Result<Option<Stored<Organisation>>> {
+        let id = id.as_str();
+        let row = sqlx::query!(
+            r#"SELECT body, version AS "version!: i64", updated_at, updated_by FROM organisations WHERE id = ?1"#,
+            id
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.map(|r| organisation_from_row(&r.body, r.version, r.updated_at, r.updated_by)).transpose()
+    }
+
+    async fn import_records(
+        &self,
+        actor: &str,
+        organisation: &Organisation,
+        records: &[Record],
+        mode: ImportMode,
+        progress: Progress<'_>,
+    ) -> Result<ImportSummary> {
+        let now = now_text();
+        let org = organisation.id.as_str();
+        let org_body = json_text(organisation)?;
+        let mut tx = self.write_tx().await?;
+        let mut chain = audit_head(&mut tx).await?;
+        let mut audit = Vec::with_capacity(records.len() + 1);
+
+        let existing = sqlx::query!(r#"SELECT body, version AS "version!: i64" FROM organisations WHERE id = ?1"#, org)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        let replaced = existing.is_some();
+        let version = match existing {
+            Some(old) => {
+                if mode != ImportMode::Replace {
+                    return Err(StoreError::OrganisationExists(organisation.id.clone()));
+                }
+                // Record each deletion, so that the log says what was replaced.
+                let old_records = sqlx::query!(
+                    r#"SELECT kind, id, body FROM records WHERE org_id = ?1 ORDER BY seq DESC"#,
+                    org
+                )
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db)?;
+                for r in old_records {
+                    audit.push(chain.append(&now, actor, ChangeAction::Delete, org, &r.kind, &r.id, Some(r.body), None));
+                }
+                sqlx::query!("DELETE FROM record_refs WHERE org_id = ?1", org).execute(&mut *tx).await.map_err(db)?;
+                sqlx::query!("DELETE FROM records WHERE org_id = ?1", org).execute(&mut *tx).await.map_err(db)?;
+                sqlx::query!(
+                    "UPDATE organisations SET body = ?2, version = version + 1, updated_at = ?3, updated_by = ?4 WHERE id = ?1",
+                    org,
+                    org_body,
+                    now,
+                    actor
+                )
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                audit.push(chain.append(&now, actor, ChangeAction::Update, org, "organisation", org, Some(old.body), Some(org_body.clone())));
+                old.version + 1
+            }
+            None => {
+                sqlx::query!(
+                    "INSERT INTO organisations (id, body, version, created_at, updated_at, updated_by) VALUES (?1, ?2, 1, ?3, ?3, ?4)",
+                    org,
+                    org_body,
+                    now,
+                    actor
+                )
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                audit.push(chain.append(&now, actor, ChangeAction::Create, org, "organisation", org, None, Some(org_body.clone())));
+                1
+            }
+        };
+        let _ = version;
+
+        let mut written = 0u64;
+        for chunk in records.chunks(CHUNK) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for r in chunk {
+                let body = json_text(&r.body)?;
+                audit.push(chain.append(&now, actor, ChangeAction::Create, org, r.kind.as_str(), r.id.as_str(), None, Some(body.clone())));
+                rows.push(serde_json::json!([r.kind.as_str(), r.id, r.site, body]));
+            }
+            let rows = json_text(&rows)?;
+            sqlx::query!(
+                r#"INSERT INTO records (org_id, kind, id, site_id, body, version, created_at, updated_at, updated_by)
+                   SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, 1, ?2, ?2, ?3 FROM json_each(?4)"#,
+                org,
+                now,
+                actor,
+                rows
+            )
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| import_error(e, chunk))?;
+            written += chunk.len() as u64;
+            progress(written);
+        }
+        let all: Vec<&Record> = records.iter().collect();
+        insert_refs(&mut tx, org, &all).await.map_err(|e| match e {
+            StoreError::Database(m) if m.contains("FOREIGN KEY") => StoreError::Database(format!(
+                "a record refers to one that does not exist ({m}); validate the document before importing"
+            )),
+            other => other,
+        })?;
+        append_audit(&mut tx, &audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(ImportSummary { organisation: Some(organisation.id.clone()), entities: written, replaced })
+    }
+
+    async fn get_record(&self, org: &Id, kind: EntityKind, id: &Id) -> Result<Option<StoredRecord>> {
+        let (o, k, i) = (org.as_str(), kind.as_str(), id.as_str());
+        let row = sqlx::query!(
+            r#"SELECT kind, id, site_id, body, version AS "version!: i64", updated_at, updated_by
+               FROM records WHERE org_id = ?1 AND kind = ?2 AND id = ?3"#,
+            o,
+            k,
+            i
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.map(|r| record_from_row(&r.kind, r.id, r.site_id, &r.body, r.version, r.updated_at, r.updated_by)).transpose()
+    }
+
+    async fn list_records(&self, org: &Id, kind: EntityKind, query: &ListQuery) -> Result<Vec<StoredRecord>> {
+        let (o, k) = (org.as_str(), kind.as_str());
+        let sites = query.sites.as_ref().map(json_text).transpose()?;
+        let limit = query.limit.unwrap_or(-1);
+        let offset = query.offset;
+        let rows = sqlx::query!(
+            r#"SELECT kind, id, site_id, body, version AS "version!: i64", updated_at, updated_by
+               FROM records
+               WHERE org_id = ?1 AND kind = ?2
+                 AND (?3 IS NULL OR site_id IN (SELECT value FROM json_each(?3)))
+               ORDER BY seq
+               LIMIT ?4 OFFSET ?5"#,
+            o,
+            k,
+            sites,
+            limit,
+            offset
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter()
+            .map(|r| record_from_row(&r.kind, r.id, r.site_id, &r.body, r.version, r.updated_at, r.updated_by))
+            .collect()
+    }
+
+    async fn insert_record(&self, actor: &str, org: &Id, record: &Record) -> Result<StoredRecord> {
+        let now = now_text();
+        let (o, k, i) = (org.as_str(), record.kind.as_str(), record.id.as_str());
+        let site = record.site.as_ref().map(Id::as_str);
+        let body = json_text(&record.body)?;
+        let mut tx = self.write_tx().await?;
+        ensure_org(&mut tx, org).await?;
+        if current_version(&mut tx, o, k, i).await?.is_some() {
+            return Err(StoreError::AlreadyExists { kind: record.kind, id: record.id.clone() });
+        }
+        if let Some((target_kind, target)) = missing_reference(&mut tx, o, record).await? {
+            return Err(StoreError::DanglingReference { kind: record.kind, id: record.id.clone(), target_kind, target });
+        }
+        sqlx::query!(
+            r#"INSERT INTO records (org_id, kind, id, site_id, body, version, created_at, updated_at, updated_by)
+               VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6, ?7)"#,
+            o,
+            k,
+            i,
+            site,
+            body,
+            now,
+            actor
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        insert_refs(&mut tx, o, &[record]).await?;
+        let mut chain = audit_head(&mut tx).await?;
+        let entry = chain.append(&now, actor, ChangeAction::Create, o, k, i, None, Some(body));
+        append_audit(&mut tx, &[entry]).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(StoredRecord {
+            kind: record.kind,
+            id: record.id.clone(),
+            site: record.site.clone(),
+            body: record.body.clone(),
+            version: 1,
+            updated_at: now,
+            updated_by: actor.to_owned(),
+        })
+    }
+
+    async fn update_record(&self, actor: &str, org: &Id, record: &Record, expected_version: i64) -> Result<StoredRecord> {
+        let now = now_text();
+        let (o, k, i) = (org.as_str(), record.kind.as_str(), record.id.as_str());
+        let site = record.site.as_ref().map(Id::as_str);
+        let body = json_text(&record.body)?;
+        let mut tx = self.write_tx().await?;
+        let before = sqlx::query!(
+            r#"SELECT body, version AS "version!: i64" FROM records WHERE org_id = ?1 AND kind = ?2 AND id = ?3"#,
+            o,
+            k,
+            i
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?
+        .ok_or_else(|| StoreError::NotFound { kind: record.kind, id: record.id.clone() })?;
+        if before.version != expected_version {
+            return Err(StoreError::Conflict { kind: record.kind, id: record.id.clone(), expected: expected_version, actual: before.version });
+        }
+        if let Some((target_kind, target)) = missing_reference(&mut tx, o, record).await? {
+            return Err(StoreError::DanglingReference { kind: record.kind, id: record.id.clone(), target_kind, target });
+        }
+        let version = expected_version + 1;
+        sqlx::query!(
+            r#"UPDATE records SET site_id = ?4, body = ?5, version = ?6, updated_at = ?7, updated_by = ?8
+               WHERE org_id = ?1 AND kind = ?2 AND id = ?3"#,
+            o,
+            k,
+            i,
+            site,
+            body,
+            version,
+            now,
+            actor
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        sqlx::query!("DELETE FROM record_refs WHERE org_id = ?1 AND from_kind = ?2 AND from_id = ?3", o, k, i)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        insert_refs(&mut tx, o, &[record]).await?;
+        let mut chain = audit_head(&mut tx).await?;
+        let entry = chain.append(&now, actor, ChangeAction::Update, o, k, i, Some(before.body), Some(body));
+        append_audit(&mut tx, &[entry]).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(StoredRecord {
+            kind: record.kind,
+            id: record.id.clone(),
+            site: record.site.clone(),
+            body: record.body.clone(),
+            version,
+            updated_at: now,
+            updated_by: actor.to_owned(),
+        })
+    }
+
+    async fn delete_record(&self, actor: &str, org: &Id, kind: EntityKind, id: &Id, expected_version: i64) -> Result<()> {
+        let now = now_text();
+        let (o, k, i) = (org.as_str(), kind.as_str(), id.as_str());
+        let mut tx = self.write_tx().await?;
+        let before = sqlx::query!(
+            r#"SELECT body, version AS "version!: i64" FROM records WHERE org_id = ?1 AND kind = ?2 AND id = ?3"#,
+            o,
+            k,
+            i
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?
+        .ok_or_else(|| StoreError::NotFound { kind, id: id.clone() })?;
+        if before.version != expected_version {
+            return Err(StoreError::Conflict { kind, id: id.clone(), expected: expected_version, actual: before.version });
+        }
+        let referrer = sqlx::query!(
+            "SELECT from_kind, from_id FROM record_refs WHERE org_id = ?1 AND to_kind = ?2 AND to_id = ?3 LIMIT 1",
+            o,
+            k,
+            i
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        if let Some(r) = referrer {
+            return Err(StoreError::Referenced {
+                kind,
+                id: id.clone(),
+                referrer_kind: kind_of(&r.from_kind)?,
+                referrer: id_of(r.from_id, kind)?,
+            });
+        }
+        sqlx::query!("DELETE FROM records WHERE org_id = ?1 AND kind = ?2 AND id = ?3", o, k, i)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let mut chain = audit_head(&mut tx).await?;
+        let entry = chain.append(&now, actor, ChangeAction::Delete, o, k, i, Some(before.body), None);
+        append_audit(&mut tx, &[entry]).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn audit_entries(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query!(
+            r#"SELECT seq AS "seq!: i64", at, actor, action, org_id, kind, entity_id, before, after, prev_hash, hash
+               FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2"#,
+            after,
+            limit
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditEntry {
+                seq: r.seq,
+                at: r.at,
+                actor: r.actor,
+                action: r.action,
+                org: r.org_id,
+                kind: r.kind,
+                entity_id: r.entity_id,
+                before: r.before,
+                after: r.after,
+                prev_hash: r.prev_hash,
+                hash: r.hash,
+            })
+            .collect())
+    }
+}
+
+impl SqliteStore {
+    /// Run a statement against the raw database. For tests that play the
+    /// part of someone tampering with the file behind Rampart's back.
+    #[doc(hidden)]
+    pub async fn execute_raw_for_tests(&self, sql: &str) -> Result<u64> {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&self.pool).await.map(|r| r.rows_affected()).map_err(db)
+    }
+}
+
+async fn ensure_org(tx: &mut Transaction<'_, Sqlite>, org: &Id) -> Result<()> {
+    let o = org.as_str();
+    let found = sqlx::query_scalar!(r#"SELECT 1 AS "one!: i64" FROM organisations WHERE id = ?1"#, o)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db)?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(StoreError::UnknownOrganisation(org.clone())),
+    }
+}
+
+fn import_error(e: sqlx::Error, chunk: &[Record]) -> StoreError {
+    let msg = e.to_string();
+    if msg.contains("UNIQUE") {
+        // The document was validated, so this is a clash within the chunk's kind.
+        let first = chunk.first().map(|r| r.kind.to_string()).unwrap_or_default();
+        return StoreError::Database(format!("duplicate {first} id while importing: {msg}"));
+    }
+    db(e)
+}
+
+
