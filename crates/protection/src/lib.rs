@@ -21,6 +21,7 @@ pub mod network;
 pub mod normal;
 pub mod rating;
 pub mod search;
+pub mod synthetic;
 pub mod upgrade;
 
 pub use analysis::{Analysis, PathReport, analyze, analyze_all};

@@ -78,7 +78,7 @@
 //! P_I ties exactly with the K-th, which ones are listed follows the search's fixed order.
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 
 use crate::easi::{self, PathEvaluation, phi_ratio};
 use crate::network::{Network, Stage};
@@ -347,6 +347,9 @@ pub fn most_vulnerable_paths(net: &Network, options: &SearchOptions) -> PathSear
         }
     }
 
+    // Per group of parallel elements, the first K of each set of identical ones (see
+    // `distinct_up_to`), built when the group is first expanded.
+    let mut classes: HashMap<u64, Vec<u32>> = HashMap::new();
     let mut candidates: Vec<Label> = Vec::new();
     let mut kept: Vec<Label> = Vec::new();
     let mut exact = true;
@@ -369,7 +372,7 @@ pub fn most_vulnerable_paths(net: &Network, options: &SearchOptions) -> PathSear
             while j < into.len() && stages[into[j] as usize].from == from {
                 j += 1;
             }
-            let group = &into[i..j];
+            let group_start = i;
             i = j;
             if !bounds.reachable[from as usize]
                 || net.is_target(from)
@@ -377,6 +380,9 @@ pub fn most_vulnerable_paths(net: &Network, options: &SearchOptions) -> PathSear
             {
                 continue;
             }
+            let group: &[u32] = classes
+                .entry((u64::from(node.area) << 32) | group_start as u64)
+                .or_insert_with(|| distinct_up_to(stages, &into[group_start..j], top));
             candidates.clear();
             for li in node.first_label..node.first_label + node.label_count {
                 let l = labels[li as usize];
@@ -478,6 +484,30 @@ pub fn most_vulnerable_paths(net: &Network, options: &SearchOptions) -> PathSear
         lower_bound,
         labels: labels.len(),
     }
+}
+
+/// The elements of a group of parallel elements, keeping at most `top` of each set with identical
+/// figures (the lowest indices). Identical elements give identical labels; K of them already give
+/// K distinct paths as vulnerable as any further copy, so the copies can never be needed.
+fn distinct_up_to(stages: &[Stage], group: &[u32], top: usize) -> Vec<u32> {
+    let mut seen: HashMap<[u64; 5], usize> = HashMap::new();
+    group
+        .iter()
+        .copied()
+        .filter(|&e| {
+            let s = &stages[e as usize];
+            let key = [
+                s.p_detect.to_bits(),
+                s.p_communication.to_bits(),
+                s.remaining_share.to_bits(),
+                s.delay_mean.to_bits(),
+                s.delay_var.to_bits(),
+            ];
+            let n = seen.entry(key).or_insert(0);
+            *n += 1;
+            *n <= top
+        })
+        .collect()
 }
 
 fn record(best: &mut Vec<(f64, u32)>, top: usize, p: f64, id: u32) {
