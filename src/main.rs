@@ -1,1 +1,114 @@
-fn main() {}
+//! `rampart`: the command line of the security management specialist's
+//! workbench. This file only parses the command line and dispatches; each
+//! command lives in `commands/`, and the work itself in the library crates.
+
+mod commands;
+mod db;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+/// Rampart: assess threats, analyse risk, design and evaluate security
+/// systems, audit them, and report, for an organisation's sites.
+///
+/// Data lives in a store: an SQLite file in your data directory by default,
+/// or PostgreSQL for teams (`--db postgres://...`).
+///
+/// Start with `rampart demo` to load a demonstration organisation, then
+/// `rampart export` to see what an organisation file looks like.
+#[derive(Debug, Parser)]
+#[command(name = "rampart", version, propagate_version = true, max_term_width = 100)]
+struct Cli {
+    /// Database URL: `sqlite:PATH` or `postgres://USER@HOST/DB`.
+    /// Defaults to an SQLite file in the user's data directory.
+    #[arg(long, global = true, env = "RAMPART_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    db: Option<String>,
+
+    /// Who is making changes, as the audit log records it.
+    /// Defaults to `$USER@cli`.
+    #[arg(long, global = true, env = "RAMPART_ACTOR", value_name = "NAME")]
+    actor: Option<String>,
+
+    /// Print nothing but errors and requested output (no progress bars).
+    #[arg(long, short, global = true)]
+    quiet: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create the database if needed and bring its schema up to date.
+    ///
+    /// Example: rampart init --db sqlite:./rampart.db
+    Init,
+
+    /// Load an organisation file (YAML or JSON) into the store, all or nothing.
+    ///
+    /// Every rule is checked before anything is written: a duplicate id, a
+    /// reference to something that does not exist or a rating out of range
+    /// is reported with its file, line and column, and the store is left as
+    /// it was.
+    ///
+    /// Example: rampart import examples/demo-organisation.yaml
+    Import(commands::org::ImportArgs),
+
+    /// Write an organisation from the store as an organisation file.
+    ///
+    /// Example: rampart export --org northwind --format json -o northwind.json
+    Export(commands::org::ExportArgs),
+
+    /// Load the demonstration organisation: a logistics company with an office, a data centre and a warehouse.
+    ///
+    /// Example: rampart demo --db sqlite:./demo.db
+    Demo(commands::org::DemoArgs),
+
+    /// Inspect and verify the tamper-evident audit log.
+    #[command(name = "audit-log", subcommand)]
+    AuditLog(commands::audit_log::AuditLogCommand),
+
+    /// Print a shell completion script.
+    ///
+    /// Example: rampart completions bash > /etc/bash_completion.d/rampart
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    // engine commands
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let ctx = commands::Context::new(cli.db, cli.actor, cli.quiet);
+    let result = match cli.command {
+        Command::Init => commands::org::init(&ctx),
+        Command::Import(args) => commands::org::import(&ctx, args),
+        Command::Export(args) => commands::org::export(&ctx, args),
+        Command::Demo(args) => commands::org::demo(&ctx, args),
+        Command::AuditLog(cmd) => commands::audit_log::run(&ctx, cmd),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "rampart", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        // engine dispatch
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            commands::report_error(&e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

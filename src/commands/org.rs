@@ -1,0 +1,218 @@
+//! Organisation commands: `init`, `import`, `export` and `demo`.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context as _, Result, bail};
+use rampart_domain::Id;
+use rampart_orgfile::Format;
+use rampart_store::{ImportMode, ImportSummary, Store, export_document, import_document};
+
+use super::{Context, block_on};
+
+/// The demonstration organisation, built into the binary.
+pub const DEMO_ORGANISATION: &str = include_str!("../../examples/demo-organisation.yaml");
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The organisation file (`.yaml`, `.yml` or `.json`).
+    file: PathBuf,
+    /// Replace the organisation if it is already in the store (in one
+    /// transaction: on any error the old one stays).
+    #[arg(long)]
+    replace: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum FileFormat {
+    Yaml,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The organisation to export; may be left out when the store holds one.
+    #[arg(long, value_name = "ID")]
+    org: Option<String>,
+    /// Output format; by default taken from the output file's extension, else YAML.
+    #[arg(long)]
+    format: Option<FileFormat>,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Reload the demonstration organisation even if it is already there.
+    #[arg(long)]
+    reset: bool,
+}
+
+pub fn init(ctx: &Context) -> Result<ExitCode> {
+    let url = ctx.database_url()?;
+    block_on(async { crate::db::open(&url).await })??;
+    ctx.note(format!("store ready: {url}"));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn import(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
+    let name = args.file.display().to_string();
+    let text = read_limited(&args.file)?;
+    let started = Instant::now();
+    let spinner = ctx.progress(0, "reading");
+    spinner.set_message(format!("reading {name}"));
+    let doc = rampart_orgfile::parse(&name, &text, Format::from_name(&name));
+    spinner.finish_and_clear();
+    let doc = doc?;
+    let mode = if args.replace { ImportMode::Replace } else { ImportMode::CreateOnly };
+    let summary = block_on(async {
+        let store = ctx.open_store().await?;
+        write_document(ctx, store.as_ref(), &doc, mode).await
+    })??;
+    report_import(ctx, &summary, started);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn write_document(
+    ctx: &Context,
+    store: &dyn Store,
+    doc: &rampart_domain::OrgDocument,
+    mode: ImportMode,
+) -> Result<ImportSummary> {
+    let bar = ctx.progress(doc.entity_count() as u64, "importing");
+    let progress = |n: u64| bar.set_position(n);
+    let summary = import_document(store, &ctx.actor, doc, mode, &progress).await;
+    bar.finish_and_clear();
+    Ok(summary?)
+}
+
+fn report_import(ctx: &Context, summary: &ImportSummary, started: Instant) {
+    let secs = started.elapsed().as_secs_f64();
+    let org = summary.organisation.as_ref().map_or("?", Id::as_str);
+    ctx.note(format!(
+        "{} organisation {org}: {} entities in {secs:.2} s ({:.0}/s)",
+        if summary.replaced { "replaced" } else { "imported" },
+        summary.entities,
+        summary.entities as f64 / secs.max(1e-9),
+    ));
+}
+
+pub fn export(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
+    let format = match (args.format, &args.output) {
+        (Some(FileFormat::Json), _) => Format::Json,
+        (Some(FileFormat::Yaml), _) => Format::Yaml,
+        (None, Some(path)) => Format::from_name(&path.display().to_string()),
+        (None, None) => Format::Yaml,
+    };
+    let doc = block_on(async {
+        let store = ctx.open_store().await?;
+        let org = pick_organisation(store.as_ref(), args.org.as_deref()).await?;
+        anyhow::Ok(export_document(store.as_ref(), &org).await?)
+    })??;
+    let text = match format {
+        Format::Yaml => rampart_orgfile::to_yaml(&doc).context("cannot write YAML")?,
+        Format::Json => rampart_orgfile::to_json(&doc).context("cannot write JSON")? + "\n",
+    };
+    match args.output {
+        Some(path) => {
+            write_atomically(&path, text.as_bytes())?;
+            ctx.note(format!("wrote {} ({} entities)", path.display(), doc.entity_count()));
+        }
+        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn demo(ctx: &Context, args: DemoArgs) -> Result<ExitCode> {
+    let url = ctx.database_url()?;
+    let doc = rampart_orgfile::parse("demo-organisation.yaml", DEMO_ORGANISATION, Format::Yaml)
+        .map_err(|e| anyhow::anyhow!("the built-in demo organisation is invalid: {e}"))?;
+    let started = Instant::now();
+    let outcome = block_on(async {
+        let store = crate::db::open(&url).await?;
+        if !args.reset && store.organisation(&doc.organisation.id).await?.is_some() {
+            return anyhow::Ok(None);
+        }
+        let mode = if args.reset { ImportMode::Replace } else { ImportMode::CreateOnly };
+        Ok(Some(write_document(ctx, store.as_ref(), &doc, mode).await?))
+    })??;
+    match outcome {
+        Some(summary) => report_import(ctx, &summary, started),
+        None => ctx.note(format!(
+            "the demo organisation {} is already in {url} (use --reset to reload it)",
+            doc.organisation.id
+        )),
+    }
+    ctx.note(format!(
+        "\n{} — {} sites, {} zones, {} assets, {} threats, {} controls, {} devices, {} risk scenarios\n\
+         store: {url}\n\n\
+         Next:\n  rampart export --db '{url}' --org {}      the organisation as YAML\n  \
+         rampart audit-log verify --db '{url}'      check the audit trail",
+        doc.organisation.name,
+        doc.sites.len(),
+        doc.zones.len(),
+        doc.assets.len(),
+        doc.threats.len(),
+        doc.controls.len(),
+        doc.devices.len(),
+        doc.risks.len(),
+        doc.organisation.id,
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The organisation named, or the only one in the store.
+async fn pick_organisation(store: &dyn Store, named: Option<&str>) -> Result<Id> {
+    if let Some(s) = named {
+        return Id::new(s).with_context(|| format!("--org {s:?}"));
+    }
+    let orgs = store.organisations().await?;
+    match orgs.as_slice() {
+        [] => bail!("the store holds no organisation yet: run `rampart import FILE` or `rampart demo`"),
+        [one] => Ok(one.value.id.clone()),
+        many => bail!(
+            "the store holds {} organisations ({}); choose one with --org",
+            many.len(),
+            many.iter().map(|o| o.value.id.as_str()).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+/// Read a file, refusing ones too large to be an organisation file.
+fn read_limited(path: &Path) -> Result<String> {
+    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if meta.len() > rampart_orgfile::MAX_FILE_BYTES as u64 {
+        bail!(
+            "{}: {} MB is larger than the {} MB an organisation file may be",
+            path.display(),
+            meta.len() / 1_000_000,
+            rampart_orgfile::MAX_FILE_BYTES / 1_000_000
+        );
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!("{}: not UTF-8 text (invalid byte at offset {})", path.display(), e.utf8_error().valid_up_to())
+    })
+}
+
+/// Write to a temporary file beside `path`, then rename: a reader never
+/// sees half a file, and a failure leaves the old one.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let file_name = path.file_name().context("the output path names no file")?;
+    let tmp = dir.join(format!(".{}.tmp-{}", file_name.to_string_lossy(), std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("cannot write {}", path.display()));
+    }
+    Ok(())
+}
