@@ -192,6 +192,9 @@ pub struct AdversaryProfile {
     /// Defaults to true for insiders, false for outsiders.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorised_access: Option<bool>,
+    /// With authorised access: the badge-reader elements this badge opens. Default: all of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub badge_access: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<ProfileRule>,
 }
@@ -205,6 +208,7 @@ impl AdversaryProfile {
             p_neutralization: None,
             entries: None,
             authorised_access: None,
+            badge_access: None,
             rules: Vec::new(),
         }
     }
@@ -213,6 +217,15 @@ impl AdversaryProfile {
     pub fn has_authorised_access(&self) -> bool {
         self.authorised_access
             .unwrap_or(self.kind == AdversaryKind::Insider)
+    }
+
+    /// Whether this adversary's badge opens the badge-reader element `element`.
+    pub fn badge_opens(&self, element: &str) -> bool {
+        self.has_authorised_access()
+            && self
+                .badge_access
+                .as_ref()
+                .is_none_or(|list| list.iter().any(|e| e == element))
     }
 }
 
@@ -321,6 +334,10 @@ pub enum FacilityError {
     NoTargets,
     #[error("area `{area}` is both an entry ({of}) and a target")]
     EntryIsTarget { area: String, of: String },
+    #[error("adversary `{adversary}`: `badge_access` names unknown element `{element}`")]
+    UnknownBadgeElement { adversary: String, element: String },
+    #[error("adversary `{adversary}`: `badge_access` names `{element}`, which has no badge reader")]
+    NotABadgeReader { adversary: String, element: String },
     #[error("no adversary profile named `{0}`")]
     UnknownAdversary(String),
     #[error("upgrade `{upgrade}`: element `{element}` does not exist")]
@@ -464,6 +481,23 @@ impl Facility {
             }
             if let Some(entries) = &a.entries {
                 check_entries(&item, entries)?;
+            }
+            for id in a.badge_access.iter().flatten() {
+                match self.elements.iter().find(|e| &e.id == id) {
+                    None => {
+                        return Err(FacilityError::UnknownBadgeElement {
+                            adversary: a.name.clone(),
+                            element: id.clone(),
+                        });
+                    }
+                    Some(e) if !e.badge_reader => {
+                        return Err(FacilityError::NotABadgeReader {
+                            adversary: a.name.clone(),
+                            element: id.clone(),
+                        });
+                    }
+                    Some(_) => {}
+                }
             }
             for r in &a.rules {
                 non_negative(&item, "detect_factor", r.detect_factor)?;

@@ -84,7 +84,7 @@ impl Network {
                     delay *= r.delay_factor;
                 }
             }
-            if e.badge_reader && adversary.has_authorised_access() {
+            if e.badge_reader && adversary.badge_opens(&e.id) {
                 // Authorised access: the reader grants passage, so no alarm and no forced entry.
                 detect = 0.0;
                 delay = 0.0;
@@ -239,6 +239,7 @@ adversaries:
   - {name: cutter, rules: [{type: fence, delay_factor: 0.5}, {type: door, detect_factor: 0.5}]}
   - {name: insider, kind: insider, entries: [yard]}
   - {name: tailgater, kind: insider, authorised_access: false}
+  - {name: visitor, kind: insider, badge_access: []}
 ";
 
     fn stages_for(name: &str) -> Vec<Stage> {
@@ -274,5 +275,7 @@ adversaries:
         assert!(insider.is_entry(1) && !insider.is_entry(0));
         // An insider without authorised access meets the reader like anyone else.
         assert!((stages_for("tailgater")[1].p_detect - 0.72).abs() < 1e-15);
+        // A badge that opens no reader here is no help either.
+        assert!((stages_for("visitor")[1].p_detect - 0.72).abs() < 1e-15);
     }
 }
