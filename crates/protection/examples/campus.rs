@@ -1,13 +1,14 @@
 //! Times the exact most-vulnerable-path search on synthetic campuses, for `scripts/bench-pps`.
 //!
-//! Usage: `campus [ELEMENTS...]` (default 1000 10000 1000000). Prints one line per campus.
+//! Usage: `campus [--hardened] [ELEMENTS...]` (default 1000 10000 1000000). One line per campus.
 
 use std::time::Instant;
 
 use rampart_protection::search::{SearchOptions, most_vulnerable_paths};
-use rampart_protection::synthetic::campus;
+use rampart_protection::synthetic::{campus, hardened_campus};
 
 fn main() {
+    let hardened = std::env::args().any(|a| a == "--hardened");
     let sizes: Vec<usize> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())
@@ -22,7 +23,11 @@ fn main() {
     );
     for n in sizes {
         let t = Instant::now();
-        let net = campus(n, 42);
+        let net = if hardened {
+            hardened_campus(n, 42)
+        } else {
+            campus(n, 42)
+        };
         let build = t.elapsed().as_secs_f64();
         let runs = if n <= 20_000 { 20 } else { 3 };
         let mut best = f64::INFINITY;

@@ -222,6 +222,27 @@ pub fn campus_of(zones: usize, buildings: usize, fence: usize, seed: u64) -> Net
     )
 }
 
+/// The same campus with hardened buildings: alarmed, barred windows, alarmed room doors and
+/// fitted vents, so that the weakest way in is long and the search has to look much further.
+pub fn hardened_campus(elements: usize, seed: u64) -> Network {
+    let mut net = campus(elements, seed);
+    for (id, s) in net.element_ids.iter().zip(net.stages.iter_mut()) {
+        let (p, mean) = if id.contains("/window-") {
+            (0.9, 120.0)
+        } else if id.contains("/room-door-") {
+            (0.6, 60.0)
+        } else if id.contains("/vent-") {
+            (0.8, 240.0)
+        } else {
+            continue;
+        };
+        s.p_detect = p;
+        s.delay_mean = mean;
+        s.delay_var = (0.3 * mean) * (0.3 * mean);
+    }
+    net
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,6 +258,40 @@ mod tests {
                 "{n}: {got}"
             );
         }
+    }
+
+    /// Stopped early, the search says so and brackets the true minimum.
+    #[test]
+    fn a_label_limit_gives_a_certified_bracket() {
+        let net = hardened_campus(2_000, 3);
+        let exact = most_vulnerable_paths(&net, &SearchOptions::default());
+        assert!(exact.exact);
+        let min = exact.paths[0].p_interruption;
+        for limit in [0, 5, 20, 60] {
+            let fast = most_vulnerable_paths(
+                &net,
+                &SearchOptions {
+                    top: 1,
+                    label_limit: limit,
+                },
+            );
+            if fast.exact {
+                assert!((fast.paths[0].p_interruption - min).abs() < 1e-12);
+                continue;
+            }
+            assert!(fast.lower_bound <= min + 1e-12, "limit {limit}");
+            if let Some(p) = fast.paths.first() {
+                assert!(p.p_interruption >= min - 1e-12);
+            }
+        }
+        let none = most_vulnerable_paths(
+            &net,
+            &SearchOptions {
+                top: 1,
+                label_limit: 0,
+            },
+        );
+        assert!(!none.exact);
     }
 
     /// On a campus small enough to enumerate, the search agrees with every path evaluated.
