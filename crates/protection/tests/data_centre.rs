@@ -10,7 +10,7 @@ use rampart_protection::{Facility, Network, analyze};
 const DATA_CENTRE: &str = include_str!("../../../tests/data/pps/data-centre.yaml");
 
 fn facility() -> Facility {
-    Facility::from_yaml(DATA_CENTRE).unwrap()
+    Facility::from_yaml(DATA_CENTRE).expect("the example facility is valid")
 }
 
 #[test]
