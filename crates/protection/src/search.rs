@@ -34,15 +34,26 @@
 //! # Soundness of the pruning
 //!
 //! Two prunings are used; both only discard labels that cannot lead to a path better than ones
-//! already kept, so the result equals exhaustive enumeration (the property test checks this on
-//! thousands of random facilities).
+//! already kept, so the result equals exhaustive enumeration. Property tests check this on
+//! thousands of random facilities (`tests/search_matches_enumeration.rs`), and check the bound and
+//! the dominance rule directly against actual prefixes (this module's tests); loosening either
+//! rule makes them fail.
 //!
 //! **Lower bound.** Any completion of a label `(M, V, P)` at area `a` puts a prefix (a path from
 //! an entry to `a`) in front. Its P_I is `F + S·P`, where `S = Π(1 − d)` over the prefix and `F`
 //! is the prefix's own detections: `F = Σ_i c_i d_i S_{i−1} Φ(z_i)`. Every `z_i` has numerator
-//! `T_i^pre + M − μ_R` with `T_i^pre ≥ 0` and variance `σ_R² + V_i^pre + V ≥ σ_R² + V`, so
-//! `Φ(z_i) ≥ φ := Φ(min(0, (M − μ_R)/√(σ_R² + V)))` (a negative numerator can only move towards
-//! zero; a non-negative one gives at least ½). With `c_min` the smallest P_C among detecting
+//! `T_i^pre + M − μ_R` with `T_i^pre ≥ 0` (the prefix's delay after detection i) and variance
+//! `σ_R² + V_i^pre + V`. If `M < μ_R`, `z_i ≥ (M − μ_R)/√(σ_R² + V)`: a negative numerator only
+//! moves towards zero as `T^pre` or `V^pre` grow, and a non-negative one is larger anyway. If
+//! `M ≥ μ_R` the numerator is `t + M − μ_R ≥ 0` with `t = T_i^pre`, and `V_i^pre ≤ (k t)²`,
+//! where `k` is the largest delay sd / mean ratio of any element (a sum of squares is at most
+//! the square of the sum, and each term's sd is at most k times its mean). The function
+//! `(t + c)/√(A + k²t²)` with `c ≥ 0` rises then falls towards `1/k`, so over `t ≥ 0` it is at
+//! least `min(c/√A, 1/k)`. Hence `Φ(z_i) ≥ φ` with `φ = Φ((M − μ_R)/√(σ_R² + V))` when
+//! `M < μ_R` and `φ = Φ(min((M − μ_R)/√(σ_R² + V), 1/k))` otherwise (`1/k = 0` when some element
+//! has spread but no mean). With the usual 30 % spread, `1/k ≈ 3.3`: once the suffix alone
+//! outlasts the response, any earlier detection interrupts almost surely, which is what prunes
+//! wandering through open ground. With `c_min` the smallest P_C among detecting
 //! elements and `Σ d_i S_{i−1} = 1 − S`, `F ≥ c_min φ (1 − S)`, so
 //! `P_I ≥ c_min φ + S (P − c_min φ)`, linear in `S`. `S` lies in `[0, S_max(a)]`, where
 //! `S_max(a)` is the largest non-detection probability of any walk from an entry to `a` (a
@@ -169,6 +180,9 @@ struct Bounds {
     response_var: f64,
     /// Upper end of x = T_pre − μ_R.
     x_max: f64,
+    /// 1 / k, k the largest delay sd / mean of any element (0 when some element has spread but
+    /// no mean, infinite when no element has spread).
+    inverse_spread_ratio: f64,
 }
 
 impl Bounds {
@@ -253,7 +267,13 @@ impl Bounds {
             max_in[s.to as usize] = max_in[s.to as usize].max(s.delay_mean);
         }
         let (response_mean, response_var) = net.response();
+        let spread_ratio = stages
+            .iter()
+            .filter(|s| s.delay_var > 0.0)
+            .map(|s| s.delay_var.sqrt() / s.delay_mean)
+            .fold(0.0, f64::max);
         Self {
+            inverse_spread_ratio: 1.0 / spread_ratio,
             reachable,
             s_max,
             extendable,
@@ -266,11 +286,23 @@ impl Bounds {
 
     /// Lower bound on the P_I of any completion of `l` at `area` (see the module docs).
     fn lower_bound(&self, area: u32, l: &Label) -> f64 {
-        let z = (l.mean - self.response_mean) / (self.response_var + l.var).sqrt();
-        let phi = if z.is_nan() || z >= 0.0 {
-            0.5
+        let slack = l.mean - self.response_mean;
+        let spread = (self.response_var + l.var).sqrt();
+        let phi = if slack < 0.0 {
+            if spread > 0.0 {
+                standard_normal_cdf(slack / spread)
+            } else {
+                0.0
+            }
         } else {
-            standard_normal_cdf(z)
+            // A prefix adding t seconds adds at most (k t)² of variance: the argument is at least
+            // min(slack / spread, 1 / k).
+            let at_zero = if spread > 0.0 {
+                slack / spread
+            } else {
+                f64::INFINITY
+            };
+            standard_normal_cdf(at_zero.min(self.inverse_spread_ratio))
         };
         let floor = self.c_min * phi;
         let lb = if l.p >= floor {
@@ -627,4 +659,135 @@ fn walk(
         path.pop();
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DetectionLocation;
+    use proptest::prelude::*;
+
+    fn stage() -> impl Strategy<Value = Stage> {
+        (
+            prop_oneof![Just(0.0), Just(0.9), 0.0..=1.0f64],
+            prop_oneof![
+                Just(DetectionLocation::Beginning),
+                Just(DetectionLocation::Middle),
+                Just(DetectionLocation::End)
+            ],
+            prop_oneof![Just(0.0), 0.0..400.0f64],
+            prop_oneof![Just(0.3), 0.0..0.6f64],
+            prop_oneof![Just(1.0), 0.5..=1.0f64],
+        )
+            .prop_map(|(p, loc, mean, share, pc)| Stage::task(p, loc, mean, share * mean, pc))
+    }
+
+    /// A chain of areas `prefix` from the entry (area 0) to area `a`, then two disjoint suffixes
+    /// from `a` to the target. Returns the network, `a`, and the element indices of each part.
+    fn chain(
+        prefix: &[Stage],
+        one: &[Stage],
+        two: &[Stage],
+        response: (f64, f64),
+    ) -> (Network, u32, [Vec<u32>; 3]) {
+        let mut stages = Vec::new();
+        let mut parts: [Vec<u32>; 3] = Default::default();
+        let a = prefix.len() as u32;
+        let target = a + 1;
+        let mut next_area = target + 1;
+        for (k, s) in prefix.iter().enumerate() {
+            let mut s = *s;
+            (s.from, s.to) = (k as u32, k as u32 + 1);
+            parts[0].push(stages.len() as u32);
+            stages.push(s);
+        }
+        for (part, suffix) in [(1, one), (2, two)] {
+            let mut at = a;
+            for (k, s) in suffix.iter().enumerate() {
+                let mut s = *s;
+                let to = if k + 1 == suffix.len() {
+                    target
+                } else {
+                    next_area += 1;
+                    next_area - 1
+                };
+                (s.from, s.to) = (at, to);
+                at = to;
+                parts[part].push(stages.len() as u32);
+                stages.push(s);
+            }
+        }
+        let n = next_area as usize;
+        let mut is_entry = vec![false; n];
+        let mut is_target = vec![false; n];
+        is_entry[0] = true;
+        is_target[target as usize] = true;
+        let net = Network::from_parts(
+            (0..n).map(|i| format!("a{i}")).collect(),
+            (0..stages.len()).map(|i| format!("e{i}")).collect(),
+            stages,
+            is_entry,
+            is_target,
+            response.0,
+            response.1,
+            1.0,
+        );
+        (net, a, parts)
+    }
+
+    fn label_of(net: &Network, suffix: &[u32]) -> Label {
+        let (mean, var) = net.response();
+        let mut l = Label {
+            mean: 0.0,
+            var: 0.0,
+            p: 0.0,
+            element: NONE,
+            parent: NONE,
+        };
+        for &e in suffix.iter().rev() {
+            let (m, v, p) = prepend(&net.stages()[e as usize], &l, mean, var);
+            l = Label {
+                mean: m,
+                var: v,
+                p,
+                element: e,
+                parent: NONE,
+            };
+        }
+        l
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+
+        /// The bound never exceeds the P_I of an actual completion, and a dominating label's
+        /// completion is never less vulnerable than the dominated one's.
+        #[test]
+        fn bound_and_dominance_hold_for_actual_prefixes(
+            prefix in prop::collection::vec(stage(), 1..6),
+            one in prop::collection::vec(stage(), 1..4),
+            two in prop::collection::vec(stage(), 1..4),
+            response_mean in prop_oneof![Just(300.0), 0.0..800.0f64],
+            response_sd in prop_oneof![Just(90.0), Just(0.0), 0.0..200.0f64],
+        ) {
+            let (net, a, [pre, s1, s2]) = chain(&prefix, &one, &two, (response_mean, response_sd));
+            let bounds = Bounds::new(&net);
+            let (l1, l2) = (label_of(&net, &s1), label_of(&net, &s2));
+            let whole = |suffix: &[u32]| {
+                let path: Vec<u32> = pre.iter().chain(suffix).copied().collect();
+                evaluate_path(&net, &path).p_interruption
+            };
+            let (p1, p2) = (whole(&s1), whole(&s2));
+            prop_assert!(bounds.lower_bound(a, &l1) <= p1 + 1e-12, "{} > {}", bounds.lower_bound(a, &l1), p1);
+            prop_assert!(bounds.lower_bound(a, &l2) <= p2 + 1e-12);
+            // Every shorter prefix ending at the entry side is a completion too: the label alone.
+            prop_assert!((label_of(&net, &s1).p - evaluate_path(&net, &s1).p_interruption).abs() < 1e-12);
+            if bounds.dominates(&l1, &l2) {
+                prop_assert!(p1 <= p2 + 1e-12, "dominance: {} > {}", p1, p2);
+            }
+            if bounds.dominates(&l2, &l1) {
+                prop_assert!(p2 <= p1 + 1e-12, "dominance: {} > {}", p2, p1);
+            }
+        }
+    }
 }
