@@ -6,7 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::qualitative::{
-    FemaBands, NistLevel, OwaspFactors, Rating, RatingError, RiskMatrix, fema_rate, nist_rate, owasp_rate,
+    FemaBands, NistLevel, OwaspFactors, Rating, RatingError, RiskMatrix, fema_rate, nist_rate,
+    owasp_rate,
 };
 
 /// The ratings a qualitative method takes.
@@ -14,10 +15,25 @@ use crate::qualitative::{
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum QualitativeInputs {
     /// Positions on the matrix scales, 0 = lowest.
-    Matrix { matrix: RiskMatrix, likelihood: usize, impact: usize },
-    Fema { asset_value: u32, threat: u32, vulnerability: u32, bands: FemaBands },
-    Nist { initiation: NistLevel, adverse_impact: NistLevel, impact: NistLevel },
-    Owasp { factors: OwaspFactors },
+    Matrix {
+        matrix: RiskMatrix,
+        likelihood: usize,
+        impact: usize,
+    },
+    Fema {
+        asset_value: u32,
+        threat: u32,
+        vulnerability: u32,
+        bands: FemaBands,
+    },
+    Nist {
+        initiation: NistLevel,
+        adverse_impact: NistLevel,
+        impact: NistLevel,
+    },
+    Owasp {
+        factors: OwaspFactors,
+    },
 }
 
 /// A rating a countermeasure can change.
@@ -66,9 +82,22 @@ fn nist_at(i: f64) -> NistLevel {
 impl QualitativeInputs {
     pub fn rate(&self) -> Result<Rating, RatingError> {
         match self {
-            Self::Matrix { matrix, likelihood, impact } => matrix.rate_index(*likelihood, *impact),
-            Self::Fema { asset_value, threat, vulnerability, bands } => fema_rate(*asset_value, *threat, *vulnerability, bands),
-            Self::Nist { initiation, adverse_impact, impact } => Ok(nist_rate(*initiation, *adverse_impact, *impact)),
+            Self::Matrix {
+                matrix,
+                likelihood,
+                impact,
+            } => matrix.rate_index(*likelihood, *impact),
+            Self::Fema {
+                asset_value,
+                threat,
+                vulnerability,
+                bands,
+            } => fema_rate(*asset_value, *threat, *vulnerability, bands),
+            Self::Nist {
+                initiation,
+                adverse_impact,
+                impact,
+            } => Ok(nist_rate(*initiation, *adverse_impact, *impact)),
             Self::Owasp { factors } => owasp_rate(factors),
         }
     }
@@ -78,7 +107,12 @@ impl QualitativeInputs {
         let mut out = self.clone();
         let a = change.adjust;
         match (&mut out, change.factor) {
-            (Self::Matrix { matrix, likelihood, .. }, RatingFactor::Likelihood) => {
+            (
+                Self::Matrix {
+                    matrix, likelihood, ..
+                },
+                RatingFactor::Likelihood,
+            ) => {
                 let hi = matrix.likelihood.len().saturating_sub(1) as f64;
                 *likelihood = adjust(*likelihood as f64, a, 0.0, hi) as usize;
             }
@@ -86,15 +120,22 @@ impl QualitativeInputs {
                 let hi = matrix.impact.len().saturating_sub(1) as f64;
                 *impact = adjust(*impact as f64, a, 0.0, hi) as usize;
             }
-            (Self::Fema { asset_value, .. }, RatingFactor::AssetValue) => *asset_value = adjust(f64::from(*asset_value), a, 1.0, 10.0) as u32,
-            (Self::Fema { threat, .. }, RatingFactor::Threat) => *threat = adjust(f64::from(*threat), a, 1.0, 10.0) as u32,
+            (Self::Fema { asset_value, .. }, RatingFactor::AssetValue) => {
+                *asset_value = adjust(f64::from(*asset_value), a, 1.0, 10.0) as u32
+            }
+            (Self::Fema { threat, .. }, RatingFactor::Threat) => {
+                *threat = adjust(f64::from(*threat), a, 1.0, 10.0) as u32
+            }
             (Self::Fema { vulnerability, .. }, RatingFactor::Vulnerability) => {
                 *vulnerability = adjust(f64::from(*vulnerability), a, 1.0, 10.0) as u32;
             }
             (Self::Nist { initiation, .. }, RatingFactor::Likelihood | RatingFactor::Threat) => {
                 *initiation = nist_at(adjust(*initiation as usize as f64, a, 0.0, 4.0));
             }
-            (Self::Nist { adverse_impact, .. }, RatingFactor::AdverseImpact | RatingFactor::Vulnerability) => {
+            (
+                Self::Nist { adverse_impact, .. },
+                RatingFactor::AdverseImpact | RatingFactor::Vulnerability,
+            ) => {
                 *adverse_impact = nist_at(adjust(*adverse_impact as usize as f64, a, 0.0, 4.0));
             }
             (Self::Nist { impact, .. }, RatingFactor::Impact | RatingFactor::AssetValue) => {
@@ -106,7 +147,11 @@ impl QualitativeInputs {
                 }
             }
             (Self::Owasp { factors }, RatingFactor::Impact) => {
-                for x in factors.technical_impact.iter_mut().chain(factors.business_impact.iter_mut().flatten()) {
+                for x in factors
+                    .technical_impact
+                    .iter_mut()
+                    .chain(factors.business_impact.iter_mut().flatten())
+                {
                     *x = adjust(f64::from(*x), a, 0.0, 9.0) as u8;
                 }
             }
@@ -120,8 +165,13 @@ impl QualitativeInputs {
         match self {
             Self::Matrix { matrix, .. } => matrix.levels.iter().map(|l| l.name.clone()).collect(),
             Self::Fema { bands, .. } => bands.0.iter().map(|b| b.level.name.clone()).collect(),
-            Self::Nist { .. } => NistLevel::ALL.iter().map(|l| l.name().to_string()).collect(),
-            Self::Owasp { .. } => ["Note", "Low", "Medium", "High", "Critical"].map(String::from).to_vec(),
+            Self::Nist { .. } => NistLevel::ALL
+                .iter()
+                .map(|l| l.name().to_string())
+                .collect(),
+            Self::Owasp { .. } => ["Note", "Low", "Medium", "High", "Critical"]
+                .map(String::from)
+                .to_vec(),
         }
     }
 }
@@ -134,12 +184,25 @@ pub struct RiskStages {
     pub residual: Rating,
 }
 
-pub fn stages(inputs: &QualitativeInputs, in_place: &[RatingChange], proposed: &[RatingChange]) -> Result<RiskStages, RatingError> {
+pub fn stages(
+    inputs: &QualitativeInputs,
+    in_place: &[RatingChange],
+    proposed: &[RatingChange],
+) -> Result<RiskStages, RatingError> {
     let inherent = inputs.rate()?;
-    let current_inputs = in_place.iter().fold(inputs.clone(), |acc, c| acc.changed(c));
+    let current_inputs = in_place
+        .iter()
+        .fold(inputs.clone(), |acc, c| acc.changed(c));
     let current = current_inputs.rate()?;
-    let residual = proposed.iter().fold(current_inputs, |acc, c| acc.changed(c)).rate()?;
-    Ok(RiskStages { inherent, current, residual })
+    let residual = proposed
+        .iter()
+        .fold(current_inputs, |acc, c| acc.changed(c))
+        .rate()?;
+    Ok(RiskStages {
+        inherent,
+        current,
+        residual,
+    })
 }
 
 /// The most risk the organisation accepts; each bound is optional.
@@ -181,8 +244,14 @@ pub struct RiskAppetite {
 /// The measure of a risk to compare with the appetite.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum RiskMeasure<'a> {
-    Rating { rating: &'a Rating, scale: &'a [String] },
-    Loss { ale: f64, value_at_risk: f64 },
+    Rating {
+        rating: &'a Rating,
+        scale: &'a [String],
+    },
+    Loss {
+        ale: f64,
+        value_at_risk: f64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -194,62 +263,88 @@ pub struct AppetiteVerdict {
 }
 
 impl RiskAppetite {
-    pub fn limit_for(&self, site: Option<&str>, category: Option<&str>) -> (&'static str, &AppetiteLimit) {
+    pub fn limit_for(
+        &self,
+        site: Option<&str>,
+        category: Option<&str>,
+    ) -> (&'static str, &AppetiteLimit) {
         let find = |s: Option<&str>, c: Option<&str>| {
-            self.rules.iter().find(|r| r.site.as_deref() == s && r.category.as_deref() == c).map(|r| &r.limit)
+            self.rules
+                .iter()
+                .find(|r| r.site.as_deref() == s && r.category.as_deref() == c)
+                .map(|r| &r.limit)
         };
-        if site.is_some() && category.is_some() {
-            if let Some(l) = find(site, category) {
-                return ("site and category", l);
-            }
+        if site.is_some()
+            && category.is_some()
+            && let Some(l) = find(site, category)
+        {
+            return ("site and category", l);
         }
-        if site.is_some() {
-            if let Some(l) = find(site, None) {
-                return ("site", l);
-            }
+        if site.is_some()
+            && let Some(l) = find(site, None)
+        {
+            return ("site", l);
         }
-        if category.is_some() {
-            if let Some(l) = find(None, category) {
-                return ("category", l);
-            }
+        if category.is_some()
+            && let Some(l) = find(None, category)
+        {
+            return ("category", l);
         }
         ("organisation", &self.organisation)
     }
 
-    pub fn judge(&self, site: Option<&str>, category: Option<&str>, measure: RiskMeasure) -> Result<AppetiteVerdict, RatingError> {
+    pub fn judge(
+        &self,
+        site: Option<&str>,
+        category: Option<&str>,
+        measure: RiskMeasure,
+    ) -> Result<AppetiteVerdict, RatingError> {
         let (applied, limit) = self.limit_for(site, category);
         let mut reasons = Vec::new();
         match measure {
             RiskMeasure::Rating { rating, scale } => {
                 if let Some(max) = &limit.max_level {
-                    let at = scale.iter().position(|s| s.eq_ignore_ascii_case(max)).ok_or_else(|| RatingError::Invalid {
-                        what: "appetite max_level".into(),
-                        problem: format!("{max:?} is not a level of {} ({})", rating.method, scale.join(", ")),
-                    })?;
+                    let at = scale
+                        .iter()
+                        .position(|s| s.eq_ignore_ascii_case(max))
+                        .ok_or_else(|| RatingError::Invalid {
+                            what: "appetite max_level".into(),
+                            problem: format!(
+                                "{max:?} is not a level of {} ({})",
+                                rating.method,
+                                scale.join(", ")
+                            ),
+                        })?;
                     if rating.rank > at {
                         reasons.push(format!("level {} is above {max}", rating.level));
                     }
                 }
-                if let (Some(max), Some(score)) = (limit.max_score, rating.score) {
-                    if score > max {
-                        reasons.push(format!("score {score} is above {max}"));
-                    }
+                if let (Some(max), Some(score)) = (limit.max_score, rating.score)
+                    && score > max
+                {
+                    reasons.push(format!("score {score} is above {max}"));
                 }
             }
             RiskMeasure::Loss { ale, value_at_risk } => {
-                if let Some(max) = limit.max_ale {
-                    if ale > max {
-                        reasons.push(format!("mean annual loss {ale:.0} is above {max:.0}"));
-                    }
+                if let Some(max) = limit.max_ale
+                    && ale > max
+                {
+                    reasons.push(format!("mean annual loss {ale:.0} is above {max:.0}"));
                 }
-                if let Some(max) = limit.max_value_at_risk {
-                    if value_at_risk > max {
-                        reasons.push(format!("value at risk {value_at_risk:.0} is above {max:.0}"));
-                    }
+                if let Some(max) = limit.max_value_at_risk
+                    && value_at_risk > max
+                {
+                    reasons.push(format!(
+                        "value at risk {value_at_risk:.0} is above {max:.0}"
+                    ));
                 }
             }
         }
-        Ok(AppetiteVerdict { applied, out_of_appetite: !reasons.is_empty(), reasons })
+        Ok(AppetiteVerdict {
+            applied,
+            out_of_appetite: !reasons.is_empty(),
+            reasons,
+        })
     }
 }
 
@@ -259,23 +354,47 @@ mod tests {
 
     #[test]
     fn controls_lower_fema_risk_from_inherent_to_residual() {
-        let inputs = QualitativeInputs::Fema { asset_value: 8, threat: 6, vulnerability: 8, bands: FemaBands::default() };
-        let in_place = [RatingChange { factor: RatingFactor::Vulnerability, adjust: RatingAdjust::Add(-2.0) }];
-        let proposed = [RatingChange { factor: RatingFactor::Threat, adjust: RatingAdjust::Multiply(0.5) }];
+        let inputs = QualitativeInputs::Fema {
+            asset_value: 8,
+            threat: 6,
+            vulnerability: 8,
+            bands: FemaBands::default(),
+        };
+        let in_place = [RatingChange {
+            factor: RatingFactor::Vulnerability,
+            adjust: RatingAdjust::Add(-2.0),
+        }];
+        let proposed = [RatingChange {
+            factor: RatingFactor::Threat,
+            adjust: RatingAdjust::Multiply(0.5),
+        }];
         let s = stages(&inputs, &in_place, &proposed).unwrap();
         assert_eq!(s.inherent.score, Some(384.0));
         assert_eq!(s.current.score, Some(288.0)); // 8 x 6 x 6
         assert_eq!(s.residual.score, Some(144.0)); // 8 x 3 x 6
         assert_eq!(s.residual.level, "Medium");
         // Ratings stay on the 1..10 scale.
-        let floor = [RatingChange { factor: RatingFactor::Vulnerability, adjust: RatingAdjust::Add(-20.0) }];
-        assert_eq!(stages(&inputs, &floor, &[]).unwrap().current.score, Some(48.0));
+        let floor = [RatingChange {
+            factor: RatingFactor::Vulnerability,
+            adjust: RatingAdjust::Add(-20.0),
+        }];
+        assert_eq!(
+            stages(&inputs, &floor, &[]).unwrap().current.score,
+            Some(48.0)
+        );
     }
 
     #[test]
     fn matrix_controls_move_along_the_scale() {
-        let inputs = QualitativeInputs::Matrix { matrix: RiskMatrix::three_by_three(), likelihood: 2, impact: 2 };
-        let change = [RatingChange { factor: RatingFactor::Likelihood, adjust: RatingAdjust::Add(-1.0) }];
+        let inputs = QualitativeInputs::Matrix {
+            matrix: RiskMatrix::three_by_three(),
+            likelihood: 2,
+            impact: 2,
+        };
+        let change = [RatingChange {
+            factor: RatingFactor::Likelihood,
+            adjust: RatingAdjust::Add(-1.0),
+        }];
         let s = stages(&inputs, &[], &change).unwrap();
         assert_eq!((s.inherent.rank, s.residual.rank), (5, 4));
     }
@@ -283,24 +402,78 @@ mod tests {
     #[test]
     fn the_most_specific_appetite_rule_applies() {
         let appetite = RiskAppetite {
-            organisation: AppetiteLimit { max_level: Some("Moderate".into()), max_ale: Some(1e6), ..Default::default() },
+            organisation: AppetiteLimit {
+                max_level: Some("Moderate".into()),
+                max_ale: Some(1e6),
+                ..Default::default()
+            },
             rules: vec![
-                AppetiteRule { site: Some("hq".into()), category: None, limit: AppetiteLimit { max_level: Some("Low".into()), ..Default::default() } },
-                AppetiteRule { site: Some("hq".into()), category: Some("theft".into()), limit: AppetiteLimit { max_level: Some("High".into()), ..Default::default() } },
-                AppetiteRule { site: None, category: Some("fire".into()), limit: AppetiteLimit { max_ale: Some(5e5), ..Default::default() } },
+                AppetiteRule {
+                    site: Some("hq".into()),
+                    category: None,
+                    limit: AppetiteLimit {
+                        max_level: Some("Low".into()),
+                        ..Default::default()
+                    },
+                },
+                AppetiteRule {
+                    site: Some("hq".into()),
+                    category: Some("theft".into()),
+                    limit: AppetiteLimit {
+                        max_level: Some("High".into()),
+                        ..Default::default()
+                    },
+                },
+                AppetiteRule {
+                    site: None,
+                    category: Some("fire".into()),
+                    limit: AppetiteLimit {
+                        max_ale: Some(5e5),
+                        ..Default::default()
+                    },
+                },
             ],
         };
         let rating = RiskMatrix::three_by_three().rate_index(1, 1).unwrap(); // Elevated
-        let scale = QualitativeInputs::Matrix { matrix: RiskMatrix::three_by_three(), likelihood: 0, impact: 0 }.scale();
-        let m = RiskMeasure::Rating { rating: &rating, scale: &scale };
+        let scale = QualitativeInputs::Matrix {
+            matrix: RiskMatrix::three_by_three(),
+            likelihood: 0,
+            impact: 0,
+        }
+        .scale();
+        let m = RiskMeasure::Rating {
+            rating: &rating,
+            scale: &scale,
+        };
         let org = appetite.judge(None, None, m).unwrap();
         assert_eq!((org.applied, org.out_of_appetite), ("organisation", true));
         let theft = appetite.judge(Some("hq"), Some("theft"), m).unwrap();
-        assert_eq!((theft.applied, theft.out_of_appetite), ("site and category", false));
-        assert_eq!(appetite.judge(Some("hq"), Some("fire"), m).unwrap().applied, "site");
-        let fire = appetite.judge(Some("plant"), Some("fire"), RiskMeasure::Loss { ale: 6e5, value_at_risk: 0.0 }).unwrap();
+        assert_eq!(
+            (theft.applied, theft.out_of_appetite),
+            ("site and category", false)
+        );
+        assert_eq!(
+            appetite.judge(Some("hq"), Some("fire"), m).unwrap().applied,
+            "site"
+        );
+        let fire = appetite
+            .judge(
+                Some("plant"),
+                Some("fire"),
+                RiskMeasure::Loss {
+                    ale: 6e5,
+                    value_at_risk: 0.0,
+                },
+            )
+            .unwrap();
         assert_eq!((fire.applied, fire.out_of_appetite), ("category", true));
-        let bad = RiskAppetite { organisation: AppetiteLimit { max_level: Some("Severe".into()), ..Default::default() }, rules: vec![] };
+        let bad = RiskAppetite {
+            organisation: AppetiteLimit {
+                max_level: Some("Severe".into()),
+                ..Default::default()
+            },
+            rules: vec![],
+        };
         assert!(bad.judge(None, None, m).is_err());
     }
 }

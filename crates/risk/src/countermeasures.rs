@@ -45,7 +45,12 @@ pub struct OptimiseOptions {
 
 impl Default for OptimiseOptions {
     fn default() -> Self {
-        Self { budget: 0.0, trials: 20_000, seed: 1, frontier_points: 20 }
+        Self {
+            budget: 0.0,
+            trials: 20_000,
+            seed: 1,
+            frontier_points: 20,
+        }
     }
 }
 
@@ -74,8 +79,14 @@ pub struct Selection {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum SearchMethod {
-    BranchAndBound { proven_optimal: bool, nodes: u64, bounded: bool },
-    Greedy { note: &'static str },
+    BranchAndBound {
+        proven_optimal: bool,
+        nodes: u64,
+        bounded: bool,
+    },
+    Greedy {
+        note: &'static str,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -115,7 +126,13 @@ struct Evaluator<'a> {
 }
 
 impl<'a> Evaluator<'a> {
-    fn new(portfolio: &'a Portfolio, base: Vec<usize>, candidates: Vec<usize>, trials: u64, seed: u64) -> Self {
+    fn new(
+        portfolio: &'a Portfolio,
+        base: Vec<usize>,
+        candidates: Vec<usize>,
+        trials: u64,
+        seed: u64,
+    ) -> Self {
         let mut touching = vec![Vec::new(); portfolio.scenarios.len()];
         for (pos, &c) in candidates.iter().enumerate() {
             for s in portfolio.scenarios_changed_by(c) {
@@ -123,24 +140,44 @@ impl<'a> Evaluator<'a> {
             }
         }
         let memo = vec![HashMap::new(); portfolio.scenarios.len()];
-        Evaluator { portfolio, base, candidates, touching, memo, trials, seed }
+        Evaluator {
+            portfolio,
+            base,
+            candidates,
+            touching,
+            memo,
+            trials,
+            seed,
+        }
     }
 
     fn scenario_value(&mut self, s: usize, chosen: &[bool]) -> f64 {
-        let key: Vec<usize> = self.touching[s].iter().copied().filter(|&p| chosen[p]).collect();
+        let key: Vec<usize> = self.touching[s]
+            .iter()
+            .copied()
+            .filter(|&p| chosen[p])
+            .collect();
         if let Some(v) = self.memo[s].get(&key) {
             return *v;
         }
         let mut controls = self.base.clone();
         controls.extend(key.iter().map(|&p| self.candidates[p]));
         let adjust = self.portfolio.scenario_adjustments(s, &controls);
-        let v = mean_annual_loss(&self.portfolio.scenarios[s], &adjust, &[], self.trials, self.seed);
+        let v = mean_annual_loss(
+            &self.portfolio.scenarios[s],
+            &adjust,
+            &[],
+            self.trials,
+            self.seed,
+        );
         self.memo[s].insert(key, v);
         v
     }
 
     fn value(&mut self, chosen: &[bool]) -> f64 {
-        (0..self.portfolio.scenarios.len()).map(|s| self.scenario_value(s, chosen)).sum()
+        (0..self.portfolio.scenarios.len())
+            .map(|s| self.scenario_value(s, chosen))
+            .sum()
     }
 }
 
@@ -158,12 +195,18 @@ impl Constraints {
 
     fn satisfied(&self, chosen: &[bool]) -> bool {
         chosen.iter().enumerate().all(|(p, &c)| {
-            !c || (self.requires[p].iter().all(|&q| chosen[q]) && self.excludes[p].iter().all(|&q| !chosen[q]))
+            !c || (self.requires[p].iter().all(|&q| chosen[q])
+                && self.excludes[p].iter().all(|&q| !chosen[q]))
         })
     }
 
     fn cost(&self, chosen: &[bool]) -> f64 {
-        chosen.iter().zip(&self.cost).filter(|(c, _)| **c).map(|(_, k)| k).sum()
+        chosen
+            .iter()
+            .zip(&self.cost)
+            .filter(|(c, _)| **c)
+            .map(|(_, k)| k)
+            .sum()
     }
 }
 
@@ -218,8 +261,11 @@ impl Search<'_, '_> {
         let decided = |q: usize| self.order[..depth].contains(&q);
         let can_include = spent + self.cons.cost[p] <= self.budget
             && self.cons.compatible(chosen, p)
-            && self.cons.requires[p].iter().all(|&q| !decided(q) || chosen[q]);
-        let must_include = (0..chosen.len()).any(|q| chosen[q] && self.cons.requires[q].contains(&p));
+            && self.cons.requires[p]
+                .iter()
+                .all(|&q| !decided(q) || chosen[q]);
+        let must_include =
+            (0..chosen.len()).any(|q| chosen[q] && self.cons.requires[q].contains(&p));
         if can_include {
             chosen[p] = true;
             self.run(depth + 1, chosen, spent + self.cons.cost[p]);
@@ -232,7 +278,10 @@ impl Search<'_, '_> {
 }
 
 /// Assesses every proposed control and picks the best set within the budget.
-pub fn optimise(portfolio: &Portfolio, options: &OptimiseOptions) -> Result<Optimisation, OptimiseError> {
+pub fn optimise(
+    portfolio: &Portfolio,
+    options: &OptimiseOptions,
+) -> Result<Optimisation, OptimiseError> {
     if !(options.budget.is_finite() && options.budget >= 0.0) {
         return Err(OptimiseError::BadBudget(options.budget));
     }
@@ -245,26 +294,54 @@ pub fn optimise(portfolio: &Portfolio, options: &OptimiseOptions) -> Result<Opti
     let inherent_ale: f64 = (0..portfolio.scenarios.len())
         .map(|s| {
             let adjust = portfolio.scenario_adjustments(s, &[]);
-            mean_annual_loss(&portfolio.scenarios[s], &adjust, &[], options.trials, options.seed)
+            mean_annual_loss(
+                &portfolio.scenarios[s],
+                &adjust,
+                &[],
+                options.trials,
+                options.seed,
+            )
         })
         .sum();
-    let mut eval = Evaluator::new(portfolio, base, candidates.clone(), options.trials, options.seed);
+    let mut eval = Evaluator::new(
+        portfolio,
+        base,
+        candidates.clone(),
+        options.trials,
+        options.seed,
+    );
     let none = vec![false; n];
     let current_ale = eval.value(&none);
 
-    let position = |id: &str| candidates.iter().position(|&c| portfolio.controls[c].id == id);
+    let position = |id: &str| {
+        candidates
+            .iter()
+            .position(|&c| portfolio.controls[c].id == id)
+    };
     let cons = Constraints {
-        cost: candidates.iter().map(|&c| portfolio.controls[c].annual_cost).collect(),
+        cost: candidates
+            .iter()
+            .map(|&c| portfolio.controls[c].annual_cost)
+            .collect(),
         requires: candidates
             .iter()
-            .map(|&c| portfolio.controls[c].requires.iter().filter_map(|r| position(r)).collect())
+            .map(|&c| {
+                portfolio.controls[c]
+                    .requires
+                    .iter()
+                    .filter_map(|r| position(r))
+                    .collect()
+            })
             .collect(),
         excludes: candidates
             .iter()
             .map(|&c| {
                 let me = &portfolio.controls[c].id;
-                let mut ex: Vec<usize> =
-                    portfolio.controls[c].excludes.iter().filter_map(|r| position(r)).collect();
+                let mut ex: Vec<usize> = portfolio.controls[c]
+                    .excludes
+                    .iter()
+                    .filter_map(|r| position(r))
+                    .collect();
                 // Exclusion is mutual whichever side declared it.
                 for (q, &d) in candidates.iter().enumerate() {
                     if portfolio.controls[d].excludes.contains(me) && !ex.contains(&q) {
@@ -276,11 +353,18 @@ pub fn optimise(portfolio: &Portfolio, options: &OptimiseOptions) -> Result<Opti
             .collect(),
     };
     // A proposed control that requires one not proposed (and not in place) can never be chosen.
-    let in_place_ids: Vec<&str> = portfolio.in_place().iter().map(|&c| portfolio.controls[c].id.as_str()).collect();
+    let in_place_ids: Vec<&str> = portfolio
+        .in_place()
+        .iter()
+        .map(|&c| portfolio.controls[c].id.as_str())
+        .collect();
     let impossible: Vec<bool> = candidates
         .iter()
         .map(|&c| {
-            portfolio.controls[c].requires.iter().any(|r| position(r).is_none() && !in_place_ids.contains(&r.as_str()))
+            portfolio.controls[c]
+                .requires
+                .iter()
+                .any(|r| position(r).is_none() && !in_place_ids.contains(&r.as_str()))
         })
         .collect();
 
@@ -302,11 +386,18 @@ pub fn optimise(portfolio: &Portfolio, options: &OptimiseOptions) -> Result<Opti
         });
     }
     let monotone = candidates.iter().all(|&c| {
-        portfolio.controls[c].effects.iter().all(|e| e.adjust.never_raises_risk(e.node))
+        portfolio.controls[c]
+            .effects
+            .iter()
+            .all(|e| e.adjust.never_raises_risk(e.node))
     });
 
     let solve = |eval: &mut Evaluator, budget: f64| -> (Vec<bool>, f64, SearchMethod) {
-        let mut cons_b = Constraints { cost: cons.cost.clone(), requires: cons.requires.clone(), excludes: cons.excludes.clone() };
+        let mut cons_b = Constraints {
+            cost: cons.cost.clone(),
+            requires: cons.requires.clone(),
+            excludes: cons.excludes.clone(),
+        };
         for (p, &bad) in impossible.iter().enumerate() {
             if bad {
                 cons_b.cost[p] = f64::INFINITY;
@@ -342,17 +433,24 @@ pub fn optimise(portfolio: &Portfolio, options: &OptimiseOptions) -> Result<Opti
             (set, v, method)
         } else {
             let (g, v) = greedy(eval, &cons_b, &single, budget);
-            (g, v, SearchMethod::Greedy {
-                note: "more than 40 candidates: best of greedy (reduction per cost) and best single control; \
+            (
+                g,
+                v,
+                SearchMethod::Greedy {
+                    note: "more than 40 candidates: best of greedy (reduction per cost) and best single control; \
                        within (1 - 1/sqrt(e)) of the optimum if reductions have diminishing returns",
-            })
+                },
+            )
         }
     };
 
     let selection = |set: &[bool], residual: f64| {
         let cost = cons.cost(set);
         Selection {
-            controls: (0..n).filter(|&p| set[p]).map(|p| portfolio.controls[candidates[p]].id.clone()).collect(),
+            controls: (0..n)
+                .filter(|&p| set[p])
+                .map(|p| portfolio.controls[candidates[p]].id.clone())
+                .collect(),
             annual_cost: cost,
             residual_ale: residual,
             risk_reduction: current_ale - residual,
@@ -371,10 +469,17 @@ pub fn optimise(portfolio: &Portfolio, options: &OptimiseOptions) -> Result<Opti
         points.push(selection(&set, v));
     }
     points.push(best.clone());
-    points.sort_by(|a, b| a.annual_cost.total_cmp(&b.annual_cost).then(a.residual_ale.total_cmp(&b.residual_ale)));
+    points.sort_by(|a, b| {
+        a.annual_cost
+            .total_cmp(&b.annual_cost)
+            .then(a.residual_ale.total_cmp(&b.residual_ale))
+    });
     let mut frontier: Vec<Selection> = Vec::new();
     for p in points {
-        if frontier.last().is_none_or(|last| p.residual_ale < last.residual_ale) {
+        if frontier
+            .last()
+            .is_none_or(|last| p.residual_ale < last.residual_ale)
+        {
             frontier.push(p);
         }
     }
@@ -393,12 +498,21 @@ pub fn optimise(portfolio: &Portfolio, options: &OptimiseOptions) -> Result<Opti
 }
 
 fn rosi(reduction: f64, cost: f64) -> Option<f64> {
-    if cost > 0.0 { Some((reduction - cost) / cost) } else { None }
+    if cost > 0.0 {
+        Some((reduction - cost) / cost)
+    } else {
+        None
+    }
 }
 
 /// Greedy by reduction per unit cost (each addition with the controls it requires),
 /// compared with the best affordable single addition.
-fn greedy(eval: &mut Evaluator, cons: &Constraints, single: &[f64], budget: f64) -> (Vec<bool>, f64) {
+fn greedy(
+    eval: &mut Evaluator,
+    cons: &Constraints,
+    single: &[f64],
+    budget: f64,
+) -> (Vec<bool>, f64) {
     let n = cons.cost.len();
     let closure = |chosen: &[bool], p: usize| -> Option<Vec<bool>> {
         let mut set = chosen.to_vec();
@@ -424,14 +538,20 @@ fn greedy(eval: &mut Evaluator, cons: &Constraints, single: &[f64], budget: f64)
         let cost_now = cons.cost(&chosen);
         let mut best: Option<(f64, Vec<bool>, f64)> = None;
         for p in (0..n).filter(|&p| !chosen[p]) {
-            let Some(set) = closure(&chosen, p) else { continue };
+            let Some(set) = closure(&chosen, p) else {
+                continue;
+            };
             let v = eval.value(&set);
             let gain = value - v;
             if gain <= 0.0 {
                 continue;
             }
             let extra = cons.cost(&set) - cost_now;
-            let ratio = if extra > 0.0 { gain / extra } else { f64::INFINITY };
+            let ratio = if extra > 0.0 {
+                gain / extra
+            } else {
+                f64::INFINITY
+            };
             if best.as_ref().is_none_or(|(r, _, _)| ratio > *r) {
                 best = Some((ratio, set, v));
             }

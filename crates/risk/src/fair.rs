@@ -97,9 +97,10 @@ impl Node {
                 NodeKind::Probability
             }
             Node::ThreatCapability | Node::ResistanceStrength => NodeKind::Capability,
-            Node::LossMagnitude | Node::PrimaryLoss | Node::SecondaryLoss | Node::SecondaryLossMagnitude => {
-                NodeKind::Magnitude
-            }
+            Node::LossMagnitude
+            | Node::PrimaryLoss
+            | Node::SecondaryLoss
+            | Node::SecondaryLossMagnitude => NodeKind::Magnitude,
         }
     }
 
@@ -110,7 +111,10 @@ impl Node {
             Node::Tef => &[Node::ContactFrequency, Node::ProbabilityOfAction],
             Node::Vulnerability => &[Node::ThreatCapability, Node::ResistanceStrength],
             Node::LossMagnitude => &[Node::PrimaryLoss, Node::SecondaryLoss],
-            Node::SecondaryLoss => &[Node::SecondaryLossEventFrequency, Node::SecondaryLossMagnitude],
+            Node::SecondaryLoss => &[
+                Node::SecondaryLossEventFrequency,
+                Node::SecondaryLossMagnitude,
+            ],
             _ => &[],
         }
     }
@@ -186,7 +190,9 @@ impl Scenario {
     }
 
     pub fn inputs(&self) -> impl Iterator<Item = (Node, &Input)> {
-        Node::ALL.into_iter().filter_map(|n| self.input(n).map(|i| (n, i)))
+        Node::ALL
+            .into_iter()
+            .filter_map(|n| self.input(n).map(|i| (n, i)))
     }
 
     /// Whether `node` takes part in computing this scenario's loss (given, or
@@ -212,13 +218,19 @@ impl Scenario {
             check_domain(id, node, &input.distribution)?;
             inputs[node.index()] = Some(input);
         }
-        let scenario = Scenario { id: id.to_string(), mode, inputs };
+        let scenario = Scenario {
+            id: id.to_string(),
+            mode,
+            inputs,
+        };
         for root in [Node::Lef, Node::LossMagnitude] {
             if let Some(missing) = scenario.first_missing(root) {
                 let how = match missing {
                     Node::Lef => "give lef, or tef and vulnerability",
                     Node::Tef => "give tef, or contact_frequency and probability_of_action",
-                    Node::Vulnerability => "give vulnerability, or threat_capability and resistance_strength",
+                    Node::Vulnerability => {
+                        "give vulnerability, or threat_capability and resistance_strength"
+                    }
                     Node::LossMagnitude | Node::PrimaryLoss => {
                         "give loss_magnitude, or primary_loss (and optionally secondary_loss)"
                     }
@@ -227,7 +239,11 @@ impl Scenario {
                     }
                     _ => "it is needed to derive its parent",
                 };
-                return Err(ModelError::MissingNode { scenario: id.to_string(), field: missing, how: how.to_string() });
+                return Err(ModelError::MissingNode {
+                    scenario: id.to_string(),
+                    field: missing,
+                    how: how.to_string(),
+                });
             }
         }
         // Anything given below a given ancestor would be silently ignored.
@@ -238,7 +254,11 @@ impl Scenario {
             let mut up = node.parent();
             while let Some(ancestor) = up {
                 if scenario.input(ancestor).is_some() {
-                    return Err(ModelError::Shadowed { scenario: id.to_string(), field: node, by: ancestor });
+                    return Err(ModelError::Shadowed {
+                        scenario: id.to_string(),
+                        field: node,
+                        by: ancestor,
+                    });
                 }
                 up = ancestor.parent();
             }
@@ -284,18 +304,26 @@ impl Scenario {
 }
 
 fn check_domain(scenario: &str, node: Node, d: &Distribution) -> Result<(), ModelError> {
-    let bad = |problem: String| ModelError::OutOfDomain { scenario: scenario.to_string(), field: node, problem };
+    let bad = |problem: String| ModelError::OutOfDomain {
+        scenario: scenario.to_string(),
+        field: node,
+        problem,
+    };
     // A normal has unbounded tails: its mean must be in the domain, and draws are clamped.
     let (lo, hi) = match d {
         Distribution::Normal { mean, .. } => (*mean, *mean),
         _ => (d.lower_bound(), d.upper_bound()),
     };
     match node.kind() {
-        NodeKind::Frequency if lo < 0.0 => Err(bad(format!("a frequency cannot be negative (lowest value {lo})"))),
-        NodeKind::Magnitude if lo < 0.0 => Err(bad(format!("a loss cannot be negative (lowest value {lo})"))),
-        NodeKind::Probability if lo < 0.0 || hi > 1.0 => {
-            Err(bad(format!("a probability must lie in [0, 1] (values from {lo} to {hi})")))
-        }
+        NodeKind::Frequency if lo < 0.0 => Err(bad(format!(
+            "a frequency cannot be negative (lowest value {lo})"
+        ))),
+        NodeKind::Magnitude if lo < 0.0 => Err(bad(format!(
+            "a loss cannot be negative (lowest value {lo})"
+        ))),
+        NodeKind::Probability if lo < 0.0 || hi > 1.0 => Err(bad(format!(
+            "a probability must lie in [0, 1] (values from {lo} to {hi})"
+        ))),
         _ => Ok(()),
     }
 }
@@ -391,7 +419,10 @@ impl Portfolio {
             if !(c.annual_cost.is_finite() && c.annual_cost >= 0.0) {
                 return Err(ModelError::BadControl {
                     control: c.id.clone(),
-                    problem: format!("annual_cost must be a non-negative number, got {}", c.annual_cost),
+                    problem: format!(
+                        "annual_cost must be a non-negative number, got {}",
+                        c.annual_cost
+                    ),
                 });
             }
         }
@@ -440,7 +471,10 @@ impl Portfolio {
                 }
             }
         }
-        Ok(Portfolio { scenarios, controls })
+        Ok(Portfolio {
+            scenarios,
+            controls,
+        })
     }
 
     pub fn control_index(&self, id: &str) -> Option<usize> {
@@ -449,28 +483,42 @@ impl Portfolio {
 
     /// Indices of controls already in place.
     pub fn in_place(&self) -> Vec<usize> {
-        (0..self.controls.len()).filter(|&i| self.controls[i].status == ControlStatus::InPlace).collect()
+        (0..self.controls.len())
+            .filter(|&i| self.controls[i].status == ControlStatus::InPlace)
+            .collect()
     }
 
     /// Indices of proposed controls.
     pub fn proposed(&self) -> Vec<usize> {
-        (0..self.controls.len()).filter(|&i| self.controls[i].status == ControlStatus::Proposed).collect()
+        (0..self.controls.len())
+            .filter(|&i| self.controls[i].status == ControlStatus::Proposed)
+            .collect()
     }
 
     /// The per-node changes made by the given controls, applied in control order.
     pub fn adjustments(&self, controls: &[usize]) -> Adjustments {
-        (0..self.scenarios.len()).map(|si| self.scenario_adjustments(si, controls)).collect()
+        (0..self.scenarios.len())
+            .map(|si| self.scenario_adjustments(si, controls))
+            .collect()
     }
 
     /// The per-node changes the given controls make to one scenario, in control order.
-    pub fn scenario_adjustments(&self, scenario: usize, controls: &[usize]) -> [Vec<Adjust>; NODE_COUNT] {
+    pub fn scenario_adjustments(
+        &self,
+        scenario: usize,
+        controls: &[usize],
+    ) -> [Vec<Adjust>; NODE_COUNT] {
         let mut out: [Vec<Adjust>; NODE_COUNT] = Default::default();
-        let Some(s) = self.scenarios.get(scenario) else { return out };
+        let Some(s) = self.scenarios.get(scenario) else {
+            return out;
+        };
         let mut sorted = controls.to_vec();
         sorted.sort_unstable();
         sorted.dedup();
         for ci in sorted {
-            let Some(c) = self.controls.get(ci) else { continue };
+            let Some(c) = self.controls.get(ci) else {
+                continue;
+            };
             for e in &c.effects {
                 let applies = match &e.scenarios {
                     Some(list) => list.iter().any(|x| x == &s.id),
@@ -487,7 +535,9 @@ impl Portfolio {
     /// Which scenarios a control changes.
     pub fn scenarios_changed_by(&self, control: usize) -> Vec<usize> {
         let adj = self.adjustments(&[control]);
-        (0..self.scenarios.len()).filter(|&s| adj[s].iter().any(|a| !a.is_empty())).collect()
+        (0..self.scenarios.len())
+            .filter(|&s| adj[s].iter().any(|a| !a.is_empty()))
+            .collect()
     }
 }
 
@@ -495,19 +545,50 @@ impl Portfolio {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ModelError {
     #[error("scenario {scenario:?}, field {field}: {source}")]
-    BadDistribution { scenario: String, field: String, source: DistributionError },
+    BadDistribution {
+        scenario: String,
+        field: String,
+        source: DistributionError,
+    },
     #[error("scenario {scenario:?}, field {field}: {problem}")]
-    OutOfDomain { scenario: String, field: Node, problem: String },
+    OutOfDomain {
+        scenario: String,
+        field: Node,
+        problem: String,
+    },
     #[error("scenario {scenario:?}: missing node {field} ({how})")]
-    MissingNode { scenario: String, field: Node, how: String },
-    #[error("scenario {scenario:?}, field {field}: given, but {by} is also given directly, so it would be ignored")]
-    Shadowed { scenario: String, field: Node, by: Node },
+    MissingNode {
+        scenario: String,
+        field: Node,
+        how: String,
+    },
+    #[error(
+        "scenario {scenario:?}, field {field}: given, but {by} is also given directly, so it would be ignored"
+    )]
+    Shadowed {
+        scenario: String,
+        field: Node,
+        by: Node,
+    },
     #[error("scenario {scenario:?}, field {field}: reference to {target:?}, {problem}")]
-    BadReference { scenario: String, field: Node, target: String, problem: String },
+    BadReference {
+        scenario: String,
+        field: Node,
+        target: String,
+        problem: String,
+    },
     #[error("scenario {scenario:?}, field {field}: cycle of references {cycle}")]
-    ReferenceCycle { scenario: String, field: Node, cycle: String },
+    ReferenceCycle {
+        scenario: String,
+        field: Node,
+        cycle: String,
+    },
     #[error("scenario {scenario:?}, field {field}: {problem}")]
-    BadField { scenario: String, field: String, problem: String },
+    BadField {
+        scenario: String,
+        field: String,
+        problem: String,
+    },
     #[error("scenario {0:?} is defined twice")]
     DuplicateScenario(String),
     #[error("control {0:?} is defined twice")]

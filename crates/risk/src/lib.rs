@@ -25,7 +25,7 @@ pub mod scenario_file;
 pub mod simulate;
 mod special;
 
-pub use countermeasures::{OptimiseOptions, Optimisation, optimise};
+pub use countermeasures::{Optimisation, OptimiseOptions, optimise};
 pub use dist::Distribution;
 pub use fair::{Control, LossMode, ModelError, Node, Portfolio, Scenario};
 pub use scenario_file::{ScenarioFile, parse};

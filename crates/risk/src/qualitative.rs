@@ -34,7 +34,10 @@ pub enum RatingError {
 }
 
 fn invalid(what: impl Into<String>, problem: impl Into<String>) -> RatingError {
-    RatingError::Invalid { what: what.into(), problem: problem.into() }
+    RatingError::Invalid {
+        what: what.into(),
+        problem: problem.into(),
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -53,25 +56,55 @@ pub struct RiskMatrix {
 
 impl RiskMatrix {
     /// Checks shapes and indices.
-    pub fn new(likelihood: Vec<String>, impact: Vec<String>, levels: Vec<Level>, grid: Vec<Vec<usize>>) -> Result<Self, RatingError> {
-        let m = RiskMatrix { likelihood, impact, levels, grid };
+    pub fn new(
+        likelihood: Vec<String>,
+        impact: Vec<String>,
+        levels: Vec<Level>,
+        grid: Vec<Vec<usize>>,
+    ) -> Result<Self, RatingError> {
+        let m = RiskMatrix {
+            likelihood,
+            impact,
+            levels,
+            grid,
+        };
         m.validate()?;
         Ok(m)
     }
 
     pub fn validate(&self) -> Result<(), RatingError> {
         if self.likelihood.is_empty() || self.impact.is_empty() || self.levels.is_empty() {
-            return Err(invalid("matrix", "needs at least one likelihood, impact and risk level"));
+            return Err(invalid(
+                "matrix",
+                "needs at least one likelihood, impact and risk level",
+            ));
         }
         if self.grid.len() != self.likelihood.len() {
-            return Err(invalid("matrix", format!("grid has {} rows for {} likelihood levels", self.grid.len(), self.likelihood.len())));
+            return Err(invalid(
+                "matrix",
+                format!(
+                    "grid has {} rows for {} likelihood levels",
+                    self.grid.len(),
+                    self.likelihood.len()
+                ),
+            ));
         }
         for (r, row) in self.grid.iter().enumerate() {
             if row.len() != self.impact.len() {
-                return Err(invalid(format!("matrix row {}", self.likelihood[r]), format!("{} cells for {} impact levels", row.len(), self.impact.len())));
+                return Err(invalid(
+                    format!("matrix row {}", self.likelihood[r]),
+                    format!(
+                        "{} cells for {} impact levels",
+                        row.len(),
+                        self.impact.len()
+                    ),
+                ));
             }
             if let Some(&bad) = row.iter().find(|&&c| c >= self.levels.len()) {
-                return Err(invalid(format!("matrix row {}", self.likelihood[r]), format!("level {bad} does not exist ({} levels)", self.levels.len())));
+                return Err(invalid(
+                    format!("matrix row {}", self.likelihood[r]),
+                    format!("level {bad} does not exist ({} levels)", self.levels.len()),
+                ));
             }
         }
         Ok(())
@@ -79,11 +112,24 @@ impl RiskMatrix {
 
     /// The 3x3 multiplicative grid [[0,1,2],[1,3,4],[2,4,5]] with six levels.
     pub fn three_by_three() -> Self {
-        let names = [("Very Low", "#2e7d32"), ("Low", "#7cb342"), ("Moderate", "#fdd835"), ("Elevated", "#fb8c00"), ("High", "#e53935"), ("Very High", "#8e0000")];
+        let names = [
+            ("Very Low", "#2e7d32"),
+            ("Low", "#7cb342"),
+            ("Moderate", "#fdd835"),
+            ("Elevated", "#fb8c00"),
+            ("High", "#e53935"),
+            ("Very High", "#8e0000"),
+        ];
         RiskMatrix {
             likelihood: vec!["Low".into(), "Medium".into(), "High".into()],
             impact: vec!["Low".into(), "Medium".into(), "High".into()],
-            levels: names.iter().map(|(n, c)| Level { name: (*n).into(), colour: (*c).into() }).collect(),
+            levels: names
+                .iter()
+                .map(|(n, c)| Level {
+                    name: (*n).into(),
+                    colour: (*c).into(),
+                })
+                .collect(),
             grid: vec![vec![0, 1, 2], vec![1, 3, 4], vec![2, 4, 5]],
         }
     }
@@ -92,7 +138,12 @@ impl RiskMatrix {
         scale
             .iter()
             .position(|s| s.eq_ignore_ascii_case(value))
-            .ok_or_else(|| invalid(what, format!("unknown level {value:?} (scale: {})", scale.join(", "))))
+            .ok_or_else(|| {
+                invalid(
+                    what,
+                    format!("unknown level {value:?} (scale: {})", scale.join(", ")),
+                )
+            })
     }
 
     /// Rates by level names.
@@ -104,10 +155,25 @@ impl RiskMatrix {
 
     /// Rates by positions on the scales (0 = lowest).
     pub fn rate_index(&self, likelihood: usize, impact: usize) -> Result<Rating, RatingError> {
-        let row = self.grid.get(likelihood).ok_or_else(|| invalid("likelihood", format!("index {likelihood} is off the scale")))?;
-        let &cell = row.get(impact).ok_or_else(|| invalid("impact", format!("index {impact} is off the scale")))?;
-        let level = self.levels.get(cell).ok_or_else(|| invalid("matrix", format!("level {cell} does not exist")))?;
-        Ok(Rating { method: "matrix", score: None, rank: cell, levels: self.levels.len(), level: level.name.clone(), colour: level.colour.clone() })
+        let row = self
+            .grid
+            .get(likelihood)
+            .ok_or_else(|| invalid("likelihood", format!("index {likelihood} is off the scale")))?;
+        let &cell = row
+            .get(impact)
+            .ok_or_else(|| invalid("impact", format!("index {impact} is off the scale")))?;
+        let level = self
+            .levels
+            .get(cell)
+            .ok_or_else(|| invalid("matrix", format!("level {cell} does not exist")))?;
+        Ok(Rating {
+            method: "matrix",
+            score: None,
+            rank: cell,
+            levels: self.levels.len(),
+            level: level.name.clone(),
+            colour: level.colour.clone(),
+        })
     }
 }
 
@@ -130,18 +196,36 @@ impl Default for FemaBands {
     /// FEMA 452's colour code: low 1-60, medium 61-175, high 176-1000
     /// (recalled from FEMA 452, not re-checked against the text in this build).
     fn default() -> Self {
-        let band = |min: f64, name: &str, colour: &str| Band { min_score: min, level: Level { name: name.into(), colour: colour.into() } };
-        FemaBands(vec![band(1.0, "Low", "#43a047"), band(61.0, "Medium", "#fdd835"), band(176.0, "High", "#e53935")])
+        let band = |min: f64, name: &str, colour: &str| Band {
+            min_score: min,
+            level: Level {
+                name: name.into(),
+                colour: colour.into(),
+            },
+        };
+        FemaBands(vec![
+            band(1.0, "Low", "#43a047"),
+            band(61.0, "Medium", "#fdd835"),
+            band(176.0, "High", "#e53935"),
+        ])
     }
 }
 
-fn band_of<'b>(bands: &'b [Band], score: f64) -> Option<(usize, &'b Band)> {
-    bands.iter().enumerate().rev().find(|(_, b)| score >= b.min_score)
+fn band_of(bands: &[Band], score: f64) -> Option<(usize, &Band)> {
+    bands
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, b)| score >= b.min_score)
 }
 
 /// FEMA risk score: each rating 1..=10, so 1..=1000.
 pub fn fema_score(asset_value: u32, threat: u32, vulnerability: u32) -> Result<u32, RatingError> {
-    for (what, v) in [("asset value", asset_value), ("threat rating", threat), ("vulnerability rating", vulnerability)] {
+    for (what, v) in [
+        ("asset value", asset_value),
+        ("threat rating", threat),
+        ("vulnerability rating", vulnerability),
+    ] {
         if !(1..=10).contains(&v) {
             return Err(invalid(what, format!("must be 1..10, got {v}")));
         }
@@ -149,10 +233,23 @@ pub fn fema_score(asset_value: u32, threat: u32, vulnerability: u32) -> Result<u
     Ok(asset_value * threat * vulnerability)
 }
 
-pub fn fema_rate(asset_value: u32, threat: u32, vulnerability: u32, bands: &FemaBands) -> Result<Rating, RatingError> {
+pub fn fema_rate(
+    asset_value: u32,
+    threat: u32,
+    vulnerability: u32,
+    bands: &FemaBands,
+) -> Result<Rating, RatingError> {
     let score = fema_score(asset_value, threat, vulnerability)?;
-    let (rank, band) = band_of(&bands.0, f64::from(score)).ok_or_else(|| invalid("FEMA bands", format!("no band covers score {score}")))?;
-    Ok(Rating { method: "fema_452", score: Some(f64::from(score)), rank, levels: bands.0.len(), level: band.level.name.clone(), colour: band.level.colour.clone() })
+    let (rank, band) = band_of(&bands.0, f64::from(score))
+        .ok_or_else(|| invalid("FEMA bands", format!("no band covers score {score}")))?;
+    Ok(Rating {
+        method: "fema_452",
+        score: Some(f64::from(score)),
+        rank,
+        levels: bands.0.len(),
+        level: band.level.name.clone(),
+        colour: band.level.colour.clone(),
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -177,11 +274,11 @@ use NistLevel::{High as H, Low as L, Moderate as M, VeryHigh as VH, VeryLow as V
 /// Checked cell by cell against two independent transcriptions of the
 /// publication (the PDF itself was not reachable from the build machine).
 const TABLE_G5: [[NistLevel; 5]; 5] = [
-    [VL, VL, L, L, L],  // initiation very low
-    [VL, L, L, M, M],   // low
-    [L, L, M, M, H],    // moderate
-    [L, M, M, H, VH],   // high
-    [L, M, H, VH, VH],  // very high
+    [VL, VL, L, L, L], // initiation very low
+    [VL, L, L, M, M],  // low
+    [L, L, M, M, H],   // moderate
+    [L, M, M, H, VH],  // high
+    [L, M, H, VH, VH], // very high
 ];
 
 /// Table I-2, level of risk: rows = likelihood (the event occurs and results
@@ -222,7 +319,10 @@ impl NistLevel {
     /// 0-4 very low, 5-20 low, 21-79 moderate, 80-95 high, 96-100 very high.
     pub fn from_value(value: f64) -> Result<NistLevel, RatingError> {
         if !(0.0..=100.0).contains(&value) {
-            return Err(invalid("NIST semi-quantitative value", format!("must be 0..100, got {value}")));
+            return Err(invalid(
+                "NIST semi-quantitative value",
+                format!("must be 0..100, got {value}"),
+            ));
         }
         Ok(if value >= 96.0 {
             VH
@@ -260,7 +360,14 @@ pub fn nist_risk(likelihood: NistLevel, impact: NistLevel) -> NistLevel {
 
 pub fn nist_rate(initiation: NistLevel, adverse_impact: NistLevel, impact: NistLevel) -> Rating {
     let level = nist_risk(nist_overall_likelihood(initiation, adverse_impact), impact);
-    Rating { method: "nist_800_30", score: Some(f64::from(level.score())), rank: level as usize, levels: 5, level: level.name().into(), colour: level.colour().into() }
+    Rating {
+        method: "nist_800_30",
+        score: Some(f64::from(level.score())),
+        rank: level as usize,
+        levels: 5,
+        level: level.name().into(),
+        colour: level.colour().into(),
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -292,11 +399,20 @@ fn owasp_band(x: f64) -> usize {
 
 /// Overall severity: rows = impact low/medium/high, columns = likelihood low/medium/high.
 const OWASP_SEVERITY: [[usize; 3]; 3] = [[0, 1, 2], [1, 2, 3], [2, 3, 4]];
-const OWASP_LEVELS: [(&str, &str); 5] =
-    [("Note", "#90a4ae"), ("Low", "#7cb342"), ("Medium", "#fdd835"), ("High", "#fb8c00"), ("Critical", "#c62828")];
+const OWASP_LEVELS: [(&str, &str); 5] = [
+    ("Note", "#90a4ae"),
+    ("Low", "#7cb342"),
+    ("Medium", "#fdd835"),
+    ("High", "#fb8c00"),
+    ("Critical", "#c62828"),
+];
 
 pub fn owasp_rate(f: &OwaspFactors) -> Result<Rating, RatingError> {
-    let all = f.likelihood.iter().chain(&f.technical_impact).chain(f.business_impact.iter().flatten());
+    let all = f
+        .likelihood
+        .iter()
+        .chain(&f.technical_impact)
+        .chain(f.business_impact.iter().flatten());
     if let Some(bad) = all.copied().find(|&v| v > 9) {
         return Err(invalid("OWASP factor", format!("must be 0..9, got {bad}")));
     }
@@ -305,7 +421,14 @@ pub fn owasp_rate(f: &OwaspFactors) -> Result<Rating, RatingError> {
     let impact = mean(f.business_impact.as_ref().unwrap_or(&f.technical_impact));
     let rank = OWASP_SEVERITY[owasp_band(impact)][owasp_band(likelihood)];
     let (name, colour) = OWASP_LEVELS[rank];
-    Ok(Rating { method: "owasp", score: Some(likelihood * impact), rank, levels: 5, level: name.into(), colour: colour.into() })
+    Ok(Rating {
+        method: "owasp",
+        score: Some(likelihood * impact),
+        rank,
+        levels: 5,
+        level: name.into(),
+        colour: colour.into(),
+    })
 }
 
 #[cfg(test)]
@@ -315,7 +438,9 @@ mod tests {
     #[test]
     fn three_by_three_is_the_product_brief_grid() {
         let m = RiskMatrix::three_by_three();
-        let ranks: Vec<Vec<usize>> = (0..3).map(|l| (0..3).map(|i| m.rate_index(l, i).unwrap().rank).collect()).collect();
+        let ranks: Vec<Vec<usize>> = (0..3)
+            .map(|l| (0..3).map(|i| m.rate_index(l, i).unwrap().rank).collect())
+            .collect();
         assert_eq!(ranks, vec![vec![0, 1, 2], vec![1, 3, 4], vec![2, 4, 5]]);
         assert_eq!(m.rate("high", "High").unwrap().level, "Very High");
         assert!(m.rate("Extreme", "Low").is_err());
@@ -323,7 +448,10 @@ mod tests {
 
     #[test]
     fn matrices_of_any_size_are_checked() {
-        let lv = |n: &str| Level { name: n.into(), colour: "#fff".into() };
+        let lv = |n: &str| Level {
+            name: n.into(),
+            colour: "#fff".into(),
+        };
         let m = RiskMatrix::new(
             (1..=4).map(|i| i.to_string()).collect(),
             (1..=2).map(|i| i.to_string()).collect(),
@@ -332,8 +460,24 @@ mod tests {
         )
         .unwrap();
         assert_eq!(m.rate("2", "2").unwrap().level, "bad");
-        assert!(RiskMatrix::new(vec!["a".into()], vec!["b".into()], vec![lv("x")], vec![vec![3]]).is_err());
-        assert!(RiskMatrix::new(vec!["a".into()], vec!["b".into(), "c".into()], vec![lv("x")], vec![vec![0]]).is_err());
+        assert!(
+            RiskMatrix::new(
+                vec!["a".into()],
+                vec!["b".into()],
+                vec![lv("x")],
+                vec![vec![3]]
+            )
+            .is_err()
+        );
+        assert!(
+            RiskMatrix::new(
+                vec!["a".into()],
+                vec!["b".into(), "c".into()],
+                vec![lv("x")],
+                vec![vec![0]]
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -368,15 +512,30 @@ mod tests {
         // Both tables are monotone in each argument.
         for a in 0..5 {
             for b in 0..4 {
-                assert!(TABLE_G5[a][b] <= TABLE_G5[a][b + 1] && TABLE_G5[b][a] <= TABLE_G5[b + 1][a]);
-                assert!(TABLE_I2[a][b] <= TABLE_I2[a][b + 1] && TABLE_I2[b][a] <= TABLE_I2[b + 1][a]);
+                assert!(
+                    TABLE_G5[a][b] <= TABLE_G5[a][b + 1] && TABLE_G5[b][a] <= TABLE_G5[b + 1][a]
+                );
+                assert!(
+                    TABLE_I2[a][b] <= TABLE_I2[a][b + 1] && TABLE_I2[b][a] <= TABLE_I2[b + 1][a]
+                );
             }
         }
     }
 
     #[test]
     fn nist_semi_quantitative_bands() {
-        let cases = [(0.0, VL), (4.0, VL), (5.0, L), (20.0, L), (21.0, M), (79.0, M), (80.0, H), (95.0, H), (96.0, VH), (100.0, VH)];
+        let cases = [
+            (0.0, VL),
+            (4.0, VL),
+            (5.0, L),
+            (20.0, L),
+            (21.0, M),
+            (79.0, M),
+            (80.0, H),
+            (95.0, H),
+            (96.0, VH),
+            (100.0, VH),
+        ];
         for (v, want) in cases {
             assert_eq!(NistLevel::from_value(v).unwrap(), want, "value {v}");
         }
@@ -388,14 +547,28 @@ mod tests {
     fn owasp_worked_example() {
         // Likelihood factors average 4.375 (medium); technical impact 5.0 (medium);
         // business impact 2.25 (low) takes precedence -> low x medium = Low.
-        let f = OwaspFactors { likelihood: [5, 2, 7, 1, 3, 6, 9, 2], technical_impact: [9, 7, 5, 1], business_impact: Some([1, 2, 1, 5]) };
+        let f = OwaspFactors {
+            likelihood: [5, 2, 7, 1, 3, 6, 9, 2],
+            technical_impact: [9, 7, 5, 1],
+            business_impact: Some([1, 2, 1, 5]),
+        };
         let r = owasp_rate(&f).unwrap();
         assert_eq!(r.level, "Low");
-        let tech = OwaspFactors { business_impact: None, ..f };
+        let tech = OwaspFactors {
+            business_impact: None,
+            ..f
+        };
         assert_eq!(owasp_rate(&tech).unwrap().level, "Medium");
-        let worst = OwaspFactors { likelihood: [9; 8], technical_impact: [9; 4], business_impact: None };
+        let worst = OwaspFactors {
+            likelihood: [9; 8],
+            technical_impact: [9; 4],
+            business_impact: None,
+        };
         assert_eq!(owasp_rate(&worst).unwrap().level, "Critical");
-        let bad = OwaspFactors { likelihood: [10; 8], ..worst };
+        let bad = OwaspFactors {
+            likelihood: [10; 8],
+            ..worst
+        };
         assert!(owasp_rate(&bad).is_err());
     }
 }

@@ -28,7 +28,9 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Deserialize;
 
 use crate::dist::{DEFAULT_PERT_GAMMA, Distribution, DistributionError};
-use crate::fair::{Adjust, Control, ControlStatus, Effect, Input, LossMode, ModelError, Node, Portfolio, Scenario};
+use crate::fair::{
+    Adjust, Control, ControlStatus, Effect, Input, LossMode, ModelError, Node, Portfolio, Scenario,
+};
 
 /// A parsed scenario file: the portfolio plus the run settings it may carry.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,7 +99,10 @@ impl RawScenario {
             (Node::LossMagnitude, &self.loss_magnitude),
             (Node::PrimaryLoss, &self.primary_loss),
             (Node::SecondaryLoss, &self.secondary_loss),
-            (Node::SecondaryLossEventFrequency, &self.secondary_loss_event_frequency),
+            (
+                Node::SecondaryLossEventFrequency,
+                &self.secondary_loss_event_frequency,
+            ),
             (Node::SecondaryLossMagnitude, &self.secondary_loss_magnitude),
         ]
         .into_iter()
@@ -156,12 +161,17 @@ impl RawDistribution {
             return Err("gamma applies to pert only".to_string());
         }
         let arity = |what: &str, v: &[f64], n: usize| -> Result<(), String> {
-            if v.len() == n { Ok(()) } else { Err(format!("{what} takes {n} numbers, got {}", v.len())) }
+            if v.len() == n {
+                Ok(())
+            } else {
+                Err(format!("{what} takes {n} numbers, got {}", v.len()))
+            }
         };
         let err = |e: DistributionError| e.to_string();
         let d = if let Some(v) = &self.pert {
             arity("pert", v, 3)?;
-            Distribution::pert(v[0], v[1], v[2], self.gamma.unwrap_or(DEFAULT_PERT_GAMMA)).map_err(err)?
+            Distribution::pert(v[0], v[1], v[2], self.gamma.unwrap_or(DEFAULT_PERT_GAMMA))
+                .map_err(err)?
         } else if let Some(v) = &self.lognormal_90 {
             arity("lognormal_90", v, 2)?;
             Distribution::lognormal_90(v[0], v[1]).map_err(err)?
@@ -269,18 +279,35 @@ pub fn parse(text: &str) -> Result<ScenarioFile, ModelError> {
                 control: c.id.clone(),
                 problem: format!("unknown node {:?}", e.node),
             })?;
-            let bad = |problem: String| ModelError::BadControl { control: c.id.clone(), problem };
+            let bad = |problem: String| ModelError::BadControl {
+                control: c.id.clone(),
+                problem,
+            };
             let adjust = match (e.multiply, e.add, &e.set) {
                 (Some(k), None, None) if k.is_finite() && k >= 0.0 => Adjust::Multiply(k),
-                (Some(k), None, None) => return Err(bad(format!("multiply must be a non-negative number, got {k}"))),
+                (Some(k), None, None) => {
+                    return Err(bad(format!(
+                        "multiply must be a non-negative number, got {k}"
+                    )));
+                }
                 (None, Some(a), None) if a.is_finite() => Adjust::Add(a),
-                (None, None, Some(rd)) => match rd.spec().map_err(|p| bad(format!("set on {node}: {p}")))? {
-                    Spec::Distribution(d) => Adjust::Set(d),
-                    Spec::Reference(_) => return Err(bad("set cannot be a reference".into())),
-                },
-                _ => return Err(bad(format!("effect on {node}: give exactly one of multiply, add, set"))),
+                (None, None, Some(rd)) => {
+                    match rd.spec().map_err(|p| bad(format!("set on {node}: {p}")))? {
+                        Spec::Distribution(d) => Adjust::Set(d),
+                        Spec::Reference(_) => return Err(bad("set cannot be a reference".into())),
+                    }
+                }
+                _ => {
+                    return Err(bad(format!(
+                        "effect on {node}: give exactly one of multiply, add, set"
+                    )));
+                }
             };
-            effects.push(Effect { node, adjust, scenarios: e.scenarios });
+            effects.push(Effect {
+                node,
+                adjust,
+                scenarios: e.scenarios,
+            });
         }
         controls.push(Control {
             id: c.id,
@@ -291,16 +318,29 @@ pub fn parse(text: &str) -> Result<ScenarioFile, ModelError> {
             excludes: c.excludes,
         });
     }
-    Ok(ScenarioFile { portfolio: Portfolio::new(scenarios, controls)?, trials: raw.trials, seed: raw.seed })
+    Ok(ScenarioFile {
+        portfolio: Portfolio::new(scenarios, controls)?,
+        trials: raw.trials,
+        seed: raw.seed,
+    })
 }
 
-fn resolve(specs: &HashMap<(String, Node), Spec>, id: &str, node: Node) -> Result<Input, ModelError> {
+fn resolve(
+    specs: &HashMap<(String, Node), Spec>,
+    id: &str,
+    node: Node,
+) -> Result<Input, ModelError> {
     let mut path = vec![id.to_string()];
     let mut at = id.to_string();
     // A chain longer than the number of specs must revisit one: that bounds the walk.
     for _ in 0..=specs.len() {
         match specs.get(&(at.clone(), node)) {
-            Some(Spec::Distribution(d)) => return Ok(Input { distribution: d.clone(), origin: at }),
+            Some(Spec::Distribution(d)) => {
+                return Ok(Input {
+                    distribution: d.clone(),
+                    origin: at,
+                });
+            }
             Some(Spec::Reference(target)) => {
                 if path.contains(target) {
                     path.push(target.clone());
@@ -323,5 +363,9 @@ fn resolve(specs: &HashMap<(String, Node), Spec>, id: &str, node: Node) -> Resul
             }
         }
     }
-    Err(ModelError::ReferenceCycle { scenario: id.to_string(), field: node, cycle: path.join(" -> ") })
+    Err(ModelError::ReferenceCycle {
+        scenario: id.to_string(),
+        field: node,
+        cycle: path.join(" -> "),
+    })
 }

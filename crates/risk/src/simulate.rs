@@ -53,7 +53,13 @@ pub struct SimulationOptions {
 
 impl Default for SimulationOptions {
     fn default() -> Self {
-        Self { trials: 100_000, seed: 1, quantiles: QuantilePolicy::Auto, lec_points: 40, var_confidence: 0.95 }
+        Self {
+            trials: 100_000,
+            seed: 1,
+            quantiles: QuantilePolicy::Auto,
+            lec_points: 40,
+            var_confidence: 0.95,
+        }
     }
 }
 
@@ -123,7 +129,9 @@ fn splitmix(mut z: u64) -> u64 {
 }
 
 fn fnv1a(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// What a stream is for, so that the draws of different uses never overlap.
@@ -136,8 +144,15 @@ enum Purpose {
 }
 
 fn stream_key(origin: &str, node: Node, purpose: Purpose, extra: u64) -> u64 {
-    splitmix(fnv1a(origin) ^ splitmix((node.index() as u64) << 8 | purpose as u64) ^ splitmix(extra.wrapping_add(17)))
+    splitmix(
+        fnv1a(origin)
+            ^ splitmix((node.index() as u64) << 8 | purpose as u64)
+            ^ splitmix(extra.wrapping_add(17)),
+    )
 }
+
+/// Distinguishes the second stream of an input's chunk (see `Sampler::fill_pair`).
+const SECOND_STREAM: u64 = 0xA5A5_5A5A_C3C3_3C3C;
 
 fn stream(seed: u64, key: u64, chunk: u64) -> Pcg64Mcg {
     let a = splitmix(seed ^ splitmix(key ^ splitmix(chunk)));
@@ -157,7 +172,11 @@ fn unit<R: Rng + ?Sized>(rng: &mut R) -> f64 {
 enum Step {
     Multiply(f64),
     Add(f64),
-    Set { sampler: Sampler, distribution: Distribution, key: u64 },
+    Set {
+        sampler: Sampler,
+        distribution: Distribution,
+        key: u64,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -197,7 +216,11 @@ const ORDER: [Node; NODE_COUNT] = [
 
 impl Prepared {
     /// `overrides`: inputs replaced by a constant (tornado swings).
-    pub(crate) fn new(scenario: &Scenario, adjust: &[Vec<Adjust>; NODE_COUNT], overrides: &[(Node, f64)]) -> Self {
+    pub(crate) fn new(
+        scenario: &Scenario,
+        adjust: &[Vec<Adjust>; NODE_COUNT],
+        overrides: &[(Node, f64)],
+    ) -> Self {
         let mut given: [Option<Given>; NODE_COUNT] = Default::default();
         let mut active = [false; NODE_COUNT];
         let mut steps: [Vec<Step>; NODE_COUNT] = Default::default();
@@ -250,7 +273,9 @@ impl Prepared {
 
     /// P(threat capability > x) under the (possibly adjusted) capability distribution.
     fn capability_exceeds(&self, x: f64) -> f64 {
-        let Some(g) = self.given(Node::ThreatCapability) else { return 0.0 };
+        let Some(g) = self.given(Node::ThreatCapability) else {
+            return 0.0;
+        };
         // Walk the affine steps backwards: P(f(T) > x) = P(T > f⁻¹(x)); a Set restarts from its distribution.
         let steps = &self.steps[Node::ThreatCapability.index()];
         let mut y = x;
@@ -303,7 +328,9 @@ impl Prepared {
             }
             bufs[i].resize(n, 0.0);
             if let Some(g) = self.given(node) {
-                g.sampler.fill(&mut stream(seed, g.trial_key, chunk), &mut bufs[i][..n]);
+                let mut a = stream(seed, g.trial_key, chunk);
+                let mut b = stream(seed, g.trial_key ^ SECOND_STREAM, chunk);
+                g.sampler.fill_pair(&mut a, &mut b, &mut bufs[i][..n]);
             } else {
                 match node {
                     Node::Vulnerability => {
@@ -336,7 +363,13 @@ impl Prepared {
             // A given node with no steps needs no clamping: its domain was checked,
             // except for the normal's tails.
             let needs_clamp = !self.steps[i].is_empty()
-                || matches!(self.given(node), Some(Given { distribution: Distribution::Normal { .. }, .. }));
+                || matches!(
+                    self.given(node),
+                    Some(Given {
+                        distribution: Distribution::Normal { .. },
+                        ..
+                    })
+                );
             if needs_clamp || self.given(node).is_none() {
                 self.apply_steps(node, seed, chunk, &mut bufs[i][..n]);
             }
@@ -349,7 +382,8 @@ impl Prepared {
             let base = self.given(node).map_or(0.0, |g| g.sampler.sample(rng));
             self.apply_steps_one(node, rng, base)
         };
-        let lm = if self.given(Node::LossMagnitude).is_some() {
+
+        if self.given(Node::LossMagnitude).is_some() {
             draw(Node::LossMagnitude, &mut rngs.lm)
         } else {
             let primary = draw(Node::PrimaryLoss, &mut rngs.primary);
@@ -365,12 +399,14 @@ impl Prepared {
                 0.0
             };
             self.apply_steps_one(Node::LossMagnitude, &mut rngs.lm, primary + secondary)
-        };
-        lm
+        }
     }
 
     fn event_streams(&self, seed: u64, chunk: u64) -> EventStreams {
-        let key = |node: Node| self.given(node).map_or(stream_key("", node, Purpose::Event, 1), |g| g.event_key);
+        let key = |node: Node| {
+            self.given(node)
+                .map_or(stream_key("", node, Purpose::Event, 1), |g| g.event_key)
+        };
         EventStreams {
             count: stream(seed, self.count_key, chunk),
             lm: stream(seed, key(Node::LossMagnitude), chunk),
@@ -427,7 +463,7 @@ struct EventStreams {
 
 fn poisson_count(rng: &mut Pcg64Mcg, lambda: f64) -> u64 {
     use rand_distr::Distribution as _;
-    if !(lambda > 0.0) {
+    if lambda.is_nan() || lambda <= 0.0 {
         return 0;
     }
     match rand_distr::Poisson::new(lambda) {
@@ -470,7 +506,11 @@ impl Moments {
         let n = xs.len() as f64;
         let mean = xs.iter().sum::<f64>() / n;
         let m2 = xs.iter().map(|x| (x - mean) * (x - mean)).sum();
-        Moments { n: xs.len() as u64, mean, m2 }
+        Moments {
+            n: xs.len() as u64,
+            mean,
+            m2,
+        }
     }
 
     /// Chan et al.'s pairwise combination.
@@ -507,7 +547,13 @@ impl Accumulator {
         Accumulator {
             moments: Vec::new(),
             quantiles: (0..series)
-                .map(|_| if exact { LossQuantiles::Exact(Vec::new()) } else { LossQuantiles::Sketch(QuantileSketch::default()) })
+                .map(|_| {
+                    if exact {
+                        LossQuantiles::Exact(Vec::new())
+                    } else {
+                        LossQuantiles::Sketch(QuantileSketch::default())
+                    }
+                })
                 .collect(),
             bufs: Vec::new(),
             losses: Vec::new(),
@@ -570,7 +616,9 @@ pub fn simulate_with(
     let stored = options.trials.saturating_mul(series as u64);
     let exact = match options.quantiles {
         QuantilePolicy::Auto => stored <= EXACT_LIMIT,
-        QuantilePolicy::Exact if stored > 64 * EXACT_LIMIT => return Err(SimulationError::TooManyForExact(stored)),
+        QuantilePolicy::Exact if stored > 64 * EXACT_LIMIT => {
+            return Err(SimulationError::TooManyForExact(stored));
+        }
         QuantilePolicy::Exact => true,
         QuantilePolicy::Sketch => false,
     };
@@ -610,7 +658,11 @@ pub fn simulate_with(
         )
         .reduce(|| Accumulator::new(series, exact), Accumulator::merge);
 
-    let Accumulator { mut moments, mut quantiles, .. } = acc;
+    let Accumulator {
+        mut moments,
+        mut quantiles,
+        ..
+    } = acc;
     moments.sort_by_key(|(c, _)| *c);
     let mut totals = vec![Moments::default(); series];
     for (_, m) in &moments {
@@ -619,8 +671,11 @@ pub fn simulate_with(
         }
     }
     quantiles.iter_mut().for_each(LossQuantiles::finish);
-    let summaries: Vec<LossSummary> =
-        totals.iter().zip(&quantiles).map(|(m, q)| summarise(m, q, options)).collect();
+    let summaries: Vec<LossSummary> = totals
+        .iter()
+        .zip(&quantiles)
+        .map(|(m, q)| summarise(m, q, options))
+        .collect();
     let method = quantiles[0].method();
     let portfolio = summaries[series - 1].clone();
     Ok(SimulationResult {
@@ -630,14 +685,22 @@ pub fn simulate_with(
         scenarios: scenarios
             .iter()
             .zip(summaries)
-            .map(|(s, ale)| ScenarioResult { id: s.id.clone(), mode: s.mode, ale })
+            .map(|(s, ale)| ScenarioResult {
+                id: s.id.clone(),
+                mode: s.mode,
+                ale,
+            })
             .collect(),
         portfolio,
     })
 }
 
 fn summarise(m: &Moments, q: &LossQuantiles, options: &SimulationOptions) -> LossSummary {
-    let variance = if m.n > 1 { m.m2 / (m.n - 1) as f64 } else { 0.0 };
+    let variance = if m.n > 1 {
+        m.m2 / (m.n - 1) as f64
+    } else {
+        0.0
+    };
     let sd = variance.sqrt();
     let p = |x: f64| q.quantile(x);
     LossSummary {
@@ -660,15 +723,21 @@ fn summarise(m: &Moments, q: &LossQuantiles, options: &SimulationOptions) -> Los
 /// the maximum, if that is larger) to the maximum, with P(loss > 0) first.
 fn loss_exceedance_curve(q: &LossQuantiles, points: usize) -> Vec<LecPoint> {
     let max = q.max();
-    let mut out = vec![LecPoint { loss: 0.0, p_exceed: q.exceedance(0.0) }];
-    if !(max > 0.0) || points < 2 {
+    let mut out = vec![LecPoint {
+        loss: 0.0,
+        p_exceed: q.exceedance(0.0),
+    }];
+    if max.is_nan() || max <= 0.0 || points < 2 {
         return out;
     }
     let lo = q.quantile(0.01).max(max * 1e-6);
     let (a, b) = (lo.ln(), max.ln());
     for k in 0..points {
         let loss = (a + (b - a) * k as f64 / (points - 1) as f64).exp();
-        out.push(LecPoint { loss, p_exceed: q.exceedance(loss) });
+        out.push(LecPoint {
+            loss,
+            p_exceed: q.exceedance(loss),
+        });
     }
     out
 }
@@ -699,7 +768,13 @@ impl Prepared {
                 |(bufs, losses), chunk| {
                     let n = chunk_len(trials, chunk);
                     losses.resize(n, 0.0);
-                    self.annual_losses(seed, chunk, bufs, &mut losses[..n], Some(LossMode::PerTrial));
+                    self.annual_losses(
+                        seed,
+                        chunk,
+                        bufs,
+                        &mut losses[..n],
+                        Some(LossMode::PerTrial),
+                    );
                     losses[..n].iter().sum::<f64>()
                 },
             )
@@ -736,7 +811,14 @@ pub fn tornado(
             let hi = input.distribution.quantile(0.90);
             let at_lo = mean_annual_loss(scenario, adjust, &[(node, lo)], trials, seed);
             let at_hi = mean_annual_loss(scenario, adjust, &[(node, hi)], trials, seed);
-            TornadoBar { node, input_p10: lo, input_p90: hi, ale_at_p10: at_lo, ale_at_p90: at_hi, swing: (at_hi - at_lo).abs() }
+            TornadoBar {
+                node,
+                input_p10: lo,
+                input_p90: hi,
+                ale_at_p10: at_lo,
+                ale_at_p90: at_hi,
+                swing: (at_hi - at_lo).abs(),
+            }
         })
         .collect();
     bars.sort_by(|a, b| b.swing.total_cmp(&a.swing).then(a.node.cmp(&b.node)));

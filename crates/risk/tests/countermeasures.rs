@@ -4,8 +4,8 @@
 use proptest::prelude::*;
 use rampart_risk::countermeasures::{OptimiseOptions, SearchMethod, optimise};
 use rampart_risk::fair::Portfolio;
-use rampart_risk::simulate::{SimulationOptions, mean_annual_loss, simulate};
 use rampart_risk::parse;
+use rampart_risk::simulate::{SimulationOptions, mean_annual_loss, simulate};
 
 #[test]
 fn reduction_and_rosi_by_hand() {
@@ -30,7 +30,15 @@ controls:
     effects: [{node: lef, add: -1}]
 ";
     let file = parse(text).unwrap();
-    let o = optimise(&file.portfolio, &OptimiseOptions { budget: 1000.0, trials: 1000, ..Default::default() }).unwrap();
+    let o = optimise(
+        &file.portfolio,
+        &OptimiseOptions {
+            budget: 1000.0,
+            trials: 1000,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_eq!(o.inherent_ale, 12_500.0);
     assert_eq!(o.current_ale, 10_000.0);
     let guard = o.controls.iter().find(|c| c.id == "guard").unwrap();
@@ -39,14 +47,31 @@ controls:
     let sign = o.controls.iter().find(|c| c.id == "sign").unwrap();
     assert_eq!((sign.risk_reduction, sign.rosi), (1_000.0, None));
     // Both fit the budget: LEF (10 x 0.5) - 1 = 4 -> residual 4,000.
-    assert_eq!(o.best.controls, vec!["guard".to_string(), "sign".to_string()]);
+    assert_eq!(
+        o.best.controls,
+        vec!["guard".to_string(), "sign".to_string()]
+    );
     assert_eq!(o.best.residual_ale, 4_000.0);
-    assert!(matches!(o.method, SearchMethod::BranchAndBound { proven_optimal: true, .. }));
+    assert!(matches!(
+        o.method,
+        SearchMethod::BranchAndBound {
+            proven_optimal: true,
+            ..
+        }
+    ));
     // Frontier: free sign first, then both.
     let costs: Vec<f64> = o.frontier.iter().map(|p| p.annual_cost).collect();
     assert_eq!(costs, vec![0.0, 1000.0]);
     // In-place controls shape current risk in the simulation too.
-    let r = simulate(&file.portfolio, &file.portfolio.in_place(), &SimulationOptions { trials: 100, ..Default::default() }).unwrap();
+    let r = simulate(
+        &file.portfolio,
+        &file.portfolio.in_place(),
+        &SimulationOptions {
+            trials: 100,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_eq!(r.portfolio.mean, 10_000.0);
 }
 
@@ -98,7 +123,14 @@ fn model_with(controls: &[GenControl]) -> Portfolio {
     for (i, c) in controls.iter().enumerate() {
         let (scenario, node) = TARGETS[c.target];
         let effect = if c.set {
-            format!("set: {{constant: {}}}", if node == "resistance_strength" { 60.0 } else { 0.05 })
+            format!(
+                "set: {{constant: {}}}",
+                if node == "resistance_strength" {
+                    60.0
+                } else {
+                    0.05
+                }
+            )
         } else if node == "resistance_strength" {
             format!("add: {}", (1.0 - c.factor) * 30.0)
         } else {
@@ -115,7 +147,7 @@ fn model_with(controls: &[GenControl]) -> Portfolio {
             text.push_str(&format!("    excludes: [c{x}]\n"));
         }
     }
-    parse(&text).unwrap().portfolio
+    parse(&text).expect("generated model parses").portfolio
 }
 
 fn gen_control(n: usize, allow_set: bool) -> impl Strategy<Value = GenControl> {
@@ -127,20 +159,30 @@ fn gen_control(n: usize, allow_set: bool) -> impl Strategy<Value = GenControl> {
         proptest::option::weighted(0.2, 0..n),
         proptest::bool::weighted(if allow_set { 0.2 } else { 0.0 }),
     )
-        .prop_map(|(target, factor, cost, requires, excludes, set)| GenControl {
-            target,
-            factor: (factor * 100.0).round() / 100.0,
-            cost: cost * 1000,
-            requires,
-            excludes,
-            set,
-        })
+        .prop_map(
+            |(target, factor, cost, requires, excludes, set)| GenControl {
+                target,
+                factor: (factor * 100.0).round() / 100.0,
+                cost: cost * 1000,
+                requires,
+                excludes,
+                set,
+            },
+        )
 }
 
 /// Residual ALE of a set by direct evaluation: the oracle for the optimiser.
 fn residual(p: &Portfolio, set: &[usize], trials: u64, seed: u64) -> f64 {
     (0..p.scenarios.len())
-        .map(|s| mean_annual_loss(&p.scenarios[s], &p.scenario_adjustments(s, set), &[], trials, seed))
+        .map(|s| {
+            mean_annual_loss(
+                &p.scenarios[s],
+                &p.scenario_adjustments(s, set),
+                &[],
+                trials,
+                seed,
+            )
+        })
         .sum()
 }
 
@@ -222,11 +264,30 @@ fn beyond_forty_candidates_the_greedy_approximation_is_stated_and_feasible() {
         .collect();
     let p = model_with(&controls);
     let budget = 60_000.0;
-    let o = optimise(&p, &OptimiseOptions { budget, trials: 1_000, seed: 3, frontier_points: 3 }).unwrap();
+    let o = optimise(
+        &p,
+        &OptimiseOptions {
+            budget,
+            trials: 1_000,
+            seed: 3,
+            frontier_points: 3,
+        },
+    )
+    .unwrap();
     assert!(matches!(o.method, SearchMethod::Greedy { .. }));
-    let chosen: Vec<usize> = o.best.controls.iter().map(|id| p.control_index(id).unwrap()).collect();
+    let chosen: Vec<usize> = o
+        .best
+        .controls
+        .iter()
+        .map(|id| p.control_index(id).unwrap())
+        .collect();
     assert!(feasible(&p, &chosen, budget));
     // At least as good as any single affordable control.
-    let best_single = o.controls.iter().filter(|c| c.annual_cost <= budget).map(|c| c.ale_after).fold(f64::INFINITY, f64::min);
+    let best_single = o
+        .controls
+        .iter()
+        .filter(|c| c.annual_cost <= budget)
+        .map(|c| c.ale_after)
+        .fold(f64::INFINITY, f64::min);
     assert!(o.best.residual_ale <= best_single);
 }

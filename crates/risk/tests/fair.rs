@@ -9,7 +9,11 @@ use rampart_risk::simulate::{QuantilePolicy, SimulationOptions, simulate, tornad
 use rampart_risk::{Node, parse};
 
 fn opts(trials: u64, seed: u64) -> SimulationOptions {
-    SimulationOptions { trials, seed, ..Default::default() }
+    SimulationOptions {
+        trials,
+        seed,
+        ..Default::default()
+    }
 }
 
 const CHECK_MODEL: &str = "
@@ -52,8 +56,17 @@ scenarios:
     let mean = x.mean() * y.mean();
     let var = ex2 * ey2 - mean * mean;
     let a = &r.scenarios[0].ale;
-    assert!((a.mean - mean).abs() < 4.0 * a.standard_error, "{} vs {mean}", a.mean);
-    assert!((a.sd / var.sqrt() - 1.0).abs() < 0.01, "{} vs {}", a.sd, var.sqrt());
+    assert!(
+        (a.mean - mean).abs() < 4.0 * a.standard_error,
+        "{} vs {mean}",
+        a.mean
+    );
+    assert!(
+        (a.sd / var.sqrt() - 1.0).abs() < 0.01,
+        "{} vs {}",
+        a.sd,
+        var.sqrt()
+    );
 }
 
 #[test]
@@ -72,7 +85,11 @@ scenarios:
     let mean = 3.0 * l.mean();
     let var = 3.0 * (l.variance() + l.mean().powi(2));
     let a = &r.scenarios[0].ale;
-    assert!((a.mean - mean).abs() < 4.0 * a.standard_error, "{} vs {mean}", a.mean);
+    assert!(
+        (a.mean - mean).abs() < 4.0 * a.standard_error,
+        "{} vs {mean}",
+        a.mean
+    );
     assert!((a.sd / var.sqrt() - 1.0).abs() < 0.01);
     // P(S = 0) = P(N = 0) = e^-3: the first LEC point.
     let p0 = 1.0 - a.lec[0].p_exceed;
@@ -104,7 +121,11 @@ scenarios:
     let file = parse(&compound).unwrap();
     let r = simulate(&file.portfolio, &[], &opts(200_000, 1)).unwrap();
     let a = &r.scenarios[0].ale;
-    assert!((a.mean - 2.1e5).abs() < 4.0 * a.standard_error, "{}", a.mean);
+    assert!(
+        (a.mean - 2.1e5).abs() < 4.0 * a.standard_error,
+        "{}",
+        a.mean
+    );
 }
 
 #[test]
@@ -119,12 +140,25 @@ scenarios:
     let file = parse(text).unwrap();
     let d = Distribution::lognormal_90(1e3, 1e5).unwrap();
     for policy in [QuantilePolicy::Exact, QuantilePolicy::Sketch] {
-        let o = SimulationOptions { quantiles: policy, ..opts(400_000, 3) };
+        let o = SimulationOptions {
+            quantiles: policy,
+            ..opts(400_000, 3)
+        };
         let r = simulate(&file.portfolio, &[], &o).unwrap();
         let a = &r.scenarios[0].ale;
-        for (p, got) in [(0.05, a.p5), (0.10, a.p10), (0.5, a.p50), (0.9, a.p90), (0.95, a.p95), (0.99, a.p99)] {
+        for (p, got) in [
+            (0.05, a.p5),
+            (0.10, a.p10),
+            (0.5, a.p50),
+            (0.9, a.p90),
+            (0.95, a.p95),
+            (0.99, a.p99),
+        ] {
             let want = d.quantile(p);
-            assert!((got / want - 1.0).abs() < 0.02, "{policy:?} p{p}: {got} vs {want}");
+            assert!(
+                (got / want - 1.0).abs() < 0.02,
+                "{policy:?} p{p}: {got} vs {want}"
+            );
         }
         assert_eq!(a.value_at_risk, a.p95);
         // The LEC is a survival function: it falls, and matches 1 - CDF.
@@ -132,7 +166,10 @@ scenarios:
             assert!(w[1].p_exceed <= w[0].p_exceed);
         }
         for pt in &a.lec[1..] {
-            assert!((pt.p_exceed - (1.0 - d.cdf(pt.loss))).abs() < 0.01, "{policy:?} {pt:?}");
+            assert!(
+                (pt.p_exceed - (1.0 - d.cdf(pt.loss))).abs() < 0.01,
+                "{policy:?} {pt:?}"
+            );
         }
     }
 }
@@ -178,16 +215,30 @@ scenarios:
 fn same_seed_same_results_on_one_two_and_four_threads() {
     let file = parse(PORTFOLIO).unwrap();
     for policy in [QuantilePolicy::Exact, QuantilePolicy::Sketch] {
-        let o = SimulationOptions { quantiles: policy, ..opts(50_000, 99) };
+        let o = SimulationOptions {
+            quantiles: policy,
+            ..opts(50_000, 99)
+        };
         let run = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
             pool.install(|| simulate(&file.portfolio, &[], &o).unwrap())
         };
         let one = run(1);
         assert_eq!(one, run(2), "{policy:?}");
         assert_eq!(one, run(4), "{policy:?}");
         // A different seed gives different draws.
-        let other = simulate(&file.portfolio, &[], &SimulationOptions { seed: 100, ..o.clone() }).unwrap();
+        let other = simulate(
+            &file.portfolio,
+            &[],
+            &SimulationOptions {
+                seed: 100,
+                ..o.clone()
+            },
+        )
+        .unwrap();
         assert_ne!(one.portfolio.mean, other.portfolio.mean);
     }
 }
@@ -209,7 +260,9 @@ fn portfolio_sums_trials_across_scenarios() {
 fn big_runs_switch_to_the_sketch() {
     let file = parse(PORTFOLIO).unwrap();
     let r = simulate(&file.portfolio, &[], &opts(3_000_000, 4)).unwrap();
-    assert!(matches!(r.quantile_method, QuantileMethod::Sketch { relative_error } if relative_error <= 0.005 + 1e-12));
+    assert!(
+        matches!(r.quantile_method, QuantileMethod::Sketch { relative_error } if relative_error <= 0.005 + 1e-12)
+    );
 }
 
 #[test]
@@ -237,18 +290,54 @@ fn error_of(text: &str) -> ModelError {
 #[test]
 fn bad_input_names_the_scenario_and_field() {
     let cases = [
-        ("  - id: a\n    lef: {pert: [5, 3, 9]}\n    loss_magnitude: {constant: 1}\n", "scenario \"a\", field lef: min (5) > mode (3)"),
-        ("  - id: b\n    lef: {uniform: [-1, 3]}\n    loss_magnitude: {constant: 1}\n", "scenario \"b\", field lef: a frequency cannot be negative"),
-        ("  - id: c\n    tef: {constant: 3}\n    vulnerability: {uniform: [0.5, 1.5]}\n    loss_magnitude: {constant: 1}\n", "scenario \"c\", field vulnerability: a probability must lie in [0, 1]"),
-        ("  - id: d\n    tef: {constant: 3}\n    loss_magnitude: {constant: 1}\n", "scenario \"d\": missing node vulnerability"),
-        ("  - id: e\n    lef: {constant: 3}\n", "scenario \"e\": missing node primary_loss"),
-        ("  - id: f\n    lef: {ref: g}\n    loss_magnitude: {constant: 1}\n  - id: g\n    lef: {ref: f}\n    loss_magnitude: {constant: 1}\n", "scenario \"f\", field lef: cycle of references f -> g -> f"),
-        ("  - id: h\n    lef: {ref: nowhere}\n    loss_magnitude: {constant: 1}\n", "scenario \"h\", field lef: reference to \"nowhere\""),
-        ("  - id: i\n    lef: {constant: 3}\n    tef: {constant: 3}\n    loss_magnitude: {constant: 1}\n", "scenario \"i\", field tef: given, but lef is also given"),
-        ("  - id: j\n    lef: {pert: [1, 2]}\n    loss_magnitude: {constant: 1}\n", "scenario \"j\", field lef: pert takes 3 numbers"),
-        ("  - id: k\n    lef: {constant: 1, uniform: [1, 2]}\n    loss_magnitude: {constant: 1}\n", "scenario \"k\", field lef: give exactly one of"),
-        ("  - id: l\n    lef: {poisson: -2}\n    loss_magnitude: {constant: 1}\n", "scenario \"l\", field lef: lambda must not be negative"),
-        ("  - id: m\n    lef: {constant: 1}\n    primary_loss: {constant: 1}\n    secondary_loss_magnitude: {constant: 1}\n", "scenario \"m\": missing node secondary_loss_event_frequency"),
+        (
+            "  - id: a\n    lef: {pert: [5, 3, 9]}\n    loss_magnitude: {constant: 1}\n",
+            "scenario \"a\", field lef: min (5) > mode (3)",
+        ),
+        (
+            "  - id: b\n    lef: {uniform: [-1, 3]}\n    loss_magnitude: {constant: 1}\n",
+            "scenario \"b\", field lef: a frequency cannot be negative",
+        ),
+        (
+            "  - id: c\n    tef: {constant: 3}\n    vulnerability: {uniform: [0.5, 1.5]}\n    loss_magnitude: {constant: 1}\n",
+            "scenario \"c\", field vulnerability: a probability must lie in [0, 1]",
+        ),
+        (
+            "  - id: d\n    tef: {constant: 3}\n    loss_magnitude: {constant: 1}\n",
+            "scenario \"d\": missing node vulnerability",
+        ),
+        (
+            "  - id: e\n    lef: {constant: 3}\n",
+            "scenario \"e\": missing node primary_loss",
+        ),
+        (
+            "  - id: f\n    lef: {ref: g}\n    loss_magnitude: {constant: 1}\n  - id: g\n    lef: {ref: f}\n    loss_magnitude: {constant: 1}\n",
+            "scenario \"f\", field lef: cycle of references f -> g -> f",
+        ),
+        (
+            "  - id: h\n    lef: {ref: nowhere}\n    loss_magnitude: {constant: 1}\n",
+            "scenario \"h\", field lef: reference to \"nowhere\"",
+        ),
+        (
+            "  - id: i\n    lef: {constant: 3}\n    tef: {constant: 3}\n    loss_magnitude: {constant: 1}\n",
+            "scenario \"i\", field tef: given, but lef is also given",
+        ),
+        (
+            "  - id: j\n    lef: {pert: [1, 2]}\n    loss_magnitude: {constant: 1}\n",
+            "scenario \"j\", field lef: pert takes 3 numbers",
+        ),
+        (
+            "  - id: k\n    lef: {constant: 1, uniform: [1, 2]}\n    loss_magnitude: {constant: 1}\n",
+            "scenario \"k\", field lef: give exactly one of",
+        ),
+        (
+            "  - id: l\n    lef: {poisson: -2}\n    loss_magnitude: {constant: 1}\n",
+            "scenario \"l\", field lef: lambda must not be negative",
+        ),
+        (
+            "  - id: m\n    lef: {constant: 1}\n    primary_loss: {constant: 1}\n    secondary_loss_magnitude: {constant: 1}\n",
+            "scenario \"m\": missing node secondary_loss_event_frequency",
+        ),
     ];
     for (body, want) in cases {
         let text = format!("scenarios:\n{body}");
@@ -258,7 +347,9 @@ fn bad_input_names_the_scenario_and_field() {
     // Unknown fields are syntax errors that name the field.
     let e = error_of("scenarios:\n  - id: z\n    leff: {constant: 1}\n").to_string();
     assert!(e.contains("leff"), "{e}");
-    let e = error_of("scenarios:\n  - id: a\n    lef: {constant: 1}\n    loss_magnitude: {constant: 1}\n  - id: a\n    lef: {constant: 1}\n    loss_magnitude: {constant: 1}\n");
+    let e = error_of(
+        "scenarios:\n  - id: a\n    lef: {constant: 1}\n    loss_magnitude: {constant: 1}\n  - id: a\n    lef: {constant: 1}\n    loss_magnitude: {constant: 1}\n",
+    );
     assert_eq!(e, ModelError::DuplicateScenario("a".into()));
 }
 
