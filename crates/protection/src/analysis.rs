@@ -125,3 +125,65 @@ pub fn analyze_network(net: &Network, adversary: &str, options: &SearchOptions) 
         vulnerability_rating: rating,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TWO_WAYS: &str = "
+entries: [street]
+target: safe-room
+p_neutralization: 0.8
+response: {mean: 120, sd: 30}
+elements:
+  - {id: front, type: door, from: street, to: hall, p_detect: 0.9, location: B, delay_mean: 60, delay_sd: 18}
+  - {id: back, type: door, from: street, to: hall, p_detect: 0.2, location: B, delay_mean: 60, delay_sd: 18}
+  - {id: safe-door, type: door, from: hall, to: safe-room, p_detect: 0.5, location: E, delay_mean: 90, delay_sd: 27}
+  - {id: cellar, from: cellar, to: safe-room, p_detect: 0.0, delay_mean: 10}
+";
+
+    #[test]
+    fn reports_the_weaker_of_two_doors() {
+        let f = Facility::from_yaml(TWO_WAYS).unwrap();
+        let a = analyze(
+            &f,
+            None,
+            &SearchOptions {
+                top: 5,
+                ..SearchOptions::default()
+            },
+        )
+        .unwrap();
+        // Two paths only (the cellar is not reachable from the street).
+        assert_eq!(a.paths.len(), 2);
+        let best = a.most_vulnerable().unwrap();
+        assert_eq!(best.elements, ["back", "safe-door"]);
+        assert_eq!(best.areas, ["street", "hall", "safe-room"]);
+        // By hand: the back door leaves 60 + 90 s against 120 ± 30 s; the safe door detects at
+        // its end, with nothing left.
+        let z = (150.0 - 120.0) / (900.0_f64 + 324.0 + 729.0).sqrt();
+        let want = 0.2 * crate::normal::standard_normal_cdf(z)
+            + 0.8 * 0.5 * crate::normal::standard_normal_cdf(-120.0 / 30.0);
+        assert!((best.p_interruption - want).abs() < 1e-15);
+        assert!((best.p_effectiveness - 0.8 * want).abs() < 1e-15);
+        assert_eq!(best.critical_detection_point.as_deref(), Some("back"));
+        assert_eq!(best.p_interruption_timely, 0.2);
+        assert_eq!(a.vulnerability_rating, vulnerability_rating(0.8 * want));
+        assert!(a.exact);
+    }
+
+    #[test]
+    fn an_unreachable_target_is_an_answer() {
+        let text = TWO_WAYS.replace("entries: [street]", "entries: [cellar]").replace(
+            "  - {id: cellar, from: cellar, to: safe-room, p_detect: 0.0, delay_mean: 10}\n",
+            "  - {id: cellar, from: cellar, to: street, p_detect: 0.0, delay_mean: 10}\n  - {id: hatch-down, from: attic, to: safe-room}\n",
+        );
+        let f = Facility::from_yaml(&text.replace("target: safe-room", "target: attic")).unwrap();
+        let a = analyze(&f, None, &SearchOptions::default()).unwrap();
+        assert!(a.most_vulnerable().is_none());
+        assert!(a.exact);
+        assert_eq!(a.min_p_effectiveness(), 1.0);
+        assert_eq!(a.vulnerability_rating, 1);
+        assert_eq!(a.lower_bound_p_interruption, None);
+    }
+}
