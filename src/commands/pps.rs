@@ -210,7 +210,11 @@ fn analysis_text(facility: &Facility, file: &Path, analysis: &Analysis, others: 
         );
         return out;
     };
-    let exact = if analysis.exact { "" } else { " (search limit reached: not proven minimal)" };
+    let exact = match (analysis.exact, analysis.lower_bound_p_interruption) {
+        (true, _) => String::new(),
+        (false, Some(lb)) => format!(" (search limit reached: the minimum P_I lies between {lb:.4} and this)"),
+        (false, None) => " (search limit reached: not proven minimal)".to_owned(),
+    };
     let _ = writeln!(
         out,
         "Most vulnerable path{exact}: P_I {:.4}, P_E {:.4}, FEMA 452 vulnerability {}",

@@ -110,7 +110,7 @@ impl Default for SearchOptions {
     fn default() -> Self {
         Self {
             top: 1,
-            label_limit: 20_000_000,
+            label_limit: 5_000_000,
         }
     }
 }
