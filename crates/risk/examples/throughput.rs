@@ -1,5 +1,6 @@
-//! Times one simulation: `cargo run --release -p rampart-risk --example throughput -- SCENARIOS TRIALS`.
-//! The scenarios are shaped like the warehouse-theft model.
+//! Times one simulation: `cargo run --release -p rampart-risk --example throughput -- SCENARIOS TRIALS [FILE]`.
+//! The scenarios are shaped like the warehouse-theft model, or
+//! SCENARIOS copies of each scenario of FILE.
 
 use std::time::Instant;
 
@@ -13,8 +14,18 @@ fn main() {
         .collect();
     let scenarios = args.first().copied().unwrap_or(1) as usize;
     let trials = args.get(1).copied().unwrap_or(1_000_000);
+    let file = std::env::args()
+        .nth(3)
+        .and_then(|p| std::fs::read_to_string(p).ok());
     let mut text = String::from("scenarios:\n");
-    for i in 0..scenarios {
+    if let Some(f) = &file {
+        // Copies of the file's scenarios, renamed.
+        let body = f.split_once("scenarios:\n").map_or("", |(_, b)| b);
+        for i in 0..scenarios {
+            text.push_str(&body.replace("- id: ", &format!("- id: c{i}-")));
+        }
+    }
+    for i in 0..if file.is_some() { 0 } else { scenarios } {
         let k = 1.0 + (i % 17) as f64 / 10.0;
         text.push_str(&format!(
             "  - id: s{i}\n    lef: {{pert: [{}, {}, {}]}}\n    primary_loss: {{pert: [{}, {}, {}]}}\n    secondary_loss: {{constant: {}}}\n",

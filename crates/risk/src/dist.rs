@@ -198,7 +198,7 @@ impl Distribution {
         }
     }
 
-    fn pert_shape(min: f64, mode: f64, max: f64, gamma: f64) -> (f64, f64) {
+    pub(crate) fn pert_shape(min: f64, mode: f64, max: f64, gamma: f64) -> (f64, f64) {
         let range = max - min;
         (
             1.0 + gamma * (mode - min) / range,
@@ -448,6 +448,96 @@ pub enum Sampler {
     },
     Poisson(rand_distr::Poisson<f64>),
     Constant(f64),
+}
+
+/// A CDF for evaluating once per trial (vulnerability = P(threat capability >
+/// resistance strength)). The incomplete beta behind a PERT CDF costs about a
+/// microsecond, so PERT uses a cubic Hermite table of it (1,024 intervals,
+/// slopes from the exact density): the error is O(h^4), below 1e-9 away from
+/// the ends; in the first and last interval, where the density may not be
+/// smooth (shape between 1 and 2), it stays below about 1e-5. Other
+/// distributions use their exact CDF.
+#[derive(Debug, Clone)]
+pub enum FastCdf {
+    Table {
+        min: f64,
+        range: f64,
+        values: Vec<f64>,
+        slopes: Vec<f64>,
+    },
+    Exact(Distribution),
+}
+
+const CDF_INTERVALS: usize = 1024;
+
+impl FastCdf {
+    pub fn new(d: &Distribution) -> Self {
+        match *d {
+            Distribution::Pert {
+                min,
+                mode,
+                max,
+                gamma,
+            } if max > min => {
+                let (a, b) = Distribution::pert_shape(min, mode, max, gamma);
+                let ln_norm =
+                    special::ln_gamma(a + b) - special::ln_gamma(a) - special::ln_gamma(b);
+                let density = |x: f64| {
+                    if (x <= 0.0 && a > 1.0) || (x >= 1.0 && b > 1.0) {
+                        return 0.0;
+                    }
+                    let la = if a == 1.0 { 0.0 } else { (a - 1.0) * x.ln() };
+                    let lb = if b == 1.0 {
+                        0.0
+                    } else {
+                        (b - 1.0) * (1.0 - x).ln()
+                    };
+                    (ln_norm + la + lb).exp()
+                };
+                let knots = (0..=CDF_INTERVALS).map(|k| k as f64 / CDF_INTERVALS as f64);
+                let values = knots.clone().map(|x| special::beta_cdf(x, a, b)).collect();
+                let slopes = knots.map(density).collect();
+                FastCdf::Table {
+                    min,
+                    range: max - min,
+                    values,
+                    slopes,
+                }
+            }
+            _ => FastCdf::Exact(d.clone()),
+        }
+    }
+
+    #[inline]
+    pub fn cdf(&self, x: f64) -> f64 {
+        match self {
+            FastCdf::Exact(d) => d.cdf(x),
+            FastCdf::Table {
+                min,
+                range,
+                values,
+                slopes,
+            } => {
+                let t = (x - min) / range;
+                if t <= 0.0 {
+                    return 0.0;
+                }
+                if t >= 1.0 {
+                    return 1.0;
+                }
+                let pos = t * CDF_INTERVALS as f64;
+                let k = (pos as usize).min(CDF_INTERVALS - 1);
+                let (u, h) = (pos - k as f64, 1.0 / CDF_INTERVALS as f64);
+                let (p0, p1, m0, m1) = (values[k], values[k + 1], slopes[k] * h, slopes[k + 1] * h);
+                let (u2, u3) = (u * u, u * u * u);
+                let v = (2.0 * u3 - 3.0 * u2 + 1.0) * p0
+                    + (u3 - 2.0 * u2 + u) * m0
+                    + (-2.0 * u3 + 3.0 * u2) * p1
+                    + (u3 - u2) * m1;
+                v.clamp(0.0, 1.0)
+            }
+        }
+    }
 }
 
 /// Bins of the table sampler: a power of two, so one u64 gives the bin and the alias coin.
@@ -760,6 +850,25 @@ mod tests {
                 .fold(0.0, f64::max);
             // 99.9% critical value of the KS statistic.
             assert!(d < 1.95 / (n as f64).sqrt(), "Beta({a}, {b}): D = {d}");
+        }
+    }
+
+    #[test]
+    fn the_pert_cdf_table_matches_the_incomplete_beta() {
+        for d in [
+            Distribution::pert(20.0, 50.0, 90.0, 4.0).unwrap(),
+            Distribution::pert(0.0, 0.0, 100.0, 4.0).unwrap(),
+            Distribution::pert(10.0, 80.0, 90.0, 20.0).unwrap(),
+        ] {
+            let fast = FastCdf::new(&d);
+            let (lo, hi) = (d.lower_bound(), d.upper_bound());
+            for k in 0..=2000 {
+                let x = lo - 1.0 + (hi - lo + 2.0) * f64::from(k) / 2000.0;
+                let err = (fast.cdf(x) - d.cdf(x)).abs();
+                assert!(err < 2e-5, "{d:?} at {x}: {err}");
+                let inner = x > lo + (hi - lo) / 1000.0 && x < hi - (hi - lo) / 1000.0;
+                assert!(!inner || err < 1e-8, "{d:?} at {x}: {err}");
+            }
         }
     }
 

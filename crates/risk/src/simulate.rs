@@ -16,7 +16,7 @@ use rand_pcg::Pcg64Mcg;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::dist::{Distribution, Sampler};
+use crate::dist::{Distribution, FastCdf, Sampler};
 use crate::fair::{Adjust, Adjustments, LossMode, NODE_COUNT, Node, Portfolio, Scenario};
 use crate::quantiles::{LossQuantiles, QuantileMethod, QuantileSketch};
 
@@ -116,6 +116,8 @@ pub enum SimulationError {
     TooManyForExact(u64),
     #[error("var_confidence must lie in (0, 1), got {0}")]
     BadConfidence(f64),
+    #[error("cannot start worker threads: {0}")]
+    ThreadPool(String),
 }
 
 // ---------------------------------------------------------------------------
@@ -174,7 +176,7 @@ enum Step {
     Add(f64),
     Set {
         sampler: Sampler,
-        distribution: Distribution,
+        cdf: Box<FastCdf>,
         key: u64,
     },
 }
@@ -183,6 +185,8 @@ enum Step {
 struct Given {
     distribution: Distribution,
     sampler: Sampler,
+    /// Only threat capability needs its CDF.
+    cdf: FastCdf,
     trial_key: u64,
     event_key: u64,
 }
@@ -236,6 +240,11 @@ impl Prepared {
                 };
                 given[node.index()] = Some(Given {
                     sampler: distribution.sampler(),
+                    cdf: if node == Node::ThreatCapability {
+                        FastCdf::new(&distribution)
+                    } else {
+                        FastCdf::Exact(Distribution::Constant { value: 0.0 })
+                    },
                     distribution,
                     trial_key: stream_key(&input.origin, node, Purpose::Trial, 0),
                     event_key: stream_key(&input.origin, node, Purpose::Event, 0),
@@ -249,7 +258,7 @@ impl Prepared {
                     Adjust::Add(x) => Step::Add(*x),
                     Adjust::Set(d) => Step::Set {
                         sampler: d.sampler(),
-                        distribution: d.clone(),
+                        cdf: Box::new(FastCdf::new(d)),
                         key: stream_key(&scenario.id, node, Purpose::Set, k as u64),
                     },
                 })
@@ -288,10 +297,10 @@ impl Prepared {
                     }
                     y /= m;
                 }
-                Step::Set { distribution, .. } => return 1.0 - distribution.cdf(y),
+                Step::Set { cdf, .. } => return 1.0 - cdf.cdf(y),
             }
         }
-        1.0 - g.distribution.cdf(y)
+        1.0 - g.cdf.cdf(y)
     }
 
     fn apply_steps(&self, node: Node, seed: u64, chunk: u64, buf: &mut [f64]) {
@@ -823,4 +832,17 @@ pub fn tornado(
         .collect();
     bars.sort_by(|a, b| b.swing.total_cmp(&a.swing).then(a.node.cmp(&b.node)));
     bars
+}
+
+/// Runs `f` on a pool of `threads` workers (results of this crate do not
+/// depend on the number; this is for benchmarks and for sharing a machine).
+pub fn on_threads<T: Send>(
+    threads: usize,
+    f: impl FnOnce() -> T + Send,
+) -> Result<T, SimulationError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .map(|pool| pool.install(f))
+        .map_err(|e| SimulationError::ThreadPool(e.to_string()))
 }

@@ -359,3 +359,50 @@ fn json_and_yaml_give_the_same_portfolio() {
         "primary_loss": {"pert": [3.0e6, 3.5e6, 5.0e6]}, "secondary_loss": {"constant": 3.5e6}}]}"#;
     assert_eq!(parse(json).unwrap(), parse(CHECK_MODEL).unwrap());
 }
+
+#[test]
+fn vulnerability_is_the_chance_capability_exceeds_resistance() {
+    // Resistance fixed at 50: vulnerability = 1 - F_TCap(50) in every trial.
+    let text = "
+scenarios:
+  - id: s
+    tef: {constant: 10}
+    threat_capability: {pert: [20, 50, 90]}
+    resistance_strength: {constant: 50}
+    loss_magnitude: {constant: 1}
+";
+    let tcap = Distribution::pert(20.0, 50.0, 90.0, 4.0).unwrap();
+    let r = simulate(&parse(text).unwrap().portfolio, &[], &opts(1_000, 1)).unwrap();
+    assert!((r.scenarios[0].ale.mean - 10.0 * (1.0 - tcap.cdf(50.0))).abs() < 1e-7);
+
+    // Resistance U(30, 70): E[vulnerability] = mean over r of 1 - F_TCap(r) (Simpson's rule).
+    let text = text.replace(
+        "resistance_strength: {constant: 50}",
+        "resistance_strength: {uniform: [30, 70]}",
+    );
+    let r = simulate(&parse(&text).unwrap().portfolio, &[], &opts(200_000, 2)).unwrap();
+    let n = 2_000;
+    let h = 40.0 / f64::from(n);
+    let simpson: f64 = (0..=n)
+        .map(|k| {
+            let w = if k == 0 || k == n {
+                1.0
+            } else if k % 2 == 1 {
+                4.0
+            } else {
+                2.0
+            };
+            w * (1.0 - tcap.cdf(30.0 + h * f64::from(k)))
+        })
+        .sum::<f64>()
+        * h
+        / 3.0
+        / 40.0;
+    let a = &r.scenarios[0].ale;
+    assert!(
+        (a.mean - 10.0 * simpson).abs() < 4.0 * a.standard_error,
+        "{} vs {}",
+        a.mean,
+        10.0 * simpson
+    );
+}
