@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use rampart_protection::search::SearchOptions;
 use rampart_protection::upgrade::{self, UpgradePlan};
-use rampart_protection::{Analysis, Facility, PathElement, analyze};
+use rampart_protection::{Analysis, Facility, PathElement, Stage, analyze};
 use serde::Serialize;
 
 #[derive(clap::Args, Debug)]
@@ -220,8 +220,9 @@ fn analysis_text(facility: &Facility, file: &Path, analysis: &Analysis, others: 
         "Most vulnerable path{exact}: P_I {:.4}, P_E {:.4}, FEMA 452 vulnerability {}",
         best.p_interruption, best.p_effectiveness, analysis.vulnerability_rating
     );
+    let _ = writeln!(out, "  (detection P_D x P_A and delay as this adversary meets them)");
     for (i, id) in best.elements.iter().enumerate() {
-        let Some(e) = facility.elements.iter().find(|e| &e.id == id) else {
+        let (Some(e), Some(stage)) = (facility.elements.iter().find(|e| &e.id == id), best.stages.get(i)) else {
             continue;
         };
         let marker = if best.critical_detection_point.as_deref() == Some(id.as_str()) {
@@ -236,7 +237,7 @@ fn analysis_text(facility: &Facility, file: &Path, analysis: &Analysis, others: 
             best.areas[i],
             best.areas[i + 1],
             id,
-            element_figures(e)
+            element_figures(e, stage)
         );
     }
     let _ = writeln!(
@@ -269,7 +270,7 @@ fn analysis_text(facility: &Facility, file: &Path, analysis: &Analysis, others: 
     out
 }
 
-fn element_figures(e: &PathElement) -> String {
+fn element_figures(e: &PathElement, stage: &Stage) -> String {
     let location = match e.location {
         rampart_protection::DetectionLocation::Beginning => "B",
         rampart_protection::DetectionLocation::Middle => "M",
@@ -277,7 +278,10 @@ fn element_figures(e: &PathElement) -> String {
     };
     format!(
         "{}, P_D {:.2} {location}, delay {:.0} ± {:.0} s",
-        e.kind, e.p_detect, e.delay_mean, e.delay_sd
+        e.kind,
+        stage.p_detect,
+        stage.delay_mean,
+        stage.delay_var.sqrt()
     )
 }
 

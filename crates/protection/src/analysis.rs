@@ -5,7 +5,7 @@
 //! The search is [`crate::search`]'s; this module only names and combines its results.
 
 use crate::facility::{Facility, FacilityError};
-use crate::network::Network;
+use crate::network::{Network, Stage};
 use crate::rating::vulnerability_rating;
 use crate::search::{SearchOptions, evaluate_path, most_vulnerable_paths};
 
@@ -25,6 +25,8 @@ pub struct PathReport {
     pub critical_detection_point: Option<String>,
     /// Total mean delay along the path, in seconds.
     pub delay_mean: f64,
+    /// Each element's detection (P_D x P_A) and delay as this adversary meets them.
+    pub stages: Vec<Stage>,
 }
 
 /// The path analysis of a facility for one adversary.
@@ -110,6 +112,7 @@ pub fn analyze_network(net: &Network, adversary: &str, options: &SearchOptions) 
                     .critical_detection_point
                     .map(|i| net.element_id(p.elements[i] as usize).to_owned()),
                 delay_mean: eval.delay_mean,
+                stages: p.elements.iter().map(|&e| stages[e as usize]).collect(),
             }
         })
         .collect();
