@@ -6,7 +6,10 @@ use serde_json::Value;
 use crate::util::{assert_ok, rampart, root, stderr, stdout};
 
 fn data_centre() -> String {
-    root().join("tests/data/pps/data-centre.yaml").display().to_string()
+    root()
+        .join("tests/data/pps/data-centre.yaml")
+        .display()
+        .to_string()
 }
 
 fn json(args: &[&str]) -> Value {
@@ -16,7 +19,11 @@ fn json(args: &[&str]) -> Value {
 }
 
 fn ids(v: &Value) -> Vec<String> {
-    v.as_array().expect("a list").iter().map(|s| s.as_str().expect("an id").to_owned()).collect()
+    v.as_array()
+        .expect("a list")
+        .iter()
+        .map(|s| s.as_str().expect("an id").to_owned())
+        .collect()
 }
 
 fn keys(v: &Value) -> Vec<String> {
@@ -31,12 +38,28 @@ fn analyze_json_has_the_issue_shape() {
     let v = json(&["pps", "analyze", &file, "--top", "3", "--json"]);
     assert_eq!(keys(&v), ["most_vulnerable", "paths"]);
     let best = &v["most_vulnerable"];
-    assert_eq!(keys(best), ["critical_detection_point", "p_effectiveness", "p_interruption", "path"]);
+    assert_eq!(
+        keys(best),
+        [
+            "critical_detection_point",
+            "p_effectiveness",
+            "p_interruption",
+            "path"
+        ]
+    );
     // The outsider climbs the south fence (the one with the weakest sensor) and goes in through
     // the office window, as exhaustive enumeration finds in the engine's tests.
     assert_eq!(
         ids(&best["path"]),
-        ["fence-south", "yard-crossing", "office-window", "office-door", "mantrap-outer", "mantrap-inner", "cage-door"]
+        [
+            "fence-south",
+            "yard-crossing",
+            "office-window",
+            "office-door",
+            "mantrap-outer",
+            "mantrap-inner",
+            "cage-door"
+        ]
     );
     let p_i = best["p_interruption"].as_f64().unwrap();
     // P_E = P_I x P_N, with the outsider's P_N of 0.9 from the file.
@@ -46,7 +69,10 @@ fn analyze_json_has_the_issue_shape() {
     assert_eq!(paths.len(), 3);
     assert_eq!(keys(&paths[0]), ["p_interruption", "path"]);
     assert_eq!(paths[0]["path"], best["path"]);
-    let values: Vec<f64> = paths.iter().map(|p| p["p_interruption"].as_f64().unwrap()).collect();
+    let values: Vec<f64> = paths
+        .iter()
+        .map(|p| p["p_interruption"].as_f64().unwrap())
+        .collect();
     assert!(values.windows(2).all(|w| w[0] <= w[1]), "{values:?}");
     assert!(values.iter().all(|p| (0.0..=1.0).contains(p)));
 }
@@ -54,10 +80,22 @@ fn analyze_json_has_the_issue_shape() {
 #[test]
 fn analyze_for_another_adversary_and_as_text() {
     let file = data_centre();
-    let v = json(&["pps", "analyze", &file, "--adversary", "cutting-team", "--json", "--top", "1"]);
+    let v = json(&[
+        "pps",
+        "analyze",
+        &file,
+        "--adversary",
+        "cutting-team",
+        "--json",
+        "--top",
+        "1",
+    ]);
     let best = &v["most_vulnerable"];
     // With cutters the mesh is quicker than the card-and-PIN door.
-    assert_eq!(ids(&best["path"]).last().map(String::as_str), Some("cage-mesh"));
+    assert_eq!(
+        ids(&best["path"]).last().map(String::as_str),
+        Some("cage-mesh")
+    );
     let p_i = best["p_interruption"].as_f64().unwrap();
     assert!((best["p_effectiveness"].as_f64().unwrap() - 0.8 * p_i).abs() < 1e-12);
 
@@ -73,7 +111,10 @@ fn analyze_for_another_adversary_and_as_text() {
     assert_ok(&o);
     let text = stdout(&o);
     // Raising detection at the south fence, first on the weakest path, raises the minimum P_I.
-    let fence = text.lines().find(|l| l.trim_start().starts_with("fence-south")).expect("fence-south row");
+    let fence = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("fence-south"))
+        .expect("fence-south row");
     assert!(fence.contains("yes") && fence.contains('+'), "{text}");
 
     let o = rampart(&["pps", "analyze", &file, "--adversary", "burglar"]);
@@ -132,7 +173,15 @@ fn upgrade_for_a_budget_and_for_a_target() {
     assert_eq!(v["reached"], false);
     assert_eq!(ids(&v["upgrades"]).len(), 0);
 
-    let o = rampart(&["pps", "upgrade", &file, "--budget", "1", "--target-pe", "0.5"]);
+    let o = rampart(&[
+        "pps",
+        "upgrade",
+        &file,
+        "--budget",
+        "1",
+        "--target-pe",
+        "0.5",
+    ]);
     assert!(!o.status.success());
     let o = rampart(&["pps", "upgrade", &file]);
     assert!(!o.status.success());

@@ -150,9 +150,15 @@ fn run_analyze(args: AnalyzeArgs) -> Result<()> {
     } else {
         Vec::new()
     };
-    print!("{}", analysis_text(&facility, &args.file, &analysis, &others));
+    print!(
+        "{}",
+        analysis_text(&facility, &args.file, &analysis, &others)
+    );
     if args.sensitivity {
-        print!("{}", sensitivity_text(&facility, args.adversary.as_deref())?);
+        print!(
+            "{}",
+            sensitivity_text(&facility, args.adversary.as_deref())?
+        );
     }
     Ok(())
 }
@@ -166,9 +172,20 @@ fn sensitivity_text(facility: &Facility, adversary: Option<&str>) -> Result<Stri
     let gain = |r: &upgrade::ElementSensitivity| {
         (r.p_interruption_detect_up - base).max(r.p_interruption_delay_up - base)
     };
-    rows.sort_by(|a, b| gain(b).total_cmp(&gain(a)).then_with(|| a.element.cmp(&b.element)));
-    let _ = writeln!(out, "Sensitivity of the minimum P_I ({base:.4}) to each element:");
-    let _ = writeln!(out, "  {:<22} {:>12} {:>12}  on path", "element", "P_D + 0.1", "delay + 10%");
+    rows.sort_by(|a, b| {
+        gain(b)
+            .total_cmp(&gain(a))
+            .then_with(|| a.element.cmp(&b.element))
+    });
+    let _ = writeln!(
+        out,
+        "Sensitivity of the minimum P_I ({base:.4}) to each element:"
+    );
+    let _ = writeln!(
+        out,
+        "  {:<22} {:>12} {:>12}  on path",
+        "element", "P_D + 0.1", "delay + 10%"
+    );
     for r in rows.iter().filter(|r| gain(r) > 1e-9) {
         let _ = writeln!(
             out,
@@ -186,7 +203,12 @@ fn sensitivity_text(facility: &Facility, adversary: Option<&str>) -> Result<Stri
     Ok(out)
 }
 
-fn analysis_text(facility: &Facility, file: &Path, analysis: &Analysis, others: &[Analysis]) -> String {
+fn analysis_text(
+    facility: &Facility,
+    file: &Path,
+    analysis: &Analysis,
+    others: &[Analysis],
+) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -199,7 +221,10 @@ fn analysis_text(facility: &Facility, file: &Path, analysis: &Analysis, others: 
     );
     let Some(best) = analysis.most_vulnerable() else {
         if !analysis.exact {
-            let _ = writeln!(out, "The search reached its limit before finding a complete path.");
+            let _ = writeln!(
+                out,
+                "The search reached its limit before finding a complete path."
+            );
             return out;
         }
         let _ = writeln!(
@@ -212,7 +237,9 @@ fn analysis_text(facility: &Facility, file: &Path, analysis: &Analysis, others: 
     };
     let exact = match (analysis.exact, analysis.lower_bound_p_interruption) {
         (true, _) => String::new(),
-        (false, Some(lb)) => format!(" (search limit reached: the minimum P_I lies between {lb:.4} and this)"),
+        (false, Some(lb)) => {
+            format!(" (search limit reached: the minimum P_I lies between {lb:.4} and this)")
+        }
         (false, None) => " (search limit reached: not proven minimal)".to_owned(),
     };
     let _ = writeln!(
@@ -220,9 +247,15 @@ fn analysis_text(facility: &Facility, file: &Path, analysis: &Analysis, others: 
         "Most vulnerable path{exact}: P_I {:.4}, P_E {:.4}, FEMA 452 vulnerability {}",
         best.p_interruption, best.p_effectiveness, analysis.vulnerability_rating
     );
-    let _ = writeln!(out, "  (detection P_D x P_A and delay as this adversary meets them)");
+    let _ = writeln!(
+        out,
+        "  (detection P_D x P_A and delay as this adversary meets them)"
+    );
     for (i, id) in best.elements.iter().enumerate() {
-        let (Some(e), Some(stage)) = (facility.elements.iter().find(|e| &e.id == id), best.stages.get(i)) else {
+        let (Some(e), Some(stage)) = (
+            facility.elements.iter().find(|e| &e.id == id),
+            best.stages.get(i),
+        ) else {
             continue;
         };
         let marker = if best.critical_detection_point.as_deref() == Some(id.as_str()) {
@@ -245,12 +278,22 @@ fn analysis_text(facility: &Facility, file: &Path, analysis: &Analysis, others: 
         "  total delay {:.0} s; P_I by timely detection {:.4}{}",
         best.delay_mean,
         best.p_interruption_timely,
-        if best.critical_detection_point.is_none() { " (no detection is timely)" } else { "" }
+        if best.critical_detection_point.is_none() {
+            " (no detection is timely)"
+        } else {
+            ""
+        }
     );
     if analysis.paths.len() > 1 {
         let _ = writeln!(out, "Most vulnerable paths:");
         for (i, p) in analysis.paths.iter().enumerate() {
-            let _ = writeln!(out, "  {:>2}. P_I {:.4}  {}", i + 1, p.p_interruption, p.elements.join(" > "));
+            let _ = writeln!(
+                out,
+                "  {:>2}. P_I {:.4}  {}",
+                i + 1,
+                p.p_interruption,
+                p.elements.join(" > ")
+            );
         }
     }
     for o in others {
@@ -306,11 +349,18 @@ enum GoalJson {
 fn run_upgrade(args: UpgradeArgs) -> Result<()> {
     let facility = read_facility(&args.file)?;
     let options = SearchOptions::default();
-    let (goal, plan): (GoalJson, Option<UpgradePlan>) = match (args.goal.budget, args.goal.target_pe) {
-        (Some(b), _) => (GoalJson::Budget(b), Some(upgrade::best_for_budget(&facility, b, &options)?)),
-        (None, Some(x)) => (GoalJson::TargetPe(x), upgrade::cheapest_to_reach(&facility, x, &options)?),
-        (None, None) => anyhow::bail!("give --budget or --target-pe"),
-    };
+    let (goal, plan): (GoalJson, Option<UpgradePlan>) =
+        match (args.goal.budget, args.goal.target_pe) {
+            (Some(b), _) => (
+                GoalJson::Budget(b),
+                Some(upgrade::best_for_budget(&facility, b, &options)?),
+            ),
+            (None, Some(x)) => (
+                GoalJson::TargetPe(x),
+                upgrade::cheapest_to_reach(&facility, x, &options)?,
+            ),
+            (None, None) => anyhow::bail!("give --budget or --target-pe"),
+        };
     let before = match &plan {
         Some(p) => p.p_effectiveness_before,
         None => upgrade::min_p_effectiveness(&facility, &options)?.0,
@@ -321,7 +371,10 @@ fn run_upgrade(args: UpgradeArgs) -> Result<()> {
             GoalJson::TargetPe(_) => plan.is_some(),
         },
         goal,
-        upgrades: plan.as_ref().map(|p| p.upgrades.clone()).unwrap_or_default(),
+        upgrades: plan
+            .as_ref()
+            .map(|p| p.upgrades.clone())
+            .unwrap_or_default(),
         cost: plan.as_ref().map_or(0.0, |p| p.cost),
         p_effectiveness_before: before,
         p_effectiveness_after: plan.as_ref().map_or(before, |p| p.p_effectiveness_after),
@@ -332,11 +385,23 @@ fn run_upgrade(args: UpgradeArgs) -> Result<()> {
         return Ok(());
     }
     let mut out = String::new();
-    let _ = writeln!(out, "{}: {} candidate upgrades", args.file.display(), facility.upgrades.len());
-    let _ = writeln!(out, "Minimum P_E over every adversary and path now: {:.4}", json.p_effectiveness_before);
+    let _ = writeln!(
+        out,
+        "{}: {} candidate upgrades",
+        args.file.display(),
+        facility.upgrades.len()
+    );
+    let _ = writeln!(
+        out,
+        "Minimum P_E over every adversary and path now: {:.4}",
+        json.p_effectiveness_before
+    );
     match (&json.goal, json.reached) {
         (GoalJson::TargetPe(x), false) => {
-            let _ = writeln!(out, "No combination of the candidates lifts the minimum P_E to {x}.");
+            let _ = writeln!(
+                out,
+                "No combination of the candidates lifts the minimum P_E to {x}."
+            );
         }
         (goal, _) => {
             let what = match goal {
@@ -346,7 +411,12 @@ fn run_upgrade(args: UpgradeArgs) -> Result<()> {
             if json.upgrades.is_empty() {
                 let _ = writeln!(out, "{what}: no upgrade needed or none affordable.");
             } else {
-                let _ = writeln!(out, "{what}: {} (cost {})", json.upgrades.join(", "), json.cost);
+                let _ = writeln!(
+                    out,
+                    "{what}: {} (cost {})",
+                    json.upgrades.join(", "),
+                    json.cost
+                );
             }
             let _ = writeln!(
                 out,
