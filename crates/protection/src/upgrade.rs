@@ -397,6 +397,35 @@ upgrades:
         assert_eq!(first.upgrades, ["back-door-contact"]);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 40, ..Default::default() })]
+
+        /// With random costs, budgets and targets, both selections agree with trying every subset.
+        #[test]
+        fn selections_match_brute_force_for_random_costs(
+            costs in proptest::collection::vec(0u32..20, 5),
+            budget in 0u32..60,
+            target in 0.3f64..0.95,
+        ) {
+            let mut f = site();
+            for (u, c) in f.upgrades.iter_mut().zip(&costs) {
+                u.cost = f64::from(*c) * 1000.0;
+            }
+            let budget = f64::from(budget) * 1000.0;
+            let plans = all_plans(&f);
+            let options = SearchOptions::default();
+            let got = best_for_budget(&f, budget, &options).unwrap();
+            let best_pe = plans.iter().filter(|p| p.1 <= budget).map(|p| p.2).fold(f64::NEG_INFINITY, f64::max);
+            proptest::prop_assert!((got.p_effectiveness_after - best_pe).abs() < 1e-12);
+            proptest::prop_assert!(got.cost <= budget);
+            let cheapest = plans.iter().filter(|p| p.2 >= target).map(|p| p.1).fold(f64::INFINITY, f64::min);
+            match cheapest_to_reach(&f, target, &options).unwrap() {
+                Some(plan) => proptest::prop_assert_eq!(plan.cost, cheapest),
+                None => proptest::prop_assert!(cheapest.is_infinite()),
+            }
+        }
+    }
+
     #[test]
     fn bad_goals_and_too_many_candidates() {
         let f = site();
