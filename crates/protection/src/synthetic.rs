@@ -12,7 +12,7 @@ use crate::network::{Network, Stage};
 /// Corridors per building and rooms per corridor.
 const CORRIDORS: usize = 4;
 const ROOMS: usize = 10;
-/// Elements one building adds (see [`Builder::building`]).
+/// Elements one building adds.
 pub const ELEMENTS_PER_BUILDING: usize =
     2 + 2 + 2 * (CORRIDORS - 1) + 4 * CORRIDORS * ROOMS + 2 * CORRIDORS + 3;
 
