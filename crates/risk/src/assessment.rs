@@ -207,6 +207,7 @@ pub fn stages(
 
 /// The most risk the organisation accepts; each bound is optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AppetiteLimit {
     /// Highest acceptable qualitative level, by name on the method's scale.
     #[serde(default)]
@@ -224,6 +225,7 @@ pub struct AppetiteLimit {
 
 /// A limit for a site, a category, or both.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AppetiteRule {
     #[serde(default)]
     pub site: Option<String>,
@@ -235,6 +237,7 @@ pub struct AppetiteRule {
 /// The organisation's appetite; the most specific rule wins:
 /// site and category, then site, then category, then the organisation's.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RiskAppetite {
     pub organisation: AppetiteLimit,
     #[serde(default)]

@@ -181,6 +181,9 @@ pub struct Input {
 pub struct Scenario {
     pub id: String,
     pub mode: LossMode,
+    /// Where and what kind of risk it is: picks the risk appetite that applies.
+    pub site: Option<String>,
+    pub category: Option<String>,
     inputs: [Option<Input>; NODE_COUNT],
 }
 
@@ -221,6 +224,8 @@ impl Scenario {
         let scenario = Scenario {
             id: id.to_string(),
             mode,
+            site: None,
+            category: None,
             inputs,
         };
         for root in [Node::Lef, Node::LossMagnitude] {

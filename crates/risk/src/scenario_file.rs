@@ -21,12 +21,19 @@
 //!       - {node: tef, multiply: 0.5, scenarios: [warehouse-theft]}
 //!     requires: []
 //!     excludes: []
+//! appetite:                             # optional; most specific rule wins
+//!   organisation: {max_ale: 5.0e6}
+//!   rules:
+//!     - {site: hq, category: theft, limit: {max_value_at_risk: 2.0e7}}
 //! ```
+//!
+//! Scenarios may also carry `site:` and `category:`, which pick the appetite rule.
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 
+use crate::assessment::RiskAppetite;
 use crate::dist::{DEFAULT_PERT_GAMMA, Distribution, DistributionError};
 use crate::fair::{
     Adjust, Control, ControlStatus, Effect, Input, LossMode, ModelError, Node, Portfolio, Scenario,
@@ -38,6 +45,8 @@ pub struct ScenarioFile {
     pub portfolio: Portfolio,
     pub trials: Option<u64>,
     pub seed: Option<u64>,
+    /// The organisation's risk appetite, if the file states it.
+    pub appetite: Option<RiskAppetite>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -52,6 +61,8 @@ struct RawFile {
     scenarios: Vec<RawScenario>,
     #[serde(default)]
     controls: Vec<RawControl>,
+    #[serde(default)]
+    appetite: Option<RiskAppetite>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,6 +71,10 @@ struct RawScenario {
     id: String,
     #[serde(default)]
     mode: Option<LossMode>,
+    #[serde(default)]
+    site: Option<String>,
+    #[serde(default)]
+    category: Option<String>,
     #[serde(default)]
     lef: Option<RawDistribution>,
     #[serde(default)]
@@ -238,7 +253,7 @@ pub fn parse(text: &str) -> Result<ScenarioFile, ModelError> {
 
     // First pass: each node's own distribution or reference.
     let mut specs: HashMap<(String, Node), Spec> = HashMap::new();
-    let mut order: Vec<(String, LossMode, Vec<Node>)> = Vec::new();
+    let mut order: Vec<(&RawScenario, Vec<Node>)> = Vec::new();
     for s in &raw.scenarios {
         if s.id.trim().is_empty() {
             return Err(ModelError::BadField {
@@ -257,18 +272,22 @@ pub fn parse(text: &str) -> Result<ScenarioFile, ModelError> {
             specs.insert((s.id.clone(), node), spec);
             nodes.push(node);
         }
-        order.push((s.id.clone(), s.mode.unwrap_or(default_mode), nodes));
+        order.push((s, nodes));
     }
 
     // Second pass: follow references to a distribution, refusing cycles.
     let mut scenarios = Vec::new();
-    for (id, mode, nodes) in &order {
+    for (raw_scenario, nodes) in &order {
+        let id = &raw_scenario.id;
         let mut given = BTreeMap::new();
         for &node in nodes {
             let input = resolve(&specs, id, node)?;
             given.insert(node, input);
         }
-        scenarios.push(Scenario::new(id, *mode, given)?);
+        let mut scenario = Scenario::new(id, raw_scenario.mode.unwrap_or(default_mode), given)?;
+        scenario.site = raw_scenario.site.clone();
+        scenario.category = raw_scenario.category.clone();
+        scenarios.push(scenario);
     }
 
     let mut controls = Vec::new();
@@ -322,6 +341,7 @@ pub fn parse(text: &str) -> Result<ScenarioFile, ModelError> {
         portfolio: Portfolio::new(scenarios, controls)?,
         trials: raw.trials,
         seed: raw.seed,
+        appetite: raw.appetite,
     })
 }
 
