@@ -291,3 +291,41 @@ fn beyond_forty_candidates_the_greedy_approximation_is_stated_and_feasible() {
         .fold(f64::INFINITY, f64::min);
     assert!(o.best.residual_ale <= best_single);
 }
+
+#[test]
+fn set_effects_replace_a_node_in_both_modes() {
+    // Vulnerability U(0.2, 0.4) set to 0.1 by the control: ALE = 10 x 0.1 x 1,000 = 1,000.
+    let text = "
+scenarios:
+  - id: a
+    tef: {constant: 10}
+    vulnerability: {uniform: [0.2, 0.4]}
+    loss_magnitude: {constant: 1000}
+  - id: b
+    mode: compound_poisson
+    tef: {ref: a}
+    vulnerability: {uniform: [0.2, 0.4]}
+    loss_magnitude: {constant: 1000}
+controls:
+  - id: turnstiles
+    annual_cost: 100
+    effects: [{node: vulnerability, set: {constant: 0.1}}]
+";
+    let p = parse(text).unwrap().portfolio;
+    let o = SimulationOptions {
+        trials: 200_000,
+        ..Default::default()
+    };
+    let before = simulate(&p, &[], &o).unwrap();
+    let after = simulate(&p, &[0], &o).unwrap();
+    assert!((before.scenarios[0].ale.mean / 3_000.0 - 1.0).abs() < 0.005);
+    assert_eq!(after.scenarios[0].ale.mean, 1_000.0);
+    // Compound Poisson: N ~ Poisson(1) events of 1,000 each.
+    let b = &after.scenarios[1].ale;
+    assert!(
+        (b.mean - 1_000.0).abs() < 4.0 * b.standard_error,
+        "{}",
+        b.mean
+    );
+    assert!((b.sd / 1_000.0 - 1.0).abs() < 0.01, "{}", b.sd);
+}
