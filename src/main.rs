@@ -76,6 +76,9 @@ enum Command {
         /// The shell to complete for.
         shell: clap_complete::Shell,
     },
+    /// Write a synthetic organisation file of a given size (for benchmarks).
+    #[command(name = "synth-org", hide = true)]
+    SynthOrg(commands::synth::SynthArgs),
     // engine commands
 }
 
@@ -92,6 +95,7 @@ fn main() -> ExitCode {
             clap_complete::generate(shell, &mut Cli::command(), "rampart", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
+        Command::SynthOrg(args) => commands::synth::run(&ctx, args),
         // engine dispatch
     };
     match result {

@@ -67,12 +67,20 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     let doc = rampart_orgfile::parse(&name, &text, Format::from_name(&name));
     spinner.finish_and_clear();
     let doc = doc?;
+    let parsed = started.elapsed().as_secs_f64();
     let mode = if args.replace { ImportMode::Replace } else { ImportMode::CreateOnly };
     let summary = block_on(async {
         let store = ctx.open_store().await?;
-        write_document(ctx, store.as_ref(), &doc, mode).await
+        let writing = Instant::now();
+        let summary = write_document(ctx, store.as_ref(), &doc, mode).await;
+        summary.map(|s| (s, writing.elapsed().as_secs_f64()))
     })??;
+    let (summary, written) = summary;
     report_import(ctx, &summary, started);
+    ctx.note(format!(
+        "  read and checked in {parsed:.2} s; written in {written:.2} s ({:.0} entities/s into the store)",
+        summary.entities as f64 / written.max(1e-9)
+    ));
     Ok(ExitCode::SUCCESS)
 }
 

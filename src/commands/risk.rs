@@ -384,7 +384,9 @@ struct OptimizeJson {
     controls: Vec<ControlJson>,
     best: SelectionJson,
     search: SearchJson,
+    /// The best set at evenly spaced budget levels up to the budget, dominated points dropped.
     frontier: Vec<SelectionJson>,
+    frontier_proven_optimal: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -463,6 +465,7 @@ impl From<&Optimisation> for OptimizeJson {
             best: (&o.best).into(),
             search: search_json(&o.method),
             frontier: o.frontier.iter().map(Into::into).collect(),
+            frontier_proven_optimal: o.frontier_proven_optimal,
         }
     }
 }

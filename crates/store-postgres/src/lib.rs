@@ -17,8 +17,8 @@ use rampart_domain::{EntityKind, Id, Organisation};
 use rampart_store::audit::Chain;
 use rampart_store::{
     AuditEntry, Backend, ChangeAction, DatabaseUrl, ImportMode, ImportSummary, ListQuery,
-    Progress, Record, Result, Store, StoreError, Stored, StoredRecord, now_text, organisation_from_row,
-    record_from_row,
+    Progress, Record, Result, Store, StoreError, Stored, StoredRecord, import_audit_text, now_text,
+    organisation_from_row, record_from_row,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
@@ -27,7 +27,7 @@ use sqlx::{Postgres, Transaction};
 const CHUNK: usize = 5_000;
 
 /// The advisory lock key that serialises writers (the audit chain is linear).
-const WRITE_LOCK: i64 = 0x5241_4d50_4152_54; // "RAMPART"
+const WRITE_LOCK: i64 = 0x0052_414d_5041_5254; // "RAMPART"
 
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
@@ -243,29 +243,33 @@ impl Store for PostgresStore {
         let org = organisation.id.as_str();
         let org_body = json_text(organisation)?;
         let mut tx = self.write_tx().await?;
-        let mut chain = audit_head(&mut tx).await?;
-        let mut audit = Vec::with_capacity(records.len() + 1);
 
         let existing = sqlx::query!(r#"SELECT body::text AS "body!" FROM organisations WHERE id = $1"#, org)
             .fetch_optional(&mut *tx)
             .await
             .map_err(db)?;
         let replaced = existing.is_some();
-        match existing {
+        let before = match existing {
             Some(old) => {
                 if mode != ImportMode::Replace {
                     return Err(StoreError::OrganisationExists(organisation.id.clone()));
                 }
+                // The audit entry keeps everything that is replaced.
                 let old_records = sqlx::query!(
-                    r#"SELECT kind, id, body::text AS "body!" FROM records WHERE org_id = $1 ORDER BY seq DESC"#,
+                    r#"SELECT kind, id, body::text AS "body!" FROM records WHERE org_id = $1 ORDER BY seq"#,
                     org
                 )
                 .fetch_all(&mut *tx)
                 .await
                 .map_err(db)?;
-                for r in old_records {
-                    audit.push(chain.append(&now, actor, ChangeAction::Delete, org, &r.kind, &r.id, Some(r.body), None));
-                }
+                let old_records = old_records
+                    .iter()
+                    .map(|r| {
+                        let kind = kind_of(&r.kind)?;
+                        Ok((kind, id_of(r.id.clone(), kind)?, r.body.as_str()))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                let before = import_audit_text(&old.body, old_records.iter().map(|(k, i, b)| (*k, i, *b)));
                 sqlx::query!("DELETE FROM record_refs WHERE org_id = $1", org).execute(&mut *tx).await.map_err(db)?;
                 sqlx::query!("DELETE FROM records WHERE org_id = $1", org).execute(&mut *tx).await.map_err(db)?;
                 sqlx::query!(
@@ -278,7 +282,7 @@ impl Store for PostgresStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;
-                audit.push(chain.append(&now, actor, ChangeAction::Update, org, "organisation", org, Some(old.body), Some(org_body.clone())));
+                Some(before)
             }
             None => {
                 sqlx::query!(
@@ -291,18 +295,14 @@ impl Store for PostgresStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;
-                audit.push(chain.append(&now, actor, ChangeAction::Create, org, "organisation", org, None, Some(org_body.clone())));
+                None
             }
-        }
+        };
 
+        let mut all_bodies = Vec::with_capacity(records.len());
         let mut written = 0u64;
         for chunk in records.chunks(CHUNK) {
-            let mut bodies = Vec::with_capacity(chunk.len());
-            for r in chunk {
-                let body = json_text(&r.body)?;
-                audit.push(chain.append(&now, actor, ChangeAction::Create, org, r.kind.as_str(), r.id.as_str(), None, Some(body.clone())));
-                bodies.push(body);
-            }
+            let bodies = chunk.iter().map(|r| json_text(&r.body)).collect::<Result<Vec<String>>>()?;
             let kinds: Vec<&str> = chunk.iter().map(|r| r.kind.as_str()).collect();
             let ids: Vec<&str> = chunk.iter().map(|r| r.id.as_str()).collect();
             let sites: Vec<Option<&str>> = chunk.iter().map(|r| r.site.as_ref().map(Id::as_str)).collect();
@@ -321,12 +321,16 @@ impl Store for PostgresStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
+            all_bodies.extend(bodies);
             written += chunk.len() as u64;
             progress(written);
         }
         let all: Vec<&Record> = records.iter().collect();
         insert_refs(&mut tx, org, &all).await?;
-        append_audit(&mut tx, &audit).await?;
+        let after = import_audit_text(&org_body, records.iter().zip(&all_bodies).map(|(r, b)| (r.kind, &r.id, b.as_str())));
+        let mut chain = audit_head(&mut tx).await?;
+        let entry = chain.append(&now, actor, ChangeAction::Import, org, "organisation", org, before, Some(after));
+        append_audit(&mut tx, &[entry]).await?;
         tx.commit().await.map_err(db)?;
         Ok(ImportSummary { organisation: Some(organisation.id.clone()), entities: written, replaced })
     }

@@ -17,8 +17,8 @@ use rampart_domain::{EntityKind, Id, Organisation};
 use rampart_store::audit::Chain;
 use rampart_store::{
     AuditEntry, Backend, ChangeAction, DatabaseUrl, ImportMode, ImportSummary, ListQuery,
-    Progress, Record, Result, Store, StoreError, Stored, StoredRecord, now_text, organisation_from_row,
-    record_from_row,
+    Progress, Record, Result, Store, StoreError, Stored, StoredRecord, import_audit_text, now_text,
+    organisation_from_row, record_from_row,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -135,9 +135,9 @@ async fn missing_reference(tx: &mut Transaction<'_, Sqlite>, org: &str, record: 
 }
 
 async fn insert_refs(tx: &mut Transaction<'_, Sqlite>, org: &str, records: &[&Record]) -> Result<()> {
-    let rows: Vec<_> = records
+    let rows: Vec<(&str, &str, &str, &str)> = records
         .iter()
-        .flat_map(|r| r.refs.iter().map(move |(k, i)| serde_json::json!([r.kind.as_str(), r.id, k.as_str(), i])))
+        .flat_map(|r| r.refs.iter().map(move |(k, i)| (r.kind.as_str(), r.id.as_str(), k.as_str(), i.as_str())))
         .collect();
     for chunk in rows.chunks(CHUNK * 2) {
         let rows = json_text(&chunk)?;
@@ -208,30 +208,29 @@ impl Store for SqliteStore {
         let org = organisation.id.as_str();
         let org_body = json_text(organisation)?;
         let mut tx = self.write_tx().await?;
-        let mut chain = audit_head(&mut tx).await?;
-        let mut audit = Vec::with_capacity(records.len() + 1);
+        // A large import should not spill its pages to the WAL mid-way.
+        sqlx::query!("PRAGMA cache_size = -131072").execute(&mut *tx).await.map_err(db)?;
 
-        let existing = sqlx::query!(r#"SELECT body, version AS "version!: i64" FROM organisations WHERE id = ?1"#, org)
+        let existing = sqlx::query!(r#"SELECT body FROM organisations WHERE id = ?1"#, org)
             .fetch_optional(&mut *tx)
             .await
             .map_err(db)?;
         let replaced = existing.is_some();
-        let version = match existing {
+        let before = match existing {
             Some(old) => {
                 if mode != ImportMode::Replace {
                     return Err(StoreError::OrganisationExists(organisation.id.clone()));
                 }
-                // Record each deletion, so that the log says what was replaced.
-                let old_records = sqlx::query!(
-                    r#"SELECT kind, id, body FROM records WHERE org_id = ?1 ORDER BY seq DESC"#,
-                    org
-                )
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db)?;
-                for r in old_records {
-                    audit.push(chain.append(&now, actor, ChangeAction::Delete, org, &r.kind, &r.id, Some(r.body), None));
-                }
+                // The audit entry keeps everything that is replaced.
+                let old_records = sqlx::query!(r#"SELECT kind, id, body FROM records WHERE org_id = ?1 ORDER BY seq"#, org)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                let old_records = old_records
+                    .iter()
+                    .map(|r| Ok((kind_of(&r.kind)?, id_of(r.id.clone(), kind_of(&r.kind)?)?, r.body.as_str())))
+                    .collect::<Result<Vec<_>>>()?;
+                let before = import_audit_text(&old.body, old_records.iter().map(|(k, i, b)| (*k, i, *b)));
                 sqlx::query!("DELETE FROM record_refs WHERE org_id = ?1", org).execute(&mut *tx).await.map_err(db)?;
                 sqlx::query!("DELETE FROM records WHERE org_id = ?1", org).execute(&mut *tx).await.map_err(db)?;
                 sqlx::query!(
@@ -244,8 +243,7 @@ impl Store for SqliteStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;
-                audit.push(chain.append(&now, actor, ChangeAction::Update, org, "organisation", org, Some(old.body), Some(org_body.clone())));
-                old.version + 1
+                Some(before)
             }
             None => {
                 sqlx::query!(
@@ -258,21 +256,24 @@ impl Store for SqliteStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;
-                audit.push(chain.append(&now, actor, ChangeAction::Create, org, "organisation", org, None, Some(org_body.clone())));
-                1
+                None
             }
         };
-        let _ = version;
 
+        let mut bodies = Vec::with_capacity(records.len());
         let mut written = 0u64;
         for chunk in records.chunks(CHUNK) {
-            let mut rows = Vec::with_capacity(chunk.len());
-            for r in chunk {
+            let mut rows = String::with_capacity(chunk.len() * 256);
+            rows.push('[');
+            for (n, r) in chunk.iter().enumerate() {
                 let body = json_text(&r.body)?;
-                audit.push(chain.append(&now, actor, ChangeAction::Create, org, r.kind.as_str(), r.id.as_str(), None, Some(body.clone())));
-                rows.push(serde_json::json!([r.kind.as_str(), r.id, r.site, body]));
+                if n > 0 {
+                    rows.push(',');
+                }
+                rows.push_str(&json_text(&(r.kind.as_str(), &r.id, &r.site, &body))?);
+                bodies.push(body);
             }
-            let rows = json_text(&rows)?;
+            rows.push(']');
             sqlx::query!(
                 r#"INSERT INTO records (org_id, kind, id, site_id, body, version, created_at, updated_at, updated_by)
                    SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, 1, ?2, ?2, ?3 FROM json_each(?4)"#,
@@ -294,7 +295,10 @@ impl Store for SqliteStore {
             )),
             other => other,
         })?;
-        append_audit(&mut tx, &audit).await?;
+        let after = import_audit_text(&org_body, records.iter().zip(&bodies).map(|(r, b)| (r.kind, &r.id, b.as_str())));
+        let mut chain = audit_head(&mut tx).await?;
+        let entry = chain.append(&now, actor, ChangeAction::Import, org, "organisation", org, before, Some(after));
+        append_audit(&mut tx, &[entry]).await?;
         tx.commit().await.map_err(db)?;
         Ok(ImportSummary { organisation: Some(organisation.id.clone()), entities: written, replaced })
     }

@@ -25,6 +25,9 @@ pub enum ChangeAction {
     Create,
     Update,
     Delete,
+    /// A whole organisation written at once: `after` holds everything the
+    /// import wrote, `before` everything it replaced.
+    Import,
 }
 
 impl ChangeAction {
@@ -33,6 +36,7 @@ impl ChangeAction {
             ChangeAction::Create => "create",
             ChangeAction::Update => "update",
             ChangeAction::Delete => "delete",
+            ChangeAction::Import => "import",
         }
     }
 
@@ -41,6 +45,7 @@ impl ChangeAction {
             "create" => Some(ChangeAction::Create),
             "update" => Some(ChangeAction::Update),
             "delete" => Some(ChangeAction::Delete),
+            "import" => Some(ChangeAction::Import),
             _ => None,
         }
     }
@@ -58,7 +63,7 @@ pub struct AuditEntry {
     pub seq: i64,
     pub at: String,
     pub actor: String,
-    /// `create`, `update` or `delete` (kept as text so that a tampered value
+    /// `create`, `update`, `delete` or `import` (kept as text so that a tampered value
     /// is still read, and then fails verification).
     pub action: String,
     pub org: String,

@@ -24,7 +24,9 @@ use rampart_domain::{EntityKind, Id, OrgDocument, Organisation};
 
 pub use audit::{AuditEntry, AuditVerification, ChangeAction};
 pub use error::StoreError;
-pub use record::{ListQuery, Record, Stored, StoredRecord, organisation_from_row, record_from_row};
+pub use record::{
+    ListQuery, Record, Stored, StoredRecord, import_audit_text, organisation_from_row, record_from_row,
+};
 pub use url::DatabaseUrl;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

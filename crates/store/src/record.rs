@@ -168,3 +168,49 @@ pub fn organisation_from_row(
         .map_err(|e| StoreError::Database(format!("stored organisation cannot be read: {e}")))?;
     Ok(Stored { value, version, updated_at, updated_by })
 }
+
+/// The audit text of an import: the organisation and every record written,
+/// as one JSON document, built from the exact texts that were stored.
+pub fn import_audit_text<'a>(organisation_body: &str, records: impl IntoIterator<Item = (EntityKind, &'a Id, &'a str)>) -> String {
+    let mut out = String::with_capacity(organisation_body.len() + 64);
+    out.push_str("{\"organisation\":");
+    out.push_str(organisation_body);
+    out.push_str(",\"records\":[");
+    for (i, (kind, id, body)) in records.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        // Kinds and ids are slugs ([A-Za-z0-9._-]): no JSON escaping needed.
+        out.push_str("{\"kind\":\"");
+        out.push_str(kind.as_str());
+        out.push_str("\",\"id\":\"");
+        out.push_str(id.as_str());
+        out.push_str("\",\"body\":");
+        out.push_str(body);
+        out.push('}');
+    }
+    out.push_str("]}");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_import_audit_text_is_json_holding_every_record() {
+        let id = |s: &str| Id::new(s).unwrap();
+        let (a, b) = (id("hq"), id("cam-1.lobby"));
+        let text = import_audit_text(
+            r#"{"id":"acme","name":"Acme \"Ltd\""}"#,
+            [(EntityKind::Site, &a, r#"{"id":"hq"}"#), (EntityKind::Device, &b, r#"{"id":"cam-1.lobby","note":"a\nb"}"#)],
+        );
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["organisation"]["name"], "Acme \"Ltd\"");
+        assert_eq!(v["records"][1]["kind"], "device");
+        assert_eq!(v["records"][1]["id"], "cam-1.lobby");
+        assert_eq!(v["records"][1]["body"]["note"], "a\nb");
+        let empty: serde_json::Value = serde_json::from_str(&import_audit_text("{}", [])).unwrap();
+        assert_eq!(empty["records"].as_array().unwrap().len(), 0);
+    }
+}
