@@ -15,7 +15,9 @@
 //! effect can only lower risk (multiply <= 1, subtract, or the reverse on
 //! resistance strength); with a `set` effect the search enumerates without
 //! that bound. A node limit keeps it finite; if hit, the result says it is
-//! not proven optimal. Beyond [`MAX_EXACT`] candidates: the better of greedy
+//! not proven optimal. The efficient frontier solves the same problem at
+//! `frontier_points + 1` evenly spaced budgets (a smaller node limit each) and
+//! keeps the points that buy less risk for more money. Beyond [`MAX_EXACT`] candidates: the better of greedy
 //! by reduction per unit cost and the best affordable single control, which
 //! is within (1 - 1/sqrt(e)) ~ 39% of the optimum when reductions have
 //! diminishing returns (submodular), and without a guarantee otherwise.
@@ -33,6 +35,9 @@ pub const MAX_EXACT: usize = 40;
 /// Branch-and-bound nodes explored before giving up on a proof of optimality.
 pub const NODE_LIMIT: u64 = 2_000_000;
 
+/// The same limit for each budget level of the frontier (it solves one problem per level).
+pub const FRONTIER_NODE_LIMIT: u64 = 250_000;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct OptimiseOptions {
     pub budget: f64,
@@ -49,7 +54,7 @@ impl Default for OptimiseOptions {
             budget: 0.0,
             trials: 20_000,
             seed: 1,
-            frontier_points: 20,
+            frontier_points: 10,
         }
     }
 }
@@ -103,6 +108,8 @@ pub struct Optimisation {
     pub method: SearchMethod,
     /// Residual risk against spend, cheapest first, each point strictly better than the one before.
     pub frontier: Vec<Selection>,
+    /// Whether every frontier point was proven optimal for its budget.
+    pub frontier_proven_optimal: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -120,7 +127,9 @@ struct Evaluator<'a> {
     candidates: Vec<usize>,
     /// For each scenario, the candidate positions whose effects reach it.
     touching: Vec<Vec<usize>>,
-    memo: Vec<HashMap<Vec<usize>, f64>>,
+    memo: Vec<HashMap<SetKey, f64>>,
+    /// Scenarios no candidate touches: their value never changes.
+    untouched_total: Option<f64>,
     trials: u64,
     seed: u64,
 }
@@ -146,22 +155,37 @@ impl<'a> Evaluator<'a> {
             candidates,
             touching,
             memo,
+            untouched_total: None,
             trials,
             seed,
         }
     }
 
     fn scenario_value(&mut self, s: usize, chosen: &[bool]) -> f64 {
-        let key: Vec<usize> = self.touching[s]
-            .iter()
-            .copied()
-            .filter(|&p| chosen[p])
-            .collect();
+        let touching = &self.touching[s];
+        // Which of the candidates touching this scenario are chosen: a bit mask when they fit.
+        let key = if touching.len() <= 64 {
+            SetKey::Small(
+                touching
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| chosen[**p])
+                    .fold(0u64, |m, (bit, _)| m | (1 << bit)),
+            )
+        } else {
+            SetKey::Large(touching.iter().copied().filter(|&p| chosen[p]).collect())
+        };
         if let Some(v) = self.memo[s].get(&key) {
             return *v;
         }
         let mut controls = self.base.clone();
-        controls.extend(key.iter().map(|&p| self.candidates[p]));
+        controls.extend(
+            touching
+                .iter()
+                .copied()
+                .filter(|&p| chosen[p])
+                .map(|p| self.candidates[p]),
+        );
         let adjust = self.portfolio.scenario_adjustments(s, &controls);
         let v = mean_annual_loss(
             &self.portfolio.scenarios[s],
@@ -175,10 +199,35 @@ impl<'a> Evaluator<'a> {
     }
 
     fn value(&mut self, chosen: &[bool]) -> f64 {
-        (0..self.portfolio.scenarios.len())
-            .map(|s| self.scenario_value(s, chosen))
-            .sum()
+        let untouched = match self.untouched_total {
+            Some(v) => v,
+            None => {
+                let none = vec![false; chosen.len()];
+                let quiet: Vec<usize> = (0..self.touching.len())
+                    .filter(|&s| self.touching[s].is_empty())
+                    .collect();
+                let v = quiet
+                    .into_iter()
+                    .map(|s| self.scenario_value(s, &none))
+                    .sum();
+                self.untouched_total = Some(v);
+                v
+            }
+        };
+        let mut total = untouched;
+        for s in 0..self.touching.len() {
+            if !self.touching[s].is_empty() {
+                total += self.scenario_value(s, chosen);
+            }
+        }
+        total
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum SetKey {
+    Small(u64),
+    Large(Vec<usize>),
 }
 
 /// Candidate constraints in position space.
@@ -211,6 +260,7 @@ impl Constraints {
 }
 
 struct Search<'e, 'a> {
+    limit: u64,
     eval: &'e mut Evaluator<'a>,
     cons: &'e Constraints,
     order: Vec<usize>,
@@ -230,7 +280,7 @@ impl Search<'_, '_> {
 
     fn run(&mut self, depth: usize, chosen: &mut Vec<bool>, spent: f64) {
         self.nodes += 1;
-        if self.nodes > NODE_LIMIT {
+        if self.nodes > self.limit {
             self.aborted = true;
             return;
         }
@@ -392,7 +442,7 @@ pub fn optimise(
             .all(|e| e.adjust.never_raises_risk(e.node))
     });
 
-    let solve = |eval: &mut Evaluator, budget: f64| -> (Vec<bool>, f64, SearchMethod) {
+    let solve = |eval: &mut Evaluator, budget: f64, limit: u64| -> (Vec<bool>, f64, SearchMethod) {
         let mut cons_b = Constraints {
             cost: cons.cost.clone(),
             requires: cons.requires.clone(),
@@ -421,6 +471,7 @@ pub fn optimise(
                 best: (gv, gc, g),
                 nodes: 0,
                 aborted: false,
+                limit,
             };
             let mut chosen = vec![false; n];
             search.run(0, &mut chosen, 0.0);
@@ -458,14 +509,22 @@ pub fn optimise(
         }
     };
 
-    let (best_set, best_value, method) = solve(&mut eval, options.budget);
+    let (best_set, best_value, method) = solve(&mut eval, options.budget, NODE_LIMIT);
     let best = selection(&best_set, best_value);
 
     let mut points: Vec<Selection> = Vec::new();
     let k = options.frontier_points.max(1);
+    let mut frontier_proven_optimal = true;
     for i in 0..=k {
         let b = options.budget * i as f64 / k as f64;
-        let (set, v, _) = solve(&mut eval, b);
+        let (set, v, m) = solve(&mut eval, b, FRONTIER_NODE_LIMIT);
+        frontier_proven_optimal &= matches!(
+            m,
+            SearchMethod::BranchAndBound {
+                proven_optimal: true,
+                ..
+            }
+        );
         points.push(selection(&set, v));
     }
     points.push(best.clone());
@@ -494,6 +553,7 @@ pub fn optimise(
         best,
         method,
         frontier,
+        frontier_proven_optimal,
     })
 }
 
