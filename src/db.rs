@@ -15,7 +15,10 @@ pub fn default_url() -> Result<DatabaseUrl> {
         .context("cannot find a data directory for this user; pass --db")?;
     let dir: PathBuf = dirs.data_dir().to_path_buf();
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    Ok(DatabaseUrl::new(format!("sqlite:{}", dir.join("rampart.db").display())))
+    Ok(DatabaseUrl::new(format!(
+        "sqlite:{}",
+        dir.join("rampart.db").display()
+    )))
 }
 
 /// A plain path is taken as an SQLite file, for convenience.

@@ -18,11 +18,22 @@ use clap::{CommandFactory, Parser, Subcommand};
 /// Start with `rampart demo` to load a demonstration organisation, then
 /// `rampart export` to see what an organisation file looks like.
 #[derive(Debug, Parser)]
-#[command(name = "rampart", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "rampart",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 struct Cli {
     /// Database URL: `sqlite:PATH` or `postgres://USER@HOST/DB`.
     /// Defaults to an SQLite file in the user's data directory.
-    #[arg(long, global = true, env = "RAMPART_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "RAMPART_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     db: Option<String>,
 
     /// Who is making changes, as the audit log records it.
@@ -92,7 +103,12 @@ fn main() -> ExitCode {
         Command::Demo(args) => commands::org::demo(&ctx, args),
         Command::AuditLog(cmd) => commands::audit_log::run(&ctx, cmd),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "rampart", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "rampart",
+                &mut std::io::stdout(),
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::SynthOrg(args) => commands::synth::run(&ctx, args),

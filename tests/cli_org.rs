@@ -16,7 +16,11 @@ fn the_demo_imports_exports_and_round_trips() {
     let b = db_arg(dir.path(), "b.db");
     let out = rampart(&["demo", "--db", &a]);
     assert_ok(&out);
-    assert!(stderr(&out).contains("Northwind Freight & Data Ltd — 3 sites"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Northwind Freight & Data Ltd — 3 sites"),
+        "{}",
+        stderr(&out)
+    );
 
     // A second run leaves it alone and says so.
     let again = rampart(&["demo", "--db", &a]);
@@ -24,7 +28,13 @@ fn the_demo_imports_exports_and_round_trips() {
     assert!(stderr(&again).contains("already in"), "{}", stderr(&again));
 
     let yaml1 = dir.path().join("one.yaml");
-    assert_ok(&rampart(&["export", "--db", &a, "-o", yaml1.to_str().unwrap()]));
+    assert_ok(&rampart(&[
+        "export",
+        "--db",
+        &a,
+        "-o",
+        yaml1.to_str().unwrap(),
+    ]));
     assert_ok(&rampart(&["import", "--db", &b, yaml1.to_str().unwrap()]));
     let yaml2 = rampart(&["export", "--db", &b, "--org", "northwind"]);
     assert_ok(&yaml2);
@@ -32,20 +42,36 @@ fn the_demo_imports_exports_and_round_trips() {
 
     // JSON too, and the export of an import of the demo file is the demo file's content.
     let json = dir.path().join("org.json");
-    assert_ok(&rampart(&["export", "--db", &b, "-o", json.to_str().unwrap()]));
-    assert!(std::fs::read_to_string(&json).unwrap().trim_start().starts_with('{'));
+    assert_ok(&rampart(&[
+        "export",
+        "--db",
+        &b,
+        "-o",
+        json.to_str().unwrap(),
+    ]));
+    assert!(
+        std::fs::read_to_string(&json)
+            .unwrap()
+            .trim_start()
+            .starts_with('{')
+    );
     let c = db_arg(dir.path(), "c.db");
     assert_ok(&rampart(&["import", "--db", &c, json.to_str().unwrap()]));
     let demo = std::fs::read_to_string(root().join("examples/demo-organisation.yaml")).unwrap();
     let demo = rampart_orgfile::parse("demo", &demo, rampart_orgfile::Format::Yaml).unwrap();
     let back = rampart(&["export", "--db", &c, "--format", "json"]);
     assert_ok(&back);
-    let back = rampart_orgfile::parse("back", &stdout(&back), rampart_orgfile::Format::Json).unwrap();
+    let back =
+        rampart_orgfile::parse("back", &stdout(&back), rampart_orgfile::Format::Json).unwrap();
     assert_eq!(back, demo);
 
     let verify = rampart(&["audit-log", "verify", "--db", &c]);
     assert_ok(&verify);
-    assert!(stdout(&verify).starts_with("audit log intact"), "{}", stdout(&verify));
+    assert!(
+        stdout(&verify).starts_with("audit log intact"),
+        "{}",
+        stdout(&verify)
+    );
 }
 
 /// A store holding the demo, and its export and audit count, to check later
@@ -62,7 +88,12 @@ fn baseline() -> Baseline {
     let db = db_arg(dir.path(), "store.db");
     assert_ok(&rampart(&["demo", "--db", &db]));
     let (export, audit_entries) = snapshot(&db);
-    Baseline { dir, db, export, audit_entries }
+    Baseline {
+        dir,
+        db,
+        export,
+        audit_entries,
+    }
 }
 
 fn snapshot(db: &str) -> (String, u64) {
@@ -76,7 +107,9 @@ fn snapshot(db: &str) -> (String, u64) {
 
 /// The 1-based line of the first occurrence of `needle`.
 fn line_of(text: &str, needle: &str) -> usize {
-    let at = text.find(needle).unwrap_or_else(|| panic!("{needle:?} not in file"));
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in file"));
     text[..at].matches('\n').count() + 1
 }
 
@@ -84,9 +117,21 @@ fn line_of(text: &str, needle: &str) -> usize {
 fn a_ten_megabyte_file_with_an_error_is_refused_with_its_location_and_changes_nothing() {
     let base = baseline();
     let big = base.dir.path().join("big.yaml");
-    assert_ok(&rampart(&["synth-org", "--sites", "40", "--entities", "54000", "-o", big.to_str().unwrap()]));
+    assert_ok(&rampart(&[
+        "synth-org",
+        "--sites",
+        "40",
+        "--entities",
+        "54000",
+        "-o",
+        big.to_str().unwrap(),
+    ]));
     let text = std::fs::read_to_string(&big).unwrap();
-    assert!(text.len() > 10_000_000, "the synthetic file is {} bytes", text.len());
+    assert!(
+        text.len() > 10_000_000,
+        "the synthetic file is {} bytes",
+        text.len()
+    );
 
     // Each case: what to change, the line it lands on, what the message says.
     let cases: Vec<(&str, String, usize, &str)> = {
@@ -94,23 +139,38 @@ fn a_ten_megabyte_file_with_an_error_is_refused_with_its_location_and_changes_no
         let dangling_at = line_of(&text, "- id: device-005000\n") + 2;
         let rating_at = line_of(&text, "- id: asset-015000\n") + 5;
         vec![
-            ("duplicate id", text.replacen("- id: asset-011999\n", "- id: asset-011998\n", 1), dup_at, "duplicate id \"asset-011998\""),
-            ("dangling reference", {
-                let at = text.find("- id: device-005000\n").unwrap();
-                let mut t = text.clone();
-                let zone_at = at + t[at..].find("zone: ").unwrap();
-                let end = zone_at + t[zone_at..].find('\n').unwrap();
-                t.replace_range(zone_at..end, "zone: site-0000-z99");
-                t
-            }, dangling_at, "zone \"site-0000-z99\", which does not exist"),
-            ("rating of 11", {
-                let at = text.find("- id: asset-015000\n").unwrap();
-                let mut t = text.clone();
-                let v = at + t[at..].find("value: ").unwrap();
-                let end = v + t[v..].find('\n').unwrap();
-                t.replace_range(v..end, "value: 11");
-                t
-            }, rating_at, "a rating is a whole number from 1 to 10, got 11"),
+            (
+                "duplicate id",
+                text.replacen("- id: asset-011999\n", "- id: asset-011998\n", 1),
+                dup_at,
+                "duplicate id \"asset-011998\"",
+            ),
+            (
+                "dangling reference",
+                {
+                    let at = text.find("- id: device-005000\n").unwrap();
+                    let mut t = text.clone();
+                    let zone_at = at + t[at..].find("zone: ").unwrap();
+                    let end = zone_at + t[zone_at..].find('\n').unwrap();
+                    t.replace_range(zone_at..end, "zone: site-0000-z99");
+                    t
+                },
+                dangling_at,
+                "zone \"site-0000-z99\", which does not exist",
+            ),
+            (
+                "rating of 11",
+                {
+                    let at = text.find("- id: asset-015000\n").unwrap();
+                    let mut t = text.clone();
+                    let v = at + t[at..].find("value: ").unwrap();
+                    let end = v + t[v..].find('\n').unwrap();
+                    t.replace_range(v..end, "value: 11");
+                    t
+                },
+                rating_at,
+                "a rating is a whole number from 1 to 10, got 11",
+            ),
         ]
     };
     for (what, bad, line, message) in cases {
@@ -120,8 +180,14 @@ fn a_ten_megabyte_file_with_an_error_is_refused_with_its_location_and_changes_no
         assert!(!out.status.success(), "{what}: accepted");
         let err = stderr(&out);
         let location = format!("bad.yaml:{line}:");
-        assert!(err.contains(&location), "{what}: expected {location} in:\n{err}");
-        assert!(err.contains(message), "{what}: expected {message:?} in:\n{err}");
+        assert!(
+            err.contains(&location),
+            "{what}: expected {location} in:\n{err}"
+        );
+        assert!(
+            err.contains(message),
+            "{what}: expected {message:?} in:\n{err}"
+        );
         let (export, entries) = snapshot(&base.db);
         assert_eq!(export, base.export, "{what}: the store changed");
         assert_eq!(entries, base.audit_entries, "{what}: the audit log grew");
@@ -134,20 +200,40 @@ fn bad_files_get_clear_errors() {
     let db = db_arg(dir.path(), "s.db");
     let cases = [
         ("not yaml", "organisation: [unclosed\n", "not-yaml.yaml:"),
-        ("wrong type", "organisation:\n  id: acme\n  name: Acme\nsites: 12\n", "not-yaml.yaml:4:"),
-        ("unknown field", "organisation:\n  id: acme\n  name: Acme\n  colour: blue\n", "unknown field `colour`"),
-        ("bad id", "organisation:\n  id: ../etc\n  name: Acme\n", "an id must start with a letter or digit"),
+        (
+            "wrong type",
+            "organisation:\n  id: acme\n  name: Acme\nsites: 12\n",
+            "not-yaml.yaml:4:",
+        ),
+        (
+            "unknown field",
+            "organisation:\n  id: acme\n  name: Acme\n  colour: blue\n",
+            "unknown field `colour`",
+        ),
+        (
+            "bad id",
+            "organisation:\n  id: ../etc\n  name: Acme\n",
+            "an id must start with a letter or digit",
+        ),
     ];
     for (what, text, expect) in cases {
         let path = dir.path().join("not-yaml.yaml");
         std::fs::write(&path, text).unwrap();
         let out = rampart(&["import", "--db", &db, path.to_str().unwrap()]);
         assert!(!out.status.success(), "{what}: accepted");
-        assert!(stderr(&out).contains(expect), "{what}: expected {expect:?} in:\n{}", stderr(&out));
+        assert!(
+            stderr(&out).contains(expect),
+            "{what}: expected {expect:?} in:\n{}",
+            stderr(&out)
+        );
     }
     let out = rampart(&["import", "--db", &db, "/nonexistent/org.yaml"]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("cannot read /nonexistent/org.yaml"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot read /nonexistent/org.yaml"),
+        "{}",
+        stderr(&out)
+    );
     std::fs::write(dir.path().join("bin.yaml"), [0xff, 0xfe, 0x00]).unwrap();
     let out = rampart_in(dir.path(), &["import", "--db", &db, "bin.yaml"]);
     assert!(stderr(&out).contains("not UTF-8"), "{}", stderr(&out));
@@ -161,20 +247,65 @@ fn audit_log_verify_detects_an_edited_or_deleted_entry() {
         let v: serde_json::Value = serde_json::from_str(&stdout(&v)).unwrap();
         v["head"].as_str().unwrap().to_owned()
     };
-    assert_ok(&rampart(&["audit-log", "verify", "--db", &base.db, "--expect-head", &head]));
-    let wrong = rampart(&["audit-log", "verify", "--db", &base.db, "--expect-head", &"0".repeat(64)]);
+    assert_ok(&rampart(&[
+        "audit-log",
+        "verify",
+        "--db",
+        &base.db,
+        "--expect-head",
+        &head,
+    ]));
+    let wrong = rampart(&[
+        "audit-log",
+        "verify",
+        "--db",
+        &base.db,
+        "--expect-head",
+        &"0".repeat(64),
+    ]);
     assert_eq!(wrong.status.code(), Some(1));
 
     // Two more changes: another organisation, imported then replaced.
     let other = base.dir.path().join("other.yaml");
-    assert_ok(&rampart(&["synth-org", "--sites", "2", "--entities", "30", "-o", other.to_str().unwrap()]));
-    assert_ok(&rampart(&["import", "--db", &base.db, other.to_str().unwrap()]));
-    assert_ok(&rampart(&["import", "--db", &base.db, "--replace", other.to_str().unwrap()]));
-    let shown = rampart(&["audit-log", "show", "--db", &base.db, "--after", "1", "--limit", "5"]);
+    assert_ok(&rampart(&[
+        "synth-org",
+        "--sites",
+        "2",
+        "--entities",
+        "30",
+        "-o",
+        other.to_str().unwrap(),
+    ]));
+    assert_ok(&rampart(&[
+        "import",
+        "--db",
+        &base.db,
+        other.to_str().unwrap(),
+    ]));
+    assert_ok(&rampart(&[
+        "import",
+        "--db",
+        &base.db,
+        "--replace",
+        other.to_str().unwrap(),
+    ]));
+    let shown = rampart(&[
+        "audit-log",
+        "show",
+        "--db",
+        &base.db,
+        "--after",
+        "1",
+        "--limit",
+        "5",
+    ]);
     assert_ok(&shown);
     let lines: Vec<String> = stdout(&shown).lines().map(str::to_owned).collect();
     assert_eq!(lines.len(), 2, "{lines:?}");
-    assert!(lines[0].contains("import") && lines[0].contains("synthetic"), "{lines:?}");
+    assert!(
+        lines[0].contains("import") && lines[0].contains("synthetic"),
+        "{lines:?}"
+    );
     assert_ok(&rampart(&["audit-log", "verify", "--db", &base.db]));
 
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -185,14 +316,27 @@ fn audit_log_verify_detects_an_edited_or_deleted_entry() {
             s.execute_raw_for_tests(sql).await.unwrap()
         })
     };
-    assert_eq!(raw("UPDATE audit_log SET after = replace(after, 'Leeds head office', 'Somewhere else') WHERE seq = 1"), 1);
+    assert_eq!(
+        raw(
+            "UPDATE audit_log SET after = replace(after, 'Leeds head office', 'Somewhere else') WHERE seq = 1"
+        ),
+        1
+    );
     let out = rampart(&["audit-log", "verify", "--db", &base.db]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
-    assert!(stdout(&out).contains("BROKEN at entry 1: entry 1's content does not match its hash"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("BROKEN at entry 1: entry 1's content does not match its hash"),
+        "{}",
+        stdout(&out)
+    );
 
     raw("DELETE FROM audit_log WHERE seq = 2");
     let out = rampart(&["audit-log", "verify", "--db", &base.db]);
-    assert!(stdout(&out).contains("entry 2 is missing"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("entry 2 is missing"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -200,7 +344,11 @@ fn help_explains_each_command_with_an_example() {
     for cmd in ["init", "import", "export", "demo"] {
         let out = rampart(&[cmd, "--help"]);
         assert_ok(&out);
-        assert!(stdout(&out).contains("Example: rampart"), "{cmd}: {}", stdout(&out));
+        assert!(
+            stdout(&out).contains("Example: rampart"),
+            "{cmd}: {}",
+            stdout(&out)
+        );
     }
     let out = rampart(&["completions", "bash"]);
     assert_ok(&out);

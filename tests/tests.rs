@@ -1,6 +1,9 @@
 //! The integration tests: one test binary for the whole project (one link
 //! step), one module per area.
 
+// Tests fail by panicking; unwrapping is how they say "this must work".
+#![allow(clippy::unwrap_used)]
+
 mod util;
 
 mod cli_org;

@@ -31,7 +31,13 @@ pub fn stderr(o: &Output) -> String {
 
 #[track_caller]
 pub fn assert_ok(o: &Output) {
-    assert!(o.status.success(), "rampart failed ({}):\nstdout:\n{}\nstderr:\n{}", o.status, stdout(o), stderr(o));
+    assert!(
+        o.status.success(),
+        "rampart failed ({}):\nstdout:\n{}\nstderr:\n{}",
+        o.status,
+        stdout(o),
+        stderr(o)
+    );
 }
 
 /// The workspace root, where `examples/` and `tests/data/` are.
@@ -64,7 +70,9 @@ fn skip_or_fail(why: &str) -> Option<String> {
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("PostgreSQL is required under CI but is not reachable: {why}");
     }
-    eprintln!("SKIPPED: PostgreSQL tests (server not reachable: {why}); set RAMPART_TEST_POSTGRES_URL to run them");
+    eprintln!(
+        "SKIPPED: PostgreSQL tests (server not reachable: {why}); set RAMPART_TEST_POSTGRES_URL to run them"
+    );
     None
 }
 
@@ -72,5 +80,9 @@ fn skip_or_fail(why: &str) -> Option<String> {
 pub fn unique_schema(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    format!("{prefix}_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{prefix}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }

@@ -47,7 +47,9 @@ pub fn run(ctx: &Context, cmd: AuditLogCommand) -> Result<ExitCode> {
                 let store = ctx.open_store().await?;
                 anyhow::Ok(store.verify_audit_log().await?)
             })??;
-            let head_ok = expect_head.as_deref().is_none_or(|h| h.eq_ignore_ascii_case(&v.head));
+            let head_ok = expect_head
+                .as_deref()
+                .is_none_or(|h| h.eq_ignore_ascii_case(&v.head));
             if json {
                 let out = serde_json::json!({
                     "intact": v.is_intact() && head_ok,
@@ -74,7 +76,11 @@ pub fn run(ctx: &Context, cmd: AuditLogCommand) -> Result<ExitCode> {
                     println!("audit log NOT intact: {} entries checked", v.entries);
                 }
             }
-            Ok(if v.is_intact() && head_ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if v.is_intact() && head_ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         AuditLogCommand::Show { after, limit, json } => {
             let entries = block_on(async {
@@ -85,7 +91,10 @@ pub fn run(ctx: &Context, cmd: AuditLogCommand) -> Result<ExitCode> {
                 if json {
                     println!("{}", serde_json::to_string(&e)?);
                 } else {
-                    println!("{:>6}  {}  {:<16} {:<7} {}/{} {}", e.seq, e.at, e.actor, e.action, e.org, e.kind, e.entity_id);
+                    println!(
+                        "{:>6}  {}  {:<16} {:<7} {}/{} {}",
+                        e.seq, e.at, e.actor, e.action, e.org, e.kind, e.entity_id
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)

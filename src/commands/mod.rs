@@ -52,9 +52,9 @@ impl Context {
             return indicatif::ProgressBar::hidden();
         }
         let bar = indicatif::ProgressBar::new(len);
-        if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{msg:>10} [{bar:40}] {human_pos}/{human_len} ({per_sec}, {eta})")
-        {
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{msg:>10} [{bar:40}] {human_pos}/{human_len} ({per_sec}, {eta})",
+        ) {
             bar.set_style(style.progress_chars("=> "));
         }
         bar.set_message(what.to_owned());
@@ -64,7 +64,10 @@ impl Context {
 
 /// Run async store work from a synchronous command.
 pub fn block_on<F: Future>(f: F) -> Result<F::Output> {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     Ok(rt.block_on(f))
 }
 

@@ -68,7 +68,11 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     spinner.finish_and_clear();
     let doc = doc?;
     let parsed = started.elapsed().as_secs_f64();
-    let mode = if args.replace { ImportMode::Replace } else { ImportMode::CreateOnly };
+    let mode = if args.replace {
+        ImportMode::Replace
+    } else {
+        ImportMode::CreateOnly
+    };
     let summary = block_on(async {
         let store = ctx.open_store().await?;
         let writing = Instant::now();
@@ -102,7 +106,11 @@ fn report_import(ctx: &Context, summary: &ImportSummary, started: Instant) {
     let org = summary.organisation.as_ref().map_or("?", Id::as_str);
     ctx.note(format!(
         "{} organisation {org}: {} entities in {secs:.2} s ({:.0}/s)",
-        if summary.replaced { "replaced" } else { "imported" },
+        if summary.replaced {
+            "replaced"
+        } else {
+            "imported"
+        },
         summary.entities,
         summary.entities as f64 / secs.max(1e-9),
     ));
@@ -127,7 +135,11 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
     match args.output {
         Some(path) => {
             write_atomically(&path, text.as_bytes())?;
-            ctx.note(format!("wrote {} ({} entities)", path.display(), doc.entity_count()));
+            ctx.note(format!(
+                "wrote {} ({} entities)",
+                path.display(),
+                doc.entity_count()
+            ));
         }
         None => std::io::stdout().lock().write_all(text.as_bytes())?,
     }
@@ -144,7 +156,11 @@ pub fn demo(ctx: &Context, args: DemoArgs) -> Result<ExitCode> {
         if !args.reset && store.organisation(&doc.organisation.id).await?.is_some() {
             return anyhow::Ok(None);
         }
-        let mode = if args.reset { ImportMode::Replace } else { ImportMode::CreateOnly };
+        let mode = if args.reset {
+            ImportMode::Replace
+        } else {
+            ImportMode::CreateOnly
+        };
         Ok(Some(write_document(ctx, store.as_ref(), &doc, mode).await?))
     })??;
     match outcome {
@@ -179,19 +195,25 @@ async fn pick_organisation(store: &dyn Store, named: Option<&str>) -> Result<Id>
     }
     let orgs = store.organisations().await?;
     match orgs.as_slice() {
-        [] => bail!("the store holds no organisation yet: run `rampart import FILE` or `rampart demo`"),
+        [] => bail!(
+            "the store holds no organisation yet: run `rampart import FILE` or `rampart demo`"
+        ),
         [one] => Ok(one.value.id.clone()),
         many => bail!(
             "the store holds {} organisations ({}); choose one with --org",
             many.len(),
-            many.iter().map(|o| o.value.id.as_str()).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(|o| o.value.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
 
 /// Read a file, refusing ones too large to be an organisation file.
 fn read_limited(path: &Path) -> Result<String> {
-    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     if meta.len() > rampart_orgfile::MAX_FILE_BYTES as u64 {
         bail!(
             "{}: {} MB is larger than the {} MB an organisation file may be",
@@ -202,16 +224,27 @@ fn read_limited(path: &Path) -> Result<String> {
     }
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!("{}: not UTF-8 text (invalid byte at offset {})", path.display(), e.utf8_error().valid_up_to())
+        anyhow::anyhow!(
+            "{}: not UTF-8 text (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
     })
 }
 
 /// Write to a temporary file beside `path`, then rename: a reader never
 /// sees half a file, and a failure leaves the old one.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let file_name = path.file_name().context("the output path names no file")?;
-    let tmp = dir.join(format!(".{}.tmp-{}", file_name.to_string_lossy(), std::process::id()));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;

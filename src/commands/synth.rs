@@ -54,7 +54,10 @@ pub fn synthetic(sites: usize, entities: usize) -> Result<OrgDocument> {
             name: format!("Site {s}"),
             kind: [SiteKind::Office, SiteKind::DataCentre, SiteKind::Warehouse][s % 3],
             address: Some(format!("{} Industrial Way, Unit {s}", 1 + s % 97)),
-            coordinates: Some(Coordinates { lat: 50.0 + (s % 50) as f64 * 0.1, lon: -2.0 + (s % 40) as f64 * 0.1 }),
+            coordinates: Some(Coordinates {
+                lat: 50.0 + (s % 50) as f64 * 0.1,
+                lon: -2.0 + (s % 40) as f64 * 0.1,
+            }),
             facility_security_level: Some((s % 5 + 1) as u8),
             operating_hours: OperatingHours::Always,
             description: None,
@@ -63,10 +66,22 @@ pub fn synthetic(sites: usize, entities: usize) -> Result<OrgDocument> {
             doc.zones.push(Zone {
                 id: id(format!("site-{s:04}-z{z}"))?,
                 site: id(format!("site-{s:04}"))?,
-                parent: if z == 0 { None } else { Some(id(format!("site-{s:04}-z0"))?) },
+                parent: if z == 0 {
+                    None
+                } else {
+                    Some(id(format!("site-{s:04}-z0"))?)
+                },
                 name: format!("Zone {z} of site {s}"),
-                kind: if z == 0 { ZoneKind::Building } else { ZoneKind::Area },
-                classification: [Classification::Public, Classification::Controlled, Classification::Restricted][z % 3],
+                kind: if z == 0 {
+                    ZoneKind::Building
+                } else {
+                    ZoneKind::Area
+                },
+                classification: [
+                    Classification::Public,
+                    Classification::Controlled,
+                    Classification::Restricted,
+                ][z % 3],
                 description: None,
             });
         }
@@ -103,7 +118,12 @@ pub fn synthetic(sites: usize, entities: usize) -> Result<OrgDocument> {
         doc.controls.push(Control {
             id: id(format!("control-{t:02}"))?,
             name: format!("Countermeasure {t}"),
-            function: [ControlFunction::Deter, ControlFunction::Detect, ControlFunction::Delay, ControlFunction::Respond][t % 4],
+            function: [
+                ControlFunction::Deter,
+                ControlFunction::Detect,
+                ControlFunction::Delay,
+                ControlFunction::Respond,
+            ][t % 4],
             kind: ControlKind::Physical,
             description: None,
             capex: 1000.0 * (t + 1) as f64,
@@ -113,7 +133,12 @@ pub fn synthetic(sites: usize, entities: usize) -> Result<OrgDocument> {
         });
     }
     let per_kind = entities / 3;
-    let kinds = [DeviceKind::Camera, DeviceKind::CardReader, DeviceKind::DoorContact, DeviceKind::MotionSensor];
+    let kinds = [
+        DeviceKind::Camera,
+        DeviceKind::CardReader,
+        DeviceKind::DoorContact,
+        DeviceKind::MotionSensor,
+    ];
     for i in 0..per_kind {
         let s = i % sites;
         let site = id(format!("site-{s:04}"))?;
@@ -138,7 +163,12 @@ pub fn synthetic(sites: usize, entities: usize) -> Result<OrgDocument> {
             make: Some("Acme".into()),
             model: Some("X1".into()),
             serial: Some(format!("SN{i:08}")),
-            position: Some(PlanPosition { plan: None, x: (i % 100) as f64, y: (i % 37) as f64, heading_deg: None }),
+            position: Some(PlanPosition {
+                plan: None,
+                x: (i % 100) as f64,
+                y: (i % 37) as f64,
+                heading_deg: None,
+            }),
             install_date: None,
             status: DeviceStatus::Operational,
         });
@@ -153,7 +183,11 @@ pub fn synthetic(sites: usize, entities: usize) -> Result<OrgDocument> {
             title: format!("Risk {i}"),
             description: None,
             assessment: Assessment::Fema452 {
-                inherent: FemaInputs { asset_value: rating(asset)?, threat: rating(i)?, vulnerability: rating(i / 7)? },
+                inherent: FemaInputs {
+                    asset_value: rating(asset)?,
+                    threat: rating(i)?,
+                    vulnerability: rating(i / 7)?,
+                },
                 current: None,
                 residual: None,
             },
@@ -175,7 +209,9 @@ pub fn run(_ctx: &Context, args: SynthArgs) -> Result<ExitCode> {
         other => anyhow::bail!("--format is yaml or json, not {other:?}"),
     };
     match args.output {
-        Some(p) => std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))?,
+        Some(p) => {
+            std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))?
+        }
         None => std::io::stdout().lock().write_all(text.as_bytes())?,
     }
     Ok(ExitCode::SUCCESS)

@@ -111,7 +111,9 @@ impl OrgDocument {
     /// Problems come in file order within each check, so the first one
     /// reported is the first a reader meets.
     pub fn validate(&self) -> Vec<Problem> {
-        let mut v = Validator { problems: Vec::new() };
+        let mut v = Validator {
+            problems: Vec::new(),
+        };
         let org = &self.organisation;
         if org.name.trim().is_empty() {
             v.problems.push(Problem {
@@ -148,12 +150,21 @@ impl OrgDocument {
 
         let ids = Ids {
             site: sites.keys().copied().collect(),
-            zone: zones.iter().map(|(k, &i)| (*k, &self.zones[i].site)).collect(),
+            zone: zones
+                .iter()
+                .map(|(k, &i)| (*k, &self.zones[i].site))
+                .collect(),
             person: people.keys().copied().collect(),
-            asset: assets.iter().map(|(k, &i)| (*k, &self.assets[i].site)).collect(),
+            asset: assets
+                .iter()
+                .map(|(k, &i)| (*k, &self.assets[i].site))
+                .collect(),
             threat: threats.keys().copied().collect(),
             control: controls.keys().copied().collect(),
-            applied: applied.iter().map(|(k, &i)| (*k, &self.applied_controls[i].site)).collect(),
+            applied: applied
+                .iter()
+                .map(|(k, &i)| (*k, &self.applied_controls[i].site))
+                .collect(),
         };
 
         v.entities(&self.sites, &ids);
@@ -250,7 +261,11 @@ impl Validator {
                         id: Some(e.id().clone()),
                         field: Some(r.field),
                         problem: ProblemKind::DanglingReference,
-                        message: format!("refers to {} {:?}, which does not exist", r.kind, r.id.as_str()),
+                        message: format!(
+                            "refers to {} {:?}, which does not exist",
+                            r.kind,
+                            r.id.as_str()
+                        ),
                     }),
                     // A zone, asset or applied control must be on the
                     // entity's own site: a camera in another site's lobby is a
@@ -294,8 +309,7 @@ impl Validator {
                 if p == start {
                     if seen.iter().all(|i| !reported.contains(i)) {
                         reported.extend(seen.iter().copied());
-                        let names: Vec<&str> =
-                            seen.iter().map(|&i| zones[i].id.as_str()).collect();
+                        let names: Vec<&str> = seen.iter().map(|&i| zones[i].id.as_str()).collect();
                         self.problems.push(Problem {
                             kind: Some(EntityKind::Zone),
                             index: start,
@@ -324,11 +338,24 @@ impl Validator {
         let nl = org.risk_matrix.likelihood.len();
         let ni = org.risk_matrix.impact.len();
         for (i, risk) in risks.iter().enumerate() {
-            if let Assessment::Matrix { inherent, current, residual } = &risk.assessment {
-                let stages = [("inherent", Some(inherent)), ("current", current.as_ref()), ("residual", residual.as_ref())];
+            if let Assessment::Matrix {
+                inherent,
+                current,
+                residual,
+            } = &risk.assessment
+            {
+                let stages = [
+                    ("inherent", Some(inherent)),
+                    ("current", current.as_ref()),
+                    ("residual", residual.as_ref()),
+                ];
                 for (stage, m) in stages {
                     let Some(m) = m else { continue };
-                    if m.likelihood == 0 || usize::from(m.likelihood) > nl || m.impact == 0 || usize::from(m.impact) > ni {
+                    if m.likelihood == 0
+                        || usize::from(m.likelihood) > nl
+                        || m.impact == 0
+                        || usize::from(m.impact) > ni
+                    {
                         self.problems.push(Problem {
                             kind: Some(EntityKind::Risk),
                             index: i,
@@ -413,7 +440,10 @@ mod tests {
         let p = d.validate();
         assert_eq!(p.len(), 1, "{p:?}");
         assert_eq!(p[0].problem, ProblemKind::Duplicate);
-        assert_eq!((p[0].kind, p[0].index, p[0].field), (Some(EntityKind::Site), 1, Some("id")));
+        assert_eq!(
+            (p[0].kind, p[0].index, p[0].field),
+            (Some(EntityKind::Site), 1, Some("id"))
+        );
     }
 
     #[test]
@@ -466,7 +496,10 @@ mod tests {
             title: "Server theft".into(),
             description: None,
             assessment: Assessment::Matrix {
-                inherent: MatrixInputs { likelihood: 6, impact: 2 },
+                inherent: MatrixInputs {
+                    likelihood: 6,
+                    impact: 2,
+                },
                 current: None,
                 residual: None,
             },

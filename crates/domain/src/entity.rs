@@ -126,7 +126,11 @@ fn opt<'a>(
 
 fn required(out: &mut Vec<(&'static str, ProblemKind, String)>, field: &'static str, v: &str) {
     if v.trim().is_empty() {
-        out.push((field, ProblemKind::Required, format!("{field} must not be empty")));
+        out.push((
+            field,
+            ProblemKind::Required,
+            format!("{field} must not be empty"),
+        ));
     }
 }
 
@@ -142,7 +146,11 @@ fn money(out: &mut Vec<(&'static str, ProblemKind, String)>, field: &'static str
     }
 }
 
-fn fraction(out: &mut Vec<(&'static str, ProblemKind, String)>, field: &'static str, v: Option<f64>) {
+fn fraction(
+    out: &mut Vec<(&'static str, ProblemKind, String)>,
+    field: &'static str,
+    v: Option<f64>,
+) {
     if let Some(v) = v
         && !(0.0..=1.0).contains(&v)
     {
@@ -202,7 +210,10 @@ impl Entity for Site {
                     out.push((
                         "operating_hours",
                         ProblemKind::OutOfRange,
-                        format!("an opening period opens and closes at the same time ({})", p.open),
+                        format!(
+                            "an opening period opens and closes at the same time ({})",
+                            p.open
+                        ),
                     ));
                 }
             }
@@ -228,7 +239,11 @@ impl Entity for Zone {
         let mut out = Vec::new();
         required(&mut out, "name", &self.name);
         if self.parent.as_ref() == Some(&self.id) {
-            out.push(("parent", ProblemKind::Cycle, "a zone cannot be its own parent".to_owned()));
+            out.push((
+                "parent",
+                ProblemKind::Cycle,
+                "a zone cannot be its own parent".to_owned(),
+            ));
         }
         out
     }
@@ -265,7 +280,10 @@ impl Entity for Threat {
         None
     }
     fn references(&self) -> Vec<Reference<'_>> {
-        self.ratings.iter().map(|t| r("ratings.site", EntityKind::Site, &t.site)).collect()
+        self.ratings
+            .iter()
+            .map(|t| r("ratings.site", EntityKind::Site, &t.site))
+            .collect()
     }
     fn check(&self) -> Vec<(&'static str, ProblemKind, String)> {
         let mut out = Vec::new();
@@ -299,7 +317,11 @@ impl Entity for RiskScenario {
             r("asset", EntityKind::Asset, &self.asset),
         ];
         opt(&mut out, "owner", EntityKind::Person, &self.owner);
-        out.extend(self.controls.iter().map(|c| r("controls", EntityKind::AppliedControl, c)));
+        out.extend(
+            self.controls
+                .iter()
+                .map(|c| r("controls", EntityKind::AppliedControl, c)),
+        );
         out
     }
     fn check(&self) -> Vec<(&'static str, ProblemKind, String)> {
@@ -353,7 +375,11 @@ impl Entity for AppliedControl {
             r("site", EntityKind::Site, &self.site),
         ];
         opt(&mut out, "zone", EntityKind::Zone, &self.zone);
-        out.extend(self.protects.iter().map(|a| r("protects", EntityKind::Asset, a)));
+        out.extend(
+            self.protects
+                .iter()
+                .map(|a| r("protects", EntityKind::Asset, a)),
+        );
         opt(&mut out, "owner", EntityKind::Person, &self.owner);
         out
     }
@@ -403,7 +429,10 @@ impl Entity for Person {
         None
     }
     fn references(&self) -> Vec<Reference<'_>> {
-        self.sites.iter().map(|s| r("sites", EntityKind::Site, s)).collect()
+        self.sites
+            .iter()
+            .map(|s| r("sites", EntityKind::Site, s))
+            .collect()
     }
     fn check(&self) -> Vec<(&'static str, ProblemKind, String)> {
         let mut out = Vec::new();
@@ -421,7 +450,11 @@ impl Entity for User {
         None
     }
     fn references(&self) -> Vec<Reference<'_>> {
-        let mut out: Vec<_> = self.sites.iter().map(|s| r("sites", EntityKind::Site, s)).collect();
+        let mut out: Vec<_> = self
+            .sites
+            .iter()
+            .map(|s| r("sites", EntityKind::Site, s))
+            .collect();
         opt(&mut out, "person", EntityKind::Person, &self.person);
         out
     }

@@ -28,7 +28,11 @@ pub enum Format {
 impl Format {
     /// The format a file name suggests: JSON for `.json`, YAML otherwise.
     pub fn from_name(name: &str) -> Format {
-        if name.to_ascii_lowercase().ends_with(".json") { Format::Json } else { Format::Yaml }
+        if name.to_ascii_lowercase().ends_with(".json") {
+            Format::Json
+        } else {
+            Format::Yaml
+        }
     }
 }
 
@@ -93,16 +97,24 @@ pub fn parse(name: &str, text: &str, format: Format) -> Result<OrgDocument, Box<
             let offset = offset_of(text, line, column);
             syntax(name, text, line, column, e.to_string(), offset)
         })?,
-        Format::Yaml => serde_saphyr::from_str_with_options(text, yaml_options(text.len())).map_err(|e| {
-            let plain = e.without_snippet();
-            let loc = plain.location();
-            let (line, column) = loc.map_or((0, 0), |l| (l.line(), l.column()));
-            let offset = loc
-                .and_then(|l| l.span().byte_offset())
-                .map(|o| o as usize)
-                .or_else(|| offset_of(text, line, column));
-            syntax(name, text, line, column, first_line(&plain.to_string()), offset)
-        })?,
+        Format::Yaml => serde_saphyr::from_str_with_options(text, yaml_options(text.len()))
+            .map_err(|e| {
+                let plain = e.without_snippet();
+                let loc = plain.location();
+                let (line, column) = loc.map_or((0, 0), |l| (l.line(), l.column()));
+                let offset = loc
+                    .and_then(|l| l.span().byte_offset())
+                    .map(|o| o as usize)
+                    .or_else(|| offset_of(text, line, column));
+                syntax(
+                    name,
+                    text,
+                    line,
+                    column,
+                    first_line(&plain.to_string()),
+                    offset,
+                )
+            })?,
     };
     let problems = doc.validate();
     if problems.is_empty() {
@@ -135,14 +147,23 @@ fn yaml_options(len: usize) -> serde_saphyr::Options {
     options
 }
 
-fn syntax(name: &str, text: &str, line: u64, column: u64, message: String, offset: Option<usize>) -> Box<OrgFileError> {
+fn syntax(
+    name: &str,
+    text: &str,
+    line: u64,
+    column: u64,
+    message: String,
+    offset: Option<usize>,
+) -> Box<OrgFileError> {
     Box::new(OrgFileError::Syntax {
         name: name.to_owned(),
         line,
         column,
         message,
         src: NamedSource::new(name, text.to_owned()),
-        span: offset.map(|o| SourceSpan::from((o.min(text.len()), 1usize.min(text.len().saturating_sub(o))))),
+        span: offset.map(|o| {
+            SourceSpan::from((o.min(text.len()), 1usize.min(text.len().saturating_sub(o))))
+        }),
     })
 }
 
@@ -163,10 +184,15 @@ fn offset_of(text: &str, line: u64, column: u64) -> Option<usize> {
     let start = if line == 1 {
         0
     } else {
-        text.match_indices('\n').nth(line as usize - 2).map(|(i, _)| i + 1)?
+        text.match_indices('\n')
+            .nth(line as usize - 2)
+            .map(|(i, _)| i + 1)?
     };
     let rest = &text[start..];
-    let col = rest.char_indices().nth(column.saturating_sub(1) as usize).map_or(rest.len(), |(i, _)| i);
+    let col = rest
+        .char_indices()
+        .nth(column.saturating_sub(1) as usize)
+        .map_or(rest.len(), |(i, _)| i);
     Some(start + col)
 }
 
@@ -221,7 +247,8 @@ impl SpanIndex {
 fn locate(name: &str, text: &str, problems: Vec<Problem>) -> OrgFileError {
     // Both YAML and JSON are read here by the YAML parser (JSON is YAML), so
     // that JSON files get the same line and column as YAML ones.
-    let index: Option<SpanIndex> = serde_saphyr::from_str_with_options(text, yaml_options(text.len())).ok();
+    let index: Option<SpanIndex> =
+        serde_saphyr::from_str_with_options(text, yaml_options(text.len())).ok();
     let src = NamedSource::new(name, text.to_owned());
     let located = problems
         .into_iter()
@@ -230,7 +257,11 @@ fn locate(name: &str, text: &str, problems: Vec<Problem>) -> OrgFileError {
             let loc = index.as_ref().and_then(|ix| where_is(ix, &problem));
             let (line, column, offset, len) = match loc {
                 Some(l) => {
-                    let offset = l.span().byte_offset().map(|o| o as usize).or_else(|| offset_of(text, l.line(), l.column()));
+                    let offset = l
+                        .span()
+                        .byte_offset()
+                        .map(|o| o as usize)
+                        .or_else(|| offset_of(text, l.line(), l.column()));
                     let len = l.span().byte_len().map_or(1, |n| n.max(1) as usize);
                     (l.line(), l.column(), offset, len)
                 }
@@ -246,13 +277,18 @@ fn locate(name: &str, text: &str, problems: Vec<Problem>) -> OrgFileError {
                 column,
                 message: problem.to_string(),
                 src: src.clone(),
-                span: offset.map(|o| SourceSpan::from((o.min(text.len()), len.min(text.len().saturating_sub(o))))),
+                span: offset.map(|o| {
+                    SourceSpan::from((o.min(text.len()), len.min(text.len().saturating_sub(o))))
+                }),
                 label,
                 problem,
             }
         })
         .collect();
-    OrgFileError::Invalid { name: name.to_owned(), problems: located }
+    OrgFileError::Invalid {
+        name: name.to_owned(),
+        problems: located,
+    }
 }
 
 fn short(p: &Problem) -> String {
@@ -281,7 +317,6 @@ fn where_is(index: &SpanIndex, p: &Problem) -> Option<serde_saphyr::Location> {
         .map(|v| v.referenced)
         .or(Some(item.referenced))
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -324,7 +359,9 @@ assets:
     #[test]
     fn a_rating_of_eleven_points_at_its_line() {
         let e = err(&GOOD.replace("value: 4", "value: 11"));
-        let OrgFileError::Syntax { line, message, .. } = &e else { panic!("{e:?}") };
+        let OrgFileError::Syntax { line, message, .. } = &e else {
+            panic!("{e:?}")
+        };
         assert_eq!(*line, 21, "{e}");
         assert!(message.contains("from 1 to 10, got 11"), "{message}");
         assert!(e.to_string().starts_with("org.yaml:21:12: a rating"), "{e}");
@@ -333,16 +370,31 @@ assets:
     #[test]
     fn a_dangling_reference_points_at_the_field() {
         let e = err(&GOOD.replace("zone: hq-lobby", "zone: hq-vault"));
-        let OrgFileError::Invalid { problems, .. } = &e else { panic!("{e:?}") };
+        let OrgFileError::Invalid { problems, .. } = &e else {
+            panic!("{e:?}")
+        };
         assert_eq!(problems.len(), 1);
-        assert_eq!((problems[0].line, problems[0].column), (18, 11), "{}", problems[0]);
-        assert!(problems[0].message.contains("zone \"hq-vault\", which does not exist"), "{}", problems[0]);
+        assert_eq!(
+            (problems[0].line, problems[0].column),
+            (18, 11),
+            "{}",
+            problems[0]
+        );
+        assert!(
+            problems[0]
+                .message
+                .contains("zone \"hq-vault\", which does not exist"),
+            "{}",
+            problems[0]
+        );
     }
 
     #[test]
     fn a_duplicate_id_points_at_the_second_one() {
         let e = err(&GOOD.replace("id: dc", "id: hq"));
-        let OrgFileError::Invalid { problems, .. } = &e else { panic!("{e:?}") };
+        let OrgFileError::Invalid { problems, .. } = &e else {
+            panic!("{e:?}")
+        };
         assert_eq!(problems[0].line, 7, "{}", problems[0]);
         assert!(problems[0].message.contains("duplicate id \"hq\""));
     }
@@ -350,12 +402,22 @@ assets:
     #[test]
     fn json_errors_are_located_too() {
         let doc = parse("org.yaml", GOOD, Format::Yaml).unwrap();
-        let json = to_json(&doc).unwrap().replace("\"hq-lobby\",\n      \"name\": \"Petty", "\"nowhere\",\n      \"name\": \"Petty");
+        let json = to_json(&doc).unwrap().replace(
+            "\"hq-lobby\",\n      \"name\": \"Petty",
+            "\"nowhere\",\n      \"name\": \"Petty",
+        );
         let e = *parse("org.json", &json, Format::Json).unwrap_err();
-        let OrgFileError::Invalid { problems, .. } = &e else { panic!("{e:?}") };
+        let OrgFileError::Invalid { problems, .. } = &e else {
+            panic!("{e:?}")
+        };
         assert!(problems[0].line > 1, "{}", problems[0]);
         assert!(problems[0].message.contains("nowhere"));
-        let e = *parse("org.json", "{\"organisation\": {\"id\": \"a\",}", Format::Json).unwrap_err();
+        let e = *parse(
+            "org.json",
+            "{\"organisation\": {\"id\": \"a\",}",
+            Format::Json,
+        )
+        .unwrap_err();
         assert!(matches!(e, OrgFileError::Syntax { line: 1, .. }), "{e:?}");
     }
 
@@ -380,7 +442,11 @@ assets:
     fn alias_bombs_are_refused() {
         let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 0..9 {
-            let prev = if i == 0 { "a".to_string() } else { format!("b{}", i - 1) };
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("b{}", i - 1)
+            };
             bomb.push_str(&format!("b{i}: &b{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
         }
         assert!(parse("bomb.yaml", &bomb, Format::Yaml).is_err());

@@ -16,8 +16,8 @@ use async_trait::async_trait;
 use rampart_domain::{EntityKind, Id, Organisation};
 use rampart_store::audit::Chain;
 use rampart_store::{
-    AuditEntry, Backend, ChangeAction, DatabaseUrl, ImportMode, ImportSummary, ListQuery,
-    Progress, Record, Result, Store, StoreError, Stored, StoredRecord, import_audit_text, now_text,
+    AuditEntry, Backend, ChangeAction, DatabaseUrl, ImportMode, ImportSummary, ListQuery, Progress,
+    Record, Result, Store, StoreError, Stored, StoredRecord, import_audit_text, now_text,
     organisation_from_row, record_from_row,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -43,11 +43,16 @@ fn json_text<T: serde::Serialize>(v: &T) -> Result<String> {
 }
 
 fn id_of(s: String, kind: EntityKind) -> Result<Id> {
-    Id::new(s.clone()).map_err(|e| StoreError::Corrupt { kind, id: s, reason: e.to_string() })
+    Id::new(s.clone()).map_err(|e| StoreError::Corrupt {
+        kind,
+        id: s,
+        reason: e.to_string(),
+    })
 }
 
 fn kind_of(s: &str) -> Result<EntityKind> {
-    EntityKind::parse(s).ok_or_else(|| StoreError::Database(format!("unknown record kind {s:?} in the store")))
+    EntityKind::parse(s)
+        .ok_or_else(|| StoreError::Database(format!("unknown record kind {s:?} in the store")))
 }
 
 impl PostgresStore {
@@ -61,10 +66,17 @@ impl PostgresStore {
     /// multi-tenant deployments need. A schema name is lower-case letters,
     /// digits and `_`.
     pub async fn open_in_schema(url: &DatabaseUrl, schema: Option<&str>) -> Result<PostgresStore> {
-        let mut opts = PgConnectOptions::from_str(url.expose()).map_err(|e| StoreError::Database(format!("{url}: {e}")))?;
+        let mut opts = PgConnectOptions::from_str(url.expose())
+            .map_err(|e| StoreError::Database(format!("{url}: {e}")))?;
         if let Some(schema) = schema {
-            if schema.is_empty() || !schema.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
-                return Err(StoreError::Database(format!("invalid schema name {schema:?}")));
+            if schema.is_empty()
+                || !schema
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                return Err(StoreError::Database(format!(
+                    "invalid schema name {schema:?}"
+                )));
             }
             let admin = PgPoolOptions::new()
                 .max_connections(1)
@@ -72,10 +84,12 @@ impl PostgresStore {
                 .await
                 .map_err(|e| StoreError::Database(format!("cannot connect to {url}: {e}")))?;
             // Identifiers cannot be bound as parameters; the name was checked above.
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {schema}")))
-                .execute(&admin)
-                .await
-                .map_err(db)?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "CREATE SCHEMA IF NOT EXISTS {schema}"
+            )))
+            .execute(&admin)
+            .await
+            .map_err(db)?;
             admin.close().await;
             opts = opts.options([("search_path", schema)]);
         }
@@ -113,10 +127,17 @@ impl PostgresStore {
     /// Drop a schema made by [`PostgresStore::open_in_schema`].
     #[doc(hidden)]
     pub async fn drop_schema_for_tests(&self, schema: &str) -> Result<()> {
-        if !schema.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
-            return Err(StoreError::Database(format!("invalid schema name {schema:?}")));
+        if !schema
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(StoreError::Database(format!(
+                "invalid schema name {schema:?}"
+            )));
         }
-        self.execute_raw_for_tests(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await.map(|_| ())
+        self.execute_raw_for_tests(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .await
+            .map(|_| ())
     }
 }
 
@@ -158,7 +179,11 @@ async fn append_audit(tx: &mut Transaction<'_, Postgres>, entries: &[AuditEntry]
 }
 
 /// The first reference of `record` whose target does not exist.
-async fn missing_reference(tx: &mut Transaction<'_, Postgres>, org: &str, record: &Record) -> Result<Option<(EntityKind, Id)>> {
+async fn missing_reference(
+    tx: &mut Transaction<'_, Postgres>,
+    org: &str,
+    record: &Record,
+) -> Result<Option<(EntityKind, Id)>> {
     for (kind, id) in &record.refs {
         let found = sqlx::query_scalar!(
             r#"SELECT 1 AS "one!" FROM records WHERE org_id = $1 AND kind = $2 AND id = $3"#,
@@ -176,8 +201,15 @@ async fn missing_reference(tx: &mut Transaction<'_, Postgres>, org: &str, record
     Ok(None)
 }
 
-async fn insert_refs(tx: &mut Transaction<'_, Postgres>, org: &str, records: &[&Record]) -> Result<()> {
-    let refs: Vec<(&Record, &(EntityKind, Id))> = records.iter().flat_map(|r| r.refs.iter().map(move |x| (*r, x))).collect();
+async fn insert_refs(
+    tx: &mut Transaction<'_, Postgres>,
+    org: &str,
+    records: &[&Record],
+) -> Result<()> {
+    let refs: Vec<(&Record, &(EntityKind, Id))> = records
+        .iter()
+        .flat_map(|r| r.refs.iter().map(move |x| (*r, x)))
+        .collect();
     for chunk in refs.chunks(CHUNK * 2) {
         let from_kind: Vec<&str> = chunk.iter().map(|(r, _)| r.kind.as_str()).collect();
         let from_id: Vec<&str> = chunk.iter().map(|(r, _)| r.id.as_str()).collect();
@@ -217,7 +249,9 @@ impl Store for PostgresStore {
             .fetch_all(&self.pool)
             .await
             .map_err(db)?;
-        rows.into_iter().map(|r| organisation_from_row(&r.body, r.version, r.updated_at, r.updated_by)).collect()
+        rows.into_iter()
+            .map(|r| organisation_from_row(&r.body, r.version, r.updated_at, r.updated_by))
+            .collect()
     }
 
     async fn organisation(&self, id: &Id) -> Result<Option<Stored<Organisation>>> {
@@ -228,7 +262,8 @@ impl Store for PostgresStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        row.map(|r| organisation_from_row(&r.body, r.version, r.updated_at, r.updated_by)).transpose()
+        row.map(|r| organisation_from_row(&r.body, r.version, r.updated_at, r.updated_by))
+            .transpose()
     }
 
     async fn import_records(
@@ -244,10 +279,13 @@ impl Store for PostgresStore {
         let org_body = json_text(organisation)?;
         let mut tx = self.write_tx().await?;
 
-        let existing = sqlx::query!(r#"SELECT body::text AS "body!" FROM organisations WHERE id = $1"#, org)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
+        let existing = sqlx::query!(
+            r#"SELECT body::text AS "body!" FROM organisations WHERE id = $1"#,
+            org
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
         let replaced = existing.is_some();
         let before = match existing {
             Some(old) => {
@@ -269,9 +307,16 @@ impl Store for PostgresStore {
                         Ok((kind, id_of(r.id.clone(), kind)?, r.body.as_str()))
                     })
                     .collect::<Result<Vec<_>>>()?;
-                let before = import_audit_text(&old.body, old_records.iter().map(|(k, i, b)| (*k, i, *b)));
-                sqlx::query!("DELETE FROM record_refs WHERE org_id = $1", org).execute(&mut *tx).await.map_err(db)?;
-                sqlx::query!("DELETE FROM records WHERE org_id = $1", org).execute(&mut *tx).await.map_err(db)?;
+                let before =
+                    import_audit_text(&old.body, old_records.iter().map(|(k, i, b)| (*k, i, *b)));
+                sqlx::query!("DELETE FROM record_refs WHERE org_id = $1", org)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                sqlx::query!("DELETE FROM records WHERE org_id = $1", org)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
                 sqlx::query!(
                     "UPDATE organisations SET body = $2::text::jsonb, version = version + 1, updated_at = $3, updated_by = $4 WHERE id = $1",
                     org,
@@ -302,10 +347,16 @@ impl Store for PostgresStore {
         let mut all_bodies = Vec::with_capacity(records.len());
         let mut written = 0u64;
         for chunk in records.chunks(CHUNK) {
-            let bodies = chunk.iter().map(|r| json_text(&r.body)).collect::<Result<Vec<String>>>()?;
+            let bodies = chunk
+                .iter()
+                .map(|r| json_text(&r.body))
+                .collect::<Result<Vec<String>>>()?;
             let kinds: Vec<&str> = chunk.iter().map(|r| r.kind.as_str()).collect();
             let ids: Vec<&str> = chunk.iter().map(|r| r.id.as_str()).collect();
-            let sites: Vec<Option<&str>> = chunk.iter().map(|r| r.site.as_ref().map(Id::as_str)).collect();
+            let sites: Vec<Option<&str>> = chunk
+                .iter()
+                .map(|r| r.site.as_ref().map(Id::as_str))
+                .collect();
             sqlx::query!(
                 r#"INSERT INTO records (org_id, kind, id, site_id, body, version, created_at, updated_at, updated_by)
                    SELECT $1, k, i, s, b::jsonb, 1, $2, $2, $3
@@ -327,15 +378,39 @@ impl Store for PostgresStore {
         }
         let all: Vec<&Record> = records.iter().collect();
         insert_refs(&mut tx, org, &all).await?;
-        let after = import_audit_text(&org_body, records.iter().zip(&all_bodies).map(|(r, b)| (r.kind, &r.id, b.as_str())));
+        let after = import_audit_text(
+            &org_body,
+            records
+                .iter()
+                .zip(&all_bodies)
+                .map(|(r, b)| (r.kind, &r.id, b.as_str())),
+        );
         let mut chain = audit_head(&mut tx).await?;
-        let entry = chain.append(&now, actor, ChangeAction::Import, org, "organisation", org, before, Some(after));
+        let entry = chain.append(
+            &now,
+            actor,
+            ChangeAction::Import,
+            org,
+            "organisation",
+            org,
+            before,
+            Some(after),
+        );
         append_audit(&mut tx, &[entry]).await?;
         tx.commit().await.map_err(db)?;
-        Ok(ImportSummary { organisation: Some(organisation.id.clone()), entities: written, replaced })
+        Ok(ImportSummary {
+            organisation: Some(organisation.id.clone()),
+            entities: written,
+            replaced,
+        })
     }
 
-    async fn get_record(&self, org: &Id, kind: EntityKind, id: &Id) -> Result<Option<StoredRecord>> {
+    async fn get_record(
+        &self,
+        org: &Id,
+        kind: EntityKind,
+        id: &Id,
+    ) -> Result<Option<StoredRecord>> {
         let row = sqlx::query!(
             r#"SELECT kind, id, site_id, body::text AS "body!", version, updated_at, updated_by
                FROM records WHERE org_id = $1 AND kind = $2 AND id = $3"#,
@@ -346,11 +421,30 @@ impl Store for PostgresStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        row.map(|r| record_from_row(&r.kind, r.id, r.site_id, &r.body, r.version, r.updated_at, r.updated_by)).transpose()
+        row.map(|r| {
+            record_from_row(
+                &r.kind,
+                r.id,
+                r.site_id,
+                &r.body,
+                r.version,
+                r.updated_at,
+                r.updated_by,
+            )
+        })
+        .transpose()
     }
 
-    async fn list_records(&self, org: &Id, kind: EntityKind, query: &ListQuery) -> Result<Vec<StoredRecord>> {
-        let sites: Option<Vec<String>> = query.sites.as_ref().map(|s| s.iter().map(ToString::to_string).collect());
+    async fn list_records(
+        &self,
+        org: &Id,
+        kind: EntityKind,
+        query: &ListQuery,
+    ) -> Result<Vec<StoredRecord>> {
+        let sites: Option<Vec<String>> = query
+            .sites
+            .as_ref()
+            .map(|s| s.iter().map(ToString::to_string).collect());
         let rows = sqlx::query!(
             r#"SELECT kind, id, site_id, body::text AS "body!", version, updated_at, updated_by
                FROM records
@@ -367,7 +461,17 @@ impl Store for PostgresStore {
         .await
         .map_err(db)?;
         rows.into_iter()
-            .map(|r| record_from_row(&r.kind, r.id, r.site_id, &r.body, r.version, r.updated_at, r.updated_by))
+            .map(|r| {
+                record_from_row(
+                    &r.kind,
+                    r.id,
+                    r.site_id,
+                    &r.body,
+                    r.version,
+                    r.updated_at,
+                    r.updated_by,
+                )
+            })
             .collect()
     }
 
@@ -377,22 +481,36 @@ impl Store for PostgresStore {
         let site = record.site.as_ref().map(Id::as_str);
         let body = json_text(&record.body)?;
         let mut tx = self.write_tx().await?;
-        let org_found = sqlx::query_scalar!(r#"SELECT 1 AS "one!" FROM organisations WHERE id = $1"#, o)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
+        let org_found =
+            sqlx::query_scalar!(r#"SELECT 1 AS "one!" FROM organisations WHERE id = $1"#, o)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
         if org_found.is_none() {
             return Err(StoreError::UnknownOrganisation(org.clone()));
         }
-        let exists = sqlx::query_scalar!(r#"SELECT version FROM records WHERE org_id = $1 AND kind = $2 AND id = $3"#, o, k, i)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
+        let exists = sqlx::query_scalar!(
+            r#"SELECT version FROM records WHERE org_id = $1 AND kind = $2 AND id = $3"#,
+            o,
+            k,
+            i
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
         if exists.is_some() {
-            return Err(StoreError::AlreadyExists { kind: record.kind, id: record.id.clone() });
+            return Err(StoreError::AlreadyExists {
+                kind: record.kind,
+                id: record.id.clone(),
+            });
         }
         if let Some((target_kind, target)) = missing_reference(&mut tx, o, record).await? {
-            return Err(StoreError::DanglingReference { kind: record.kind, id: record.id.clone(), target_kind, target });
+            return Err(StoreError::DanglingReference {
+                kind: record.kind,
+                id: record.id.clone(),
+                target_kind,
+                target,
+            });
         }
         sqlx::query!(
             r#"INSERT INTO records (org_id, kind, id, site_id, body, version, created_at, updated_at, updated_by)
@@ -424,7 +542,13 @@ impl Store for PostgresStore {
         })
     }
 
-    async fn update_record(&self, actor: &str, org: &Id, record: &Record, expected_version: i64) -> Result<StoredRecord> {
+    async fn update_record(
+        &self,
+        actor: &str,
+        org: &Id,
+        record: &Record,
+        expected_version: i64,
+    ) -> Result<StoredRecord> {
         let now = now_text();
         let (o, k, i) = (org.as_str(), record.kind.as_str(), record.id.as_str());
         let site = record.site.as_ref().map(Id::as_str);
@@ -441,10 +565,20 @@ impl Store for PostgresStore {
         .map_err(db)?
         .ok_or_else(|| StoreError::NotFound { kind: record.kind, id: record.id.clone() })?;
         if before.version != expected_version {
-            return Err(StoreError::Conflict { kind: record.kind, id: record.id.clone(), expected: expected_version, actual: before.version });
+            return Err(StoreError::Conflict {
+                kind: record.kind,
+                id: record.id.clone(),
+                expected: expected_version,
+                actual: before.version,
+            });
         }
         if let Some((target_kind, target)) = missing_reference(&mut tx, o, record).await? {
-            return Err(StoreError::DanglingReference { kind: record.kind, id: record.id.clone(), target_kind, target });
+            return Err(StoreError::DanglingReference {
+                kind: record.kind,
+                id: record.id.clone(),
+                target_kind,
+                target,
+            });
         }
         let version = expected_version + 1;
         sqlx::query!(
@@ -462,13 +596,27 @@ impl Store for PostgresStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        sqlx::query!("DELETE FROM record_refs WHERE org_id = $1 AND from_kind = $2 AND from_id = $3", o, k, i)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        sqlx::query!(
+            "DELETE FROM record_refs WHERE org_id = $1 AND from_kind = $2 AND from_id = $3",
+            o,
+            k,
+            i
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
         insert_refs(&mut tx, o, &[record]).await?;
         let mut chain = audit_head(&mut tx).await?;
-        let entry = chain.append(&now, actor, ChangeAction::Update, o, k, i, Some(before.body), Some(body));
+        let entry = chain.append(
+            &now,
+            actor,
+            ChangeAction::Update,
+            o,
+            k,
+            i,
+            Some(before.body),
+            Some(body),
+        );
         append_audit(&mut tx, &[entry]).await?;
         tx.commit().await.map_err(db)?;
         Ok(StoredRecord {
@@ -482,7 +630,14 @@ impl Store for PostgresStore {
         })
     }
 
-    async fn delete_record(&self, actor: &str, org: &Id, kind: EntityKind, id: &Id, expected_version: i64) -> Result<()> {
+    async fn delete_record(
+        &self,
+        actor: &str,
+        org: &Id,
+        kind: EntityKind,
+        id: &Id,
+        expected_version: i64,
+    ) -> Result<()> {
         let now = now_text();
         let (o, k, i) = (org.as_str(), kind.as_str(), id.as_str());
         let mut tx = self.write_tx().await?;
@@ -497,7 +652,12 @@ impl Store for PostgresStore {
         .map_err(db)?
         .ok_or_else(|| StoreError::NotFound { kind, id: id.clone() })?;
         if before.version != expected_version {
-            return Err(StoreError::Conflict { kind, id: id.clone(), expected: expected_version, actual: before.version });
+            return Err(StoreError::Conflict {
+                kind,
+                id: id.clone(),
+                expected: expected_version,
+                actual: before.version,
+            });
         }
         let referrer = sqlx::query!(
             "SELECT from_kind, from_id FROM record_refs WHERE org_id = $1 AND to_kind = $2 AND to_id = $3 LIMIT 1",
@@ -510,14 +670,33 @@ impl Store for PostgresStore {
         .map_err(db)?;
         if let Some(r) = referrer {
             let referrer_kind = kind_of(&r.from_kind)?;
-            return Err(StoreError::Referenced { kind, id: id.clone(), referrer_kind, referrer: id_of(r.from_id, referrer_kind)? });
+            return Err(StoreError::Referenced {
+                kind,
+                id: id.clone(),
+                referrer_kind,
+                referrer: id_of(r.from_id, referrer_kind)?,
+            });
         }
-        sqlx::query!("DELETE FROM records WHERE org_id = $1 AND kind = $2 AND id = $3", o, k, i)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        sqlx::query!(
+            "DELETE FROM records WHERE org_id = $1 AND kind = $2 AND id = $3",
+            o,
+            k,
+            i
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
         let mut chain = audit_head(&mut tx).await?;
-        let entry = chain.append(&now, actor, ChangeAction::Delete, o, k, i, Some(before.body), None);
+        let entry = chain.append(
+            &now,
+            actor,
+            ChangeAction::Delete,
+            o,
+            k,
+            i,
+            Some(before.body),
+            None,
+        );
         append_audit(&mut tx, &[entry]).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
@@ -551,5 +730,3 @@ impl Store for PostgresStore {
             .collect())
     }
 }
-
-

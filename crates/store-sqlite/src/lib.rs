@@ -16,8 +16,8 @@ use async_trait::async_trait;
 use rampart_domain::{EntityKind, Id, Organisation};
 use rampart_store::audit::Chain;
 use rampart_store::{
-    AuditEntry, Backend, ChangeAction, DatabaseUrl, ImportMode, ImportSummary, ListQuery,
-    Progress, Record, Result, Store, StoreError, Stored, StoredRecord, import_audit_text, now_text,
+    AuditEntry, Backend, ChangeAction, DatabaseUrl, ImportMode, ImportSummary, ListQuery, Progress,
+    Record, Result, Store, StoreError, Stored, StoredRecord, import_audit_text, now_text,
     organisation_from_row, record_from_row,
 };
 use sqlx::sqlite::{
@@ -42,11 +42,16 @@ fn json_text<T: serde::Serialize>(v: &T) -> Result<String> {
 }
 
 fn id_of(s: String, kind: EntityKind) -> Result<Id> {
-    Id::new(s.clone()).map_err(|e| StoreError::Corrupt { kind, id: s, reason: e.to_string() })
+    Id::new(s.clone()).map_err(|e| StoreError::Corrupt {
+        kind,
+        id: s,
+        reason: e.to_string(),
+    })
 }
 
 fn kind_of(s: &str) -> Result<EntityKind> {
-    EntityKind::parse(s).ok_or_else(|| StoreError::Database(format!("unknown record kind {s:?} in the store")))
+    EntityKind::parse(s)
+        .ok_or_else(|| StoreError::Database(format!("unknown record kind {s:?} in the store")))
 }
 
 impl SqliteStore {
@@ -65,8 +70,16 @@ impl SqliteStore {
             // An in-memory database exists per connection: keep exactly one.
             .max_connections(if in_memory { 1 } else { 8 })
             .min_connections(if in_memory { 1 } else { 0 })
-            .idle_timeout(if in_memory { None } else { Some(Duration::from_secs(600)) })
-            .max_lifetime(if in_memory { None } else { Some(Duration::from_secs(3600)) })
+            .idle_timeout(if in_memory {
+                None
+            } else {
+                Some(Duration::from_secs(600))
+            })
+            .max_lifetime(if in_memory {
+                None
+            } else {
+                Some(Duration::from_secs(3600))
+            })
             .connect_with(opts)
             .await
             .map_err(|e| StoreError::Database(format!("cannot open {url}: {e}")))?;
@@ -81,10 +94,11 @@ impl SqliteStore {
 }
 
 async fn audit_head(tx: &mut Transaction<'_, Sqlite>) -> Result<Chain> {
-    let head = sqlx::query!(r#"SELECT seq AS "seq!: i64", hash FROM audit_log ORDER BY seq DESC LIMIT 1"#)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(db)?;
+    let head =
+        sqlx::query!(r#"SELECT seq AS "seq!: i64", hash FROM audit_log ORDER BY seq DESC LIMIT 1"#)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db)?;
     Ok(Chain::after(head.map(|h| (h.seq, h.hash))))
 }
 
@@ -94,8 +108,17 @@ async fn append_audit(tx: &mut Transaction<'_, Sqlite>, entries: &[AuditEntry]) 
             .iter()
             .map(|e| {
                 serde_json::json!([
-                    e.seq, e.at, e.actor, e.action, e.org, e.kind, e.entity_id, e.before, e.after,
-                    e.prev_hash, e.hash
+                    e.seq,
+                    e.at,
+                    e.actor,
+                    e.action,
+                    e.org,
+                    e.kind,
+                    e.entity_id,
+                    e.before,
+                    e.after,
+                    e.prev_hash,
+                    e.hash
                 ])
             })
             .collect();
@@ -115,7 +138,11 @@ async fn append_audit(tx: &mut Transaction<'_, Sqlite>, entries: &[AuditEntry]) 
 }
 
 /// The first reference of `record` whose target does not exist.
-async fn missing_reference(tx: &mut Transaction<'_, Sqlite>, org: &str, record: &Record) -> Result<Option<(EntityKind, Id)>> {
+async fn missing_reference(
+    tx: &mut Transaction<'_, Sqlite>,
+    org: &str,
+    record: &Record,
+) -> Result<Option<(EntityKind, Id)>> {
     for (kind, id) in &record.refs {
         let (k, i) = (kind.as_str(), id.as_str());
         let found = sqlx::query_scalar!(
@@ -134,10 +161,18 @@ async fn missing_reference(tx: &mut Transaction<'_, Sqlite>, org: &str, record: 
     Ok(None)
 }
 
-async fn insert_refs(tx: &mut Transaction<'_, Sqlite>, org: &str, records: &[&Record]) -> Result<()> {
+async fn insert_refs(
+    tx: &mut Transaction<'_, Sqlite>,
+    org: &str,
+    records: &[&Record],
+) -> Result<()> {
     let rows: Vec<(&str, &str, &str, &str)> = records
         .iter()
-        .flat_map(|r| r.refs.iter().map(move |(k, i)| (r.kind.as_str(), r.id.as_str(), k.as_str(), i.as_str())))
+        .flat_map(|r| {
+            r.refs
+                .iter()
+                .map(move |(k, i)| (r.kind.as_str(), r.id.as_str(), k.as_str(), i.as_str()))
+        })
         .collect();
     for chunk in rows.chunks(CHUNK * 2) {
         let rows = json_text(&chunk)?;
@@ -154,7 +189,12 @@ async fn insert_refs(tx: &mut Transaction<'_, Sqlite>, org: &str, records: &[&Re
     Ok(())
 }
 
-async fn current_version(tx: &mut Transaction<'_, Sqlite>, org: &str, kind: &str, id: &str) -> Result<Option<i64>> {
+async fn current_version(
+    tx: &mut Transaction<'_, Sqlite>,
+    org: &str,
+    kind: &str,
+    id: &str,
+) -> Result<Option<i64>> {
     sqlx::query_scalar!(r#"SELECT version AS "version!: i64" FROM records WHERE org_id = ?1 AND kind = ?2 AND id = ?3"#, org, kind, id)
         .fetch_optional(&mut **tx)
         .await
@@ -193,7 +233,8 @@ impl Store for SqliteStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        row.map(|r| organisation_from_row(&r.body, r.version, r.updated_at, r.updated_by)).transpose()
+        row.map(|r| organisation_from_row(&r.body, r.version, r.updated_at, r.updated_by))
+            .transpose()
     }
 
     async fn import_records(
@@ -209,7 +250,10 @@ impl Store for SqliteStore {
         let org_body = json_text(organisation)?;
         let mut tx = self.write_tx().await?;
         // A large import should not spill its pages to the WAL mid-way.
-        sqlx::query!("PRAGMA cache_size = -131072").execute(&mut *tx).await.map_err(db)?;
+        sqlx::query!("PRAGMA cache_size = -131072")
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
 
         let existing = sqlx::query!(r#"SELECT body FROM organisations WHERE id = ?1"#, org)
             .fetch_optional(&mut *tx)
@@ -222,17 +266,33 @@ impl Store for SqliteStore {
                     return Err(StoreError::OrganisationExists(organisation.id.clone()));
                 }
                 // The audit entry keeps everything that is replaced.
-                let old_records = sqlx::query!(r#"SELECT kind, id, body FROM records WHERE org_id = ?1 ORDER BY seq"#, org)
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(db)?;
+                let old_records = sqlx::query!(
+                    r#"SELECT kind, id, body FROM records WHERE org_id = ?1 ORDER BY seq"#,
+                    org
+                )
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db)?;
                 let old_records = old_records
                     .iter()
-                    .map(|r| Ok((kind_of(&r.kind)?, id_of(r.id.clone(), kind_of(&r.kind)?)?, r.body.as_str())))
+                    .map(|r| {
+                        Ok((
+                            kind_of(&r.kind)?,
+                            id_of(r.id.clone(), kind_of(&r.kind)?)?,
+                            r.body.as_str(),
+                        ))
+                    })
                     .collect::<Result<Vec<_>>>()?;
-                let before = import_audit_text(&old.body, old_records.iter().map(|(k, i, b)| (*k, i, *b)));
-                sqlx::query!("DELETE FROM record_refs WHERE org_id = ?1", org).execute(&mut *tx).await.map_err(db)?;
-                sqlx::query!("DELETE FROM records WHERE org_id = ?1", org).execute(&mut *tx).await.map_err(db)?;
+                let before =
+                    import_audit_text(&old.body, old_records.iter().map(|(k, i, b)| (*k, i, *b)));
+                sqlx::query!("DELETE FROM record_refs WHERE org_id = ?1", org)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                sqlx::query!("DELETE FROM records WHERE org_id = ?1", org)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
                 sqlx::query!(
                     "UPDATE organisations SET body = ?2, version = version + 1, updated_at = ?3, updated_by = ?4 WHERE id = ?1",
                     org,
@@ -295,15 +355,39 @@ impl Store for SqliteStore {
             )),
             other => other,
         })?;
-        let after = import_audit_text(&org_body, records.iter().zip(&bodies).map(|(r, b)| (r.kind, &r.id, b.as_str())));
+        let after = import_audit_text(
+            &org_body,
+            records
+                .iter()
+                .zip(&bodies)
+                .map(|(r, b)| (r.kind, &r.id, b.as_str())),
+        );
         let mut chain = audit_head(&mut tx).await?;
-        let entry = chain.append(&now, actor, ChangeAction::Import, org, "organisation", org, before, Some(after));
+        let entry = chain.append(
+            &now,
+            actor,
+            ChangeAction::Import,
+            org,
+            "organisation",
+            org,
+            before,
+            Some(after),
+        );
         append_audit(&mut tx, &[entry]).await?;
         tx.commit().await.map_err(db)?;
-        Ok(ImportSummary { organisation: Some(organisation.id.clone()), entities: written, replaced })
+        Ok(ImportSummary {
+            organisation: Some(organisation.id.clone()),
+            entities: written,
+            replaced,
+        })
     }
 
-    async fn get_record(&self, org: &Id, kind: EntityKind, id: &Id) -> Result<Option<StoredRecord>> {
+    async fn get_record(
+        &self,
+        org: &Id,
+        kind: EntityKind,
+        id: &Id,
+    ) -> Result<Option<StoredRecord>> {
         let (o, k, i) = (org.as_str(), kind.as_str(), id.as_str());
         let row = sqlx::query!(
             r#"SELECT kind, id, site_id, body, version AS "version!: i64", updated_at, updated_by
@@ -315,10 +399,26 @@ impl Store for SqliteStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        row.map(|r| record_from_row(&r.kind, r.id, r.site_id, &r.body, r.version, r.updated_at, r.updated_by)).transpose()
+        row.map(|r| {
+            record_from_row(
+                &r.kind,
+                r.id,
+                r.site_id,
+                &r.body,
+                r.version,
+                r.updated_at,
+                r.updated_by,
+            )
+        })
+        .transpose()
     }
 
-    async fn list_records(&self, org: &Id, kind: EntityKind, query: &ListQuery) -> Result<Vec<StoredRecord>> {
+    async fn list_records(
+        &self,
+        org: &Id,
+        kind: EntityKind,
+        query: &ListQuery,
+    ) -> Result<Vec<StoredRecord>> {
         let (o, k) = (org.as_str(), kind.as_str());
         let sites = query.sites.as_ref().map(json_text).transpose()?;
         let limit = query.limit.unwrap_or(-1);
@@ -340,7 +440,17 @@ impl Store for SqliteStore {
         .await
         .map_err(db)?;
         rows.into_iter()
-            .map(|r| record_from_row(&r.kind, r.id, r.site_id, &r.body, r.version, r.updated_at, r.updated_by))
+            .map(|r| {
+                record_from_row(
+                    &r.kind,
+                    r.id,
+                    r.site_id,
+                    &r.body,
+                    r.version,
+                    r.updated_at,
+                    r.updated_by,
+                )
+            })
             .collect()
     }
 
@@ -352,10 +462,18 @@ impl Store for SqliteStore {
         let mut tx = self.write_tx().await?;
         ensure_org(&mut tx, org).await?;
         if current_version(&mut tx, o, k, i).await?.is_some() {
-            return Err(StoreError::AlreadyExists { kind: record.kind, id: record.id.clone() });
+            return Err(StoreError::AlreadyExists {
+                kind: record.kind,
+                id: record.id.clone(),
+            });
         }
         if let Some((target_kind, target)) = missing_reference(&mut tx, o, record).await? {
-            return Err(StoreError::DanglingReference { kind: record.kind, id: record.id.clone(), target_kind, target });
+            return Err(StoreError::DanglingReference {
+                kind: record.kind,
+                id: record.id.clone(),
+                target_kind,
+                target,
+            });
         }
         sqlx::query!(
             r#"INSERT INTO records (org_id, kind, id, site_id, body, version, created_at, updated_at, updated_by)
@@ -387,7 +505,13 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn update_record(&self, actor: &str, org: &Id, record: &Record, expected_version: i64) -> Result<StoredRecord> {
+    async fn update_record(
+        &self,
+        actor: &str,
+        org: &Id,
+        record: &Record,
+        expected_version: i64,
+    ) -> Result<StoredRecord> {
         let now = now_text();
         let (o, k, i) = (org.as_str(), record.kind.as_str(), record.id.as_str());
         let site = record.site.as_ref().map(Id::as_str);
@@ -404,10 +528,20 @@ impl Store for SqliteStore {
         .map_err(db)?
         .ok_or_else(|| StoreError::NotFound { kind: record.kind, id: record.id.clone() })?;
         if before.version != expected_version {
-            return Err(StoreError::Conflict { kind: record.kind, id: record.id.clone(), expected: expected_version, actual: before.version });
+            return Err(StoreError::Conflict {
+                kind: record.kind,
+                id: record.id.clone(),
+                expected: expected_version,
+                actual: before.version,
+            });
         }
         if let Some((target_kind, target)) = missing_reference(&mut tx, o, record).await? {
-            return Err(StoreError::DanglingReference { kind: record.kind, id: record.id.clone(), target_kind, target });
+            return Err(StoreError::DanglingReference {
+                kind: record.kind,
+                id: record.id.clone(),
+                target_kind,
+                target,
+            });
         }
         let version = expected_version + 1;
         sqlx::query!(
@@ -425,13 +559,27 @@ impl Store for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        sqlx::query!("DELETE FROM record_refs WHERE org_id = ?1 AND from_kind = ?2 AND from_id = ?3", o, k, i)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        sqlx::query!(
+            "DELETE FROM record_refs WHERE org_id = ?1 AND from_kind = ?2 AND from_id = ?3",
+            o,
+            k,
+            i
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
         insert_refs(&mut tx, o, &[record]).await?;
         let mut chain = audit_head(&mut tx).await?;
-        let entry = chain.append(&now, actor, ChangeAction::Update, o, k, i, Some(before.body), Some(body));
+        let entry = chain.append(
+            &now,
+            actor,
+            ChangeAction::Update,
+            o,
+            k,
+            i,
+            Some(before.body),
+            Some(body),
+        );
         append_audit(&mut tx, &[entry]).await?;
         tx.commit().await.map_err(db)?;
         Ok(StoredRecord {
@@ -445,7 +593,14 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn delete_record(&self, actor: &str, org: &Id, kind: EntityKind, id: &Id, expected_version: i64) -> Result<()> {
+    async fn delete_record(
+        &self,
+        actor: &str,
+        org: &Id,
+        kind: EntityKind,
+        id: &Id,
+        expected_version: i64,
+    ) -> Result<()> {
         let now = now_text();
         let (o, k, i) = (org.as_str(), kind.as_str(), id.as_str());
         let mut tx = self.write_tx().await?;
@@ -460,7 +615,12 @@ impl Store for SqliteStore {
         .map_err(db)?
         .ok_or_else(|| StoreError::NotFound { kind, id: id.clone() })?;
         if before.version != expected_version {
-            return Err(StoreError::Conflict { kind, id: id.clone(), expected: expected_version, actual: before.version });
+            return Err(StoreError::Conflict {
+                kind,
+                id: id.clone(),
+                expected: expected_version,
+                actual: before.version,
+            });
         }
         let referrer = sqlx::query!(
             "SELECT from_kind, from_id FROM record_refs WHERE org_id = ?1 AND to_kind = ?2 AND to_id = ?3 LIMIT 1",
@@ -479,12 +639,26 @@ impl Store for SqliteStore {
                 referrer: id_of(r.from_id, kind)?,
             });
         }
-        sqlx::query!("DELETE FROM records WHERE org_id = ?1 AND kind = ?2 AND id = ?3", o, k, i)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        sqlx::query!(
+            "DELETE FROM records WHERE org_id = ?1 AND kind = ?2 AND id = ?3",
+            o,
+            k,
+            i
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
         let mut chain = audit_head(&mut tx).await?;
-        let entry = chain.append(&now, actor, ChangeAction::Delete, o, k, i, Some(before.body), None);
+        let entry = chain.append(
+            &now,
+            actor,
+            ChangeAction::Delete,
+            o,
+            k,
+            i,
+            Some(before.body),
+            None,
+        );
         append_audit(&mut tx, &[entry]).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
@@ -524,16 +698,23 @@ impl SqliteStore {
     /// part of someone tampering with the file behind Rampart's back.
     #[doc(hidden)]
     pub async fn execute_raw_for_tests(&self, sql: &str) -> Result<u64> {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&self.pool).await.map(|r| r.rows_affected()).map_err(db)
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&self.pool)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db)
     }
 }
 
 async fn ensure_org(tx: &mut Transaction<'_, Sqlite>, org: &Id) -> Result<()> {
     let o = org.as_str();
-    let found = sqlx::query_scalar!(r#"SELECT 1 AS "one!: i64" FROM organisations WHERE id = ?1"#, o)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(db)?;
+    let found = sqlx::query_scalar!(
+        r#"SELECT 1 AS "one!: i64" FROM organisations WHERE id = ?1"#,
+        o
+    )
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(db)?;
     match found {
         Some(_) => Ok(()),
         None => Err(StoreError::UnknownOrganisation(org.clone())),
@@ -544,10 +725,11 @@ fn import_error(e: sqlx::Error, chunk: &[Record]) -> StoreError {
     let msg = e.to_string();
     if msg.contains("UNIQUE") {
         // The document was validated, so this is a clash within the chunk's kind.
-        let first = chunk.first().map(|r| r.kind.to_string()).unwrap_or_default();
+        let first = chunk
+            .first()
+            .map(|r| r.kind.to_string())
+            .unwrap_or_default();
         return StoreError::Database(format!("duplicate {first} id while importing: {msg}"));
     }
     db(e)
 }
-
-

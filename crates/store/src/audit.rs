@@ -145,8 +145,14 @@ impl Chain {
     /// Continue after the entry `(seq, hash)`, or from the start.
     pub fn after(head: Option<(i64, String)>) -> Chain {
         match head {
-            Some((seq, hash)) => Chain { next_seq: seq + 1, prev_hash: hash },
-            None => Chain { next_seq: 1, prev_hash: GENESIS_HASH.to_owned() },
+            Some((seq, hash)) => Chain {
+                next_seq: seq + 1,
+                prev_hash: hash,
+            },
+            None => Chain {
+                next_seq: 1,
+                prev_hash: GENESIS_HASH.to_owned(),
+            },
         }
     }
 
@@ -226,7 +232,12 @@ pub struct Verifier {
 
 impl Default for Verifier {
     fn default() -> Self {
-        Verifier { expected_seq: 1, prev_hash: GENESIS_HASH.to_owned(), entries: 0, breaks: Vec::new() }
+        Verifier {
+            expected_seq: 1,
+            prev_hash: GENESIS_HASH.to_owned(),
+            entries: 0,
+            breaks: Vec::new(),
+        }
     }
 }
 
@@ -238,10 +249,17 @@ impl Verifier {
                 if e.seq == self.expected_seq + 1 {
                     format!("entry {} is missing (deleted)", self.expected_seq)
                 } else {
-                    format!("entries {} to {} are missing (deleted)", self.expected_seq, e.seq - 1)
+                    format!(
+                        "entries {} to {} are missing (deleted)",
+                        self.expected_seq,
+                        e.seq - 1
+                    )
                 }
             } else {
-                format!("entry {} is out of order (expected {})", e.seq, self.expected_seq)
+                format!(
+                    "entry {} is out of order (expected {})",
+                    e.seq, self.expected_seq
+                )
             };
             self.breaks.push(AuditBreak { seq: e.seq, reason });
         }
@@ -257,18 +275,28 @@ impl Verifier {
         if e.fields().hash() != e.hash {
             self.breaks.push(AuditBreak {
                 seq: e.seq,
-                reason: format!("entry {}'s content does not match its hash (it was edited)", e.seq),
+                reason: format!(
+                    "entry {}'s content does not match its hash (it was edited)",
+                    e.seq
+                ),
             });
         }
         if ChangeAction::parse(&e.action).is_none() {
-            self.breaks.push(AuditBreak { seq: e.seq, reason: format!("entry {} has an unknown action {:?}", e.seq, e.action) });
+            self.breaks.push(AuditBreak {
+                seq: e.seq,
+                reason: format!("entry {} has an unknown action {:?}", e.seq, e.action),
+            });
         }
         self.expected_seq = e.seq + 1;
         self.prev_hash = e.hash.clone();
     }
 
     pub fn finish(self) -> AuditVerification {
-        AuditVerification { entries: self.entries, head: self.prev_hash, breaks: self.breaks }
+        AuditVerification {
+            entries: self.entries,
+            head: self.prev_hash,
+            breaks: self.breaks,
+        }
     }
 }
 
@@ -352,7 +380,12 @@ mod tests {
         let mut c = chain(5);
         c.remove(1);
         let v = verify(&c);
-        assert!(v.breaks.iter().any(|b| b.seq == 3 && b.reason.contains("entry 2 is missing")), "{v:?}");
+        assert!(
+            v.breaks
+                .iter()
+                .any(|b| b.seq == 3 && b.reason.contains("entry 2 is missing")),
+            "{v:?}"
+        );
     }
 
     #[test]
@@ -369,7 +402,11 @@ mod tests {
             after: None,
             prev_hash: GENESIS_HASH,
         };
-        let shifted = EntryFields { actor: "a", entity_id: "bc", ..base };
+        let shifted = EntryFields {
+            actor: "a",
+            entity_id: "bc",
+            ..base
+        };
         assert_ne!(base.hash(), shifted.hash());
     }
 }

@@ -13,13 +13,28 @@ pub enum StoreError {
     #[error(
         "{kind} {id:?} was changed by someone else (you edited version {expected}, it is now at version {actual}); reload it and apply your change again"
     )]
-    Conflict { kind: EntityKind, id: Id, expected: i64, actual: i64 },
+    Conflict {
+        kind: EntityKind,
+        id: Id,
+        expected: i64,
+        actual: i64,
+    },
 
     #[error("{kind} {id:?} refers to {target_kind} {target:?}, which does not exist")]
-    DanglingReference { kind: EntityKind, id: Id, target_kind: EntityKind, target: Id },
+    DanglingReference {
+        kind: EntityKind,
+        id: Id,
+        target_kind: EntityKind,
+        target: Id,
+    },
 
     #[error("{kind} {id:?} cannot be deleted: {referrer_kind} {referrer:?} refers to it")]
-    Referenced { kind: EntityKind, id: Id, referrer_kind: EntityKind, referrer: Id },
+    Referenced {
+        kind: EntityKind,
+        id: Id,
+        referrer_kind: EntityKind,
+        referrer: Id,
+    },
 
     #[error("organisation {0:?} does not exist")]
     UnknownOrganisation(Id),
@@ -31,7 +46,11 @@ pub enum StoreError {
     Invalid(Vec<Problem>),
 
     #[error("stored {kind} {id:?} cannot be read: {reason}")]
-    Corrupt { kind: EntityKind, id: String, reason: String },
+    Corrupt {
+        kind: EntityKind,
+        id: String,
+        reason: String,
+    },
 
     #[error("cannot encode an entity: {0}")]
     Encode(String),

@@ -25,7 +25,8 @@ use rampart_domain::{EntityKind, Id, OrgDocument, Organisation};
 pub use audit::{AuditEntry, AuditVerification, ChangeAction};
 pub use error::StoreError;
 pub use record::{
-    ListQuery, Record, Stored, StoredRecord, import_audit_text, organisation_from_row, record_from_row,
+    ListQuery, Record, Stored, StoredRecord, import_audit_text, organisation_from_row,
+    record_from_row,
 };
 pub use url::DatabaseUrl;
 
@@ -86,10 +87,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         progress: Progress<'_>,
     ) -> Result<ImportSummary>;
 
-    async fn get_record(&self, org: &Id, kind: EntityKind, id: &Id) -> Result<Option<StoredRecord>>;
+    async fn get_record(&self, org: &Id, kind: EntityKind, id: &Id)
+    -> Result<Option<StoredRecord>>;
 
     /// Records of one kind, in creation order.
-    async fn list_records(&self, org: &Id, kind: EntityKind, query: &ListQuery) -> Result<Vec<StoredRecord>>;
+    async fn list_records(
+        &self,
+        org: &Id,
+        kind: EntityKind,
+        query: &ListQuery,
+    ) -> Result<Vec<StoredRecord>>;
 
     /// Create one record. Its references must exist.
     async fn insert_record(&self, actor: &str, org: &Id, record: &Record) -> Result<StoredRecord>;
@@ -130,7 +137,9 @@ pub async fn import_document(
         return Err(StoreError::Invalid(problems));
     }
     let records = record::document_records(doc)?;
-    store.import_records(actor, &doc.organisation, &records, mode, progress).await
+    store
+        .import_records(actor, &doc.organisation, &records, mode, progress)
+        .await
 }
 
 /// Read a whole organisation back as a document, lists in creation order.
@@ -163,18 +172,35 @@ pub async fn export_document(store: &dyn Store, org: &Id) -> Result<OrgDocument>
 
 /// Typed access for callers that work with domain entities.
 impl dyn Store + '_ {
-    pub async fn get<E: rampart_domain::Entity>(&self, org: &Id, id: &Id) -> Result<Option<Stored<E>>> {
+    pub async fn get<E: rampart_domain::Entity>(
+        &self,
+        org: &Id,
+        id: &Id,
+    ) -> Result<Option<Stored<E>>> {
         match self.get_record(org, E::KIND, id).await? {
             Some(r) => Ok(Some(r.decode()?)),
             None => Ok(None),
         }
     }
 
-    pub async fn list<E: rampart_domain::Entity>(&self, org: &Id, query: &ListQuery) -> Result<Vec<Stored<E>>> {
-        self.list_records(org, E::KIND, query).await?.into_iter().map(|r| r.decode()).collect()
+    pub async fn list<E: rampart_domain::Entity>(
+        &self,
+        org: &Id,
+        query: &ListQuery,
+    ) -> Result<Vec<Stored<E>>> {
+        self.list_records(org, E::KIND, query)
+            .await?
+            .into_iter()
+            .map(|r| r.decode())
+            .collect()
     }
 
-    pub async fn create<E: rampart_domain::Entity>(&self, actor: &str, org: &Id, e: &E) -> Result<Stored<E>> {
+    pub async fn create<E: rampart_domain::Entity>(
+        &self,
+        actor: &str,
+        org: &Id,
+        e: &E,
+    ) -> Result<Stored<E>> {
         let rec = Record::from_entity(e)?;
         self.insert_record(actor, org, &rec).await?.decode()
     }
@@ -187,7 +213,9 @@ impl dyn Store + '_ {
         expected_version: i64,
     ) -> Result<Stored<E>> {
         let rec = Record::from_entity(e)?;
-        self.update_record(actor, org, &rec, expected_version).await?.decode()
+        self.update_record(actor, org, &rec, expected_version)
+            .await?
+            .decode()
     }
 
     pub async fn delete<E: rampart_domain::Entity>(
@@ -197,7 +225,8 @@ impl dyn Store + '_ {
         id: &Id,
         expected_version: i64,
     ) -> Result<()> {
-        self.delete_record(actor, org, E::KIND, id, expected_version).await
+        self.delete_record(actor, org, E::KIND, id, expected_version)
+            .await
     }
 
     /// Walk the whole audit log and check its hash chain.

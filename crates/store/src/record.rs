@@ -31,7 +31,13 @@ impl Record {
             .collect();
         refs.sort();
         refs.dedup();
-        Ok(Record { kind: E::KIND, id: e.id().clone(), site: e.site().cloned(), refs, body })
+        Ok(Record {
+            kind: E::KIND,
+            id: e.id().clone(),
+            site: e.site().cloned(),
+            refs,
+            body,
+        })
     }
 }
 
@@ -63,7 +69,12 @@ impl StoredRecord {
             id: self.id.to_string(),
             reason: err.to_string(),
         })?;
-        Ok(Stored { value, version: self.version, updated_at: self.updated_at, updated_by: self.updated_by })
+        Ok(Stored {
+            value,
+            version: self.version,
+            updated_at: self.updated_at,
+            updated_by: self.updated_by,
+        })
     }
 }
 
@@ -82,7 +93,10 @@ impl ListQuery {
     }
 
     pub fn site(site: &Id) -> ListQuery {
-        ListQuery { sites: Some(vec![site.clone()]), ..ListQuery::default() }
+        ListQuery {
+            sites: Some(vec![site.clone()]),
+            ..ListQuery::default()
+        }
     }
 }
 
@@ -147,14 +161,32 @@ pub fn record_from_row(
     updated_at: String,
     updated_by: String,
 ) -> Result<StoredRecord> {
-    let kind = EntityKind::parse(kind)
-        .ok_or_else(|| StoreError::Database(format!("unknown record kind {kind:?} in the store")))?;
-    let check = |s: String| Id::new(s.clone()).map_err(|e| StoreError::Corrupt { kind, id: s, reason: e.to_string() });
+    let kind = EntityKind::parse(kind).ok_or_else(|| {
+        StoreError::Database(format!("unknown record kind {kind:?} in the store"))
+    })?;
+    let check = |s: String| {
+        Id::new(s.clone()).map_err(|e| StoreError::Corrupt {
+            kind,
+            id: s,
+            reason: e.to_string(),
+        })
+    };
     let id = check(id)?;
     let site = site.map(check).transpose()?;
-    let body = serde_json::from_str(body)
-        .map_err(|e| StoreError::Corrupt { kind, id: id.to_string(), reason: e.to_string() })?;
-    Ok(StoredRecord { kind, id, site, body, version, updated_at, updated_by })
+    let body = serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
+        kind,
+        id: id.to_string(),
+        reason: e.to_string(),
+    })?;
+    Ok(StoredRecord {
+        kind,
+        id,
+        site,
+        body,
+        version,
+        updated_at,
+        updated_by,
+    })
 }
 
 /// Build a stored organisation from the columns a backend read.
@@ -166,12 +198,20 @@ pub fn organisation_from_row(
 ) -> Result<Stored<rampart_domain::Organisation>> {
     let value = serde_json::from_str(body)
         .map_err(|e| StoreError::Database(format!("stored organisation cannot be read: {e}")))?;
-    Ok(Stored { value, version, updated_at, updated_by })
+    Ok(Stored {
+        value,
+        version,
+        updated_at,
+        updated_by,
+    })
 }
 
 /// The audit text of an import: the organisation and every record written,
 /// as one JSON document, built from the exact texts that were stored.
-pub fn import_audit_text<'a>(organisation_body: &str, records: impl IntoIterator<Item = (EntityKind, &'a Id, &'a str)>) -> String {
+pub fn import_audit_text<'a>(
+    organisation_body: &str,
+    records: impl IntoIterator<Item = (EntityKind, &'a Id, &'a str)>,
+) -> String {
     let mut out = String::with_capacity(organisation_body.len() + 64);
     out.push_str("{\"organisation\":");
     out.push_str(organisation_body);
@@ -203,7 +243,14 @@ mod tests {
         let (a, b) = (id("hq"), id("cam-1.lobby"));
         let text = import_audit_text(
             r#"{"id":"acme","name":"Acme \"Ltd\""}"#,
-            [(EntityKind::Site, &a, r#"{"id":"hq"}"#), (EntityKind::Device, &b, r#"{"id":"cam-1.lobby","note":"a\nb"}"#)],
+            [
+                (EntityKind::Site, &a, r#"{"id":"hq"}"#),
+                (
+                    EntityKind::Device,
+                    &b,
+                    r#"{"id":"cam-1.lobby","note":"a\nb"}"#,
+                ),
+            ],
         );
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["organisation"]["name"], "Acme \"Ltd\"");

@@ -40,7 +40,11 @@ impl DatabaseUrl {
             Some(at) => {
                 let userinfo = &authority[..at];
                 let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
-                let masked = if userinfo.contains(':') { format!("{user}:***") } else { user.to_owned() };
+                let masked = if userinfo.contains(':') {
+                    format!("{user}:***")
+                } else {
+                    user.to_owned()
+                };
                 format!("{scheme}://{masked}{}", &rest[at..])
             }
             None => self.0.clone(),
@@ -67,13 +71,19 @@ mod tests {
     #[test]
     fn passwords_never_show() {
         let u = DatabaseUrl::new("postgres://rampart:s3cr%40t@db.internal:5432/rampart");
-        assert_eq!(u.to_string(), "postgres://rampart:***@db.internal:5432/rampart");
+        assert_eq!(
+            u.to_string(),
+            "postgres://rampart:***@db.internal:5432/rampart"
+        );
         assert!(!format!("{u:?}").contains("s3cr"));
         assert_eq!(u.backend(), Some(Backend::Postgres));
         let s = DatabaseUrl::new("sqlite:///var/lib/rampart/rampart.db");
         assert_eq!(s.to_string(), "sqlite:///var/lib/rampart/rampart.db");
         assert_eq!(s.backend(), Some(Backend::Sqlite));
-        assert_eq!(DatabaseUrl::new("postgres://u@h/db").to_string(), "postgres://u@h/db");
+        assert_eq!(
+            DatabaseUrl::new("postgres://u@h/db").to_string(),
+            "postgres://u@h/db"
+        );
         assert_eq!(DatabaseUrl::new("mysql://x").backend(), None);
     }
 }
