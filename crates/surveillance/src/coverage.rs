@@ -155,16 +155,37 @@ fn floor_reach(c: &Camera, ppm: f64, target_height_m: f64) -> Option<f64> {
     horizontal_reach(c.optics.max_distance(ppm), c.height_m, target_height_m)
 }
 
-/// The union of what the cameras see at `ppm` or better (`None`: line of sight only), with
-/// the bound on the area it misses.
-fn union_at(
+/// What the cameras see at one density: each camera's polygon (with its bounding box), their
+/// union, and the bound on the area the chords miss.
+struct SeenAt {
+    polys: Vec<(Vec<Point>, Bounds)>,
+    union: Region,
+    bound: f64,
+}
+
+impl SeenAt {
+    /// The union of only the polygons that can reach `near`: what a zone needs, without
+    /// carrying the whole site through its booleans.
+    fn near(&self, near: &Bounds) -> Region {
+        let polys: Vec<Vec<Point>> = self
+            .polys
+            .iter()
+            .filter(|(_, b)| b.overlaps(near))
+            .map(|(p, _)| p.clone())
+            .collect();
+        region::union_of(&polys)
+    }
+}
+
+/// What the cameras see at `ppm` or better (`None`: line of sight only).
+fn seen_at(
     plan: &FloorPlan,
     cameras: &[Camera],
     fans: &[VisibilityFan],
     ppm: Option<f64>,
     tol: f64,
-) -> (Region, f64) {
-    let parts: Vec<(Vec<Point>, f64)> = cameras
+) -> SeenAt {
+    let parts: Vec<(Vec<Point>, Bounds, f64)> = cameras
         .par_iter()
         .zip(fans.par_iter())
         .filter_map(|(c, f)| {
@@ -176,52 +197,20 @@ fn union_at(
             if radius <= 0.0 {
                 return None;
             }
-            let poly = f.polygon(wedge, radius, tol);
-            let bound = if radius.is_finite() {
-                2.0 / 3.0 * tol * wedge.width * radius
-            } else {
-                0.0
-            };
-            Some((poly, bound))
+            let (poly, arc) = f.polygon_and_arc(wedge, radius, tol);
+            let b = Bounds::of(poly.iter().copied())?;
+            let bound = 2.0 / 3.0 * tol * arc;
+            Some((poly, b, bound))
         })
         .collect();
-    let bound = parts.iter().map(|p| p.1).sum();
-    let polys: Vec<Vec<Point>> = parts.into_iter().map(|p| p.0).collect();
-    (region::union_of(&polys), bound)
-}
-
-/// Floor seen by at least two of the given polygons.
-fn overlap_of(polys: &[Vec<Point>]) -> Region {
-    let boxes: Vec<Option<Bounds>> = polys
-        .iter()
-        .map(|p| Bounds::of(p.iter().copied()))
-        .collect();
-    let mut pieces: Vec<Region> = Vec::new();
-    for i in 0..polys.len() {
-        for j in (i + 1)..polys.len() {
-            if let (Some(a), Some(b)) = (&boxes[i], &boxes[j])
-                && a.overlaps(b)
-            {
-                let r =
-                    region::intersection(&region::polygon(&polys[i]), &region::polygon(&polys[j]));
-                if !r.is_empty() {
-                    pieces.push(r);
-                }
-            }
-        }
+    let bound = parts.iter().map(|p| p.2).sum();
+    let polys: Vec<(Vec<Point>, Bounds)> = parts.into_iter().map(|p| (p.0, p.1)).collect();
+    let only: Vec<Vec<Point>> = polys.iter().map(|p| p.0.clone()).collect();
+    SeenAt {
+        union: region::union_of(&only),
+        polys,
+        bound,
     }
-    let contours: Vec<Vec<Point>> = pieces
-        .into_iter()
-        .flatten()
-        .flat_map(|shape| {
-            // Holes of a pairwise intersection are re-added as clockwise contours so that the
-            // non-zero union keeps them open where no other piece fills them.
-            shape
-                .into_iter()
-                .map(|c| c.into_iter().map(Point::from).collect::<Vec<Point>>())
-        })
-        .collect();
-    region::union_of(&contours)
 }
 
 /// Compute the coverage of `plan` under `profile`.
@@ -283,9 +272,9 @@ pub fn coverage_with(
             densities.push(Some(z.required_ppm));
         }
     }
-    let unions: Vec<(Region, f64)> = densities
+    let unions: Vec<SeenAt> = densities
         .par_iter()
-        .map(|d| union_at(plan, &plan.cameras, fans, *d, tol))
+        .map(|d| seen_at(plan, &plan.cameras, fans, *d, tol))
         .collect();
     let by_density: BTreeMap<u64, usize> = densities
         .iter()
@@ -301,7 +290,7 @@ pub fn coverage_with(
         .take(profile.levels().len() + 1)
         .enumerate()
     {
-        let (r, bound) = &unions[i];
+        let (r, bound) = (&unions[i].union, &unions[i].bound);
         let a = region::area(r);
         levels.push(LevelCoverage {
             level: match d {
@@ -322,18 +311,26 @@ pub fn coverage_with(
         .map(|z| {
             let zone_floor = region::intersection(&region::polygon(&z.polygon), &floor);
             let area = region::area(&zone_floor);
+            let near = Bounds::of(z.polygon.iter().copied()).unwrap_or(Bounds {
+                min: Point::new(0.0, 0.0),
+                max: Point::new(0.0, 0.0),
+            });
             let req = by_density.get(&z.required_ppm.to_bits()).map_or(0, |i| *i);
-            let seen = &unions[req].0;
-            let covered = region::area(&region::intersection(&zone_floor, seen));
-            let uncovered = region::difference(&zone_floor, seen);
+            let seen = unions[req].near(&near);
+            let covered = region::area(&region::intersection(&zone_floor, &seen));
+            let uncovered = region::difference(&zone_floor, &seen);
             let uncovered_m2 = region::area(&uncovered);
             let level_fractions = levels
                 .iter()
-                .zip(&regions)
-                .map(|(l, r)| {
+                .zip(&unions)
+                .map(|(l, u)| {
+                    let seen = u.near(&near);
                     (
                         l.level.clone(),
-                        fraction(region::area(&region::intersection(&zone_floor, r)), area),
+                        fraction(
+                            region::area(&region::intersection(&zone_floor, &seen)),
+                            area,
+                        ),
                     )
                 })
                 .collect();
@@ -352,19 +349,8 @@ pub fn coverage_with(
         .collect();
 
     let overlap_m2 = options.overlap.then(|| {
-        let polys: Vec<Vec<Point>> = plan
-            .cameras
-            .iter()
-            .zip(fans)
-            .map(|(c, f)| {
-                f.polygon(
-                    Wedge::of_camera(c.pan_deg, c.optics.hfov_deg),
-                    f64::INFINITY,
-                    tol,
-                )
-            })
-            .collect();
-        region::area(&overlap_of(&polys))
+        let visible: Vec<Vec<Point>> = unions[0].polys.iter().map(|p| p.0.clone()).collect();
+        region::area(&region::covered_at_least(&visible, 2))
     });
 
     CoverageReport {

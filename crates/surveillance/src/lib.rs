@@ -22,6 +22,7 @@ pub mod optics;
 pub mod placement;
 pub mod plan;
 pub mod region;
+pub mod synthetic;
 pub mod visibility;
 
 pub use coverage::{CoverageOptions, CoverageReport, coverage};

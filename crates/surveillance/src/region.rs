@@ -32,6 +32,34 @@ pub fn union_of(polygons: &[Vec<Point>]) -> Region {
     FloatOverlay::with_subj(&contours).overlay(OverlayRule::Subject, FillRule::NonZero)
 }
 
+/// The region covered by at least `k` of the polygons (each counter-clockwise, `k >= 1`): a
+/// clockwise frame around everything lowers every winding number by `k - 1`, and the positive
+/// fill rule keeps what is left above zero. One pass, whatever the number of polygons.
+pub fn covered_at_least(polygons: &[Vec<Point>], k: usize) -> Region {
+    let mut contours: Vec<Vec<[f64; 2]>> = polygons
+        .iter()
+        .filter(|p| p.len() >= 3)
+        .map(|p| contour(p))
+        .collect();
+    if contours.len() < k || k == 0 {
+        return Vec::new();
+    }
+    let Some(b) = crate::geometry::Bounds::of(polygons.iter().flatten().copied()) else {
+        return Vec::new();
+    };
+    let pad = b.width().max(b.height()).max(1.0);
+    let frame = vec![
+        [b.min.x - pad, b.min.y - pad],
+        [b.min.x - pad, b.max.y + pad],
+        [b.max.x + pad, b.max.y + pad],
+        [b.max.x + pad, b.min.y - pad],
+    ];
+    for _ in 1..k {
+        contours.push(frame.clone());
+    }
+    FloatOverlay::with_subj(&contours).overlay(OverlayRule::Subject, FillRule::Positive)
+}
+
 fn binary(a: &Region, b: &Region, rule: OverlayRule) -> Region {
     if a.is_empty() {
         return match rule {
@@ -133,5 +161,19 @@ mod tests {
         );
         assert!((area(&holed) - 15.0).abs() < 1e-6);
         assert_eq!(union_of(&[]), Region::new());
+        let c = rect(1.5, 0.0, 2.5, 3.0);
+        assert!(
+            (area(&covered_at_least(&[a.clone(), b.clone(), c.clone()], 1))
+                - area(&union_of(&[a.clone(), b.clone(), c.clone()])))
+            .abs()
+                < 1e-6
+        );
+        // Seen twice: ab = [1,2]^2 (1), ac = [1.5,2]x[0,2] (1), bc = [1.5,2.5]x[1,3] (2); any
+        // two of them meet exactly in abc = [1.5,2]x[1,2] (0.5): 4 - 3 x 0.5 + 0.5.
+        let twice = area(&covered_at_least(&[a.clone(), b.clone(), c.clone()], 2));
+        let by_hand = 4.0 - 1.5 + 0.5;
+        assert!((twice - by_hand).abs() < 1e-6, "{twice} vs {by_hand}");
+        let thrice = area(&covered_at_least(&[a, b, c], 3));
+        assert!((thrice - 0.5).abs() < 1e-6, "{thrice}");
     }
 }

@@ -224,32 +224,51 @@ impl Occluders {
     /// block.
     pub fn fan(&self, eye: Point) -> VisibilityFan {
         let span = self.bounds.width().max(self.bounds.height()).max(1e-6);
-        let cell = self.grid.cell;
-        let mut half = (4.0 * cell).min(span * 2.0).max(1e-6);
+        let mut half = (4.0 * self.grid.cell).min(span * 2.0).max(1e-6);
+        // Directions not yet settled (rays that reached the limiting square), as angle
+        // intervals starting in [0, 2 pi). Only segments overlapping them matter next round.
+        let mut open: Vec<(f64, f64)> = vec![(0.0, TAU)];
+        let mut settled: Vec<FanPiece> = Vec::new();
         let mut seen = vec![false; self.segments.len()];
+        let mut pool: Vec<usize> = Vec::new();
         let mut local: Vec<Segment> = Vec::new();
+        let mut prev_range: Option<(usize, usize, usize, usize)> = None;
         loop {
             let square = Bounds {
                 min: Point::new(eye.x - half, eye.y - half),
                 max: Point::new(eye.x + half, eye.y + half),
             };
             let covers_all = square.contains(&self.bounds);
-            local.clear();
-            seen.iter_mut().for_each(|s| *s = false);
+            // Segments met for the first time: those in cells outside the previous square.
             let (c0, r0, c1, r1) = self.grid.range(&square);
             for r in r0..=r1 {
                 for c in c0..=c1 {
+                    if let Some((pc0, pr0, pc1, pr1)) = prev_range
+                        && (pc0..=pc1).contains(&c)
+                        && (pr0..=pr1).contains(&r)
+                    {
+                        continue;
+                    }
                     for &i in &self.grid.cells[r * self.grid.cols + c] {
                         let i = i as usize;
                         if !seen[i] {
                             seen[i] = true;
-                            if let Some(s) = clip_to(&self.segments[i], &square) {
-                                local.push(s);
-                            }
+                            pool.push(i);
                         }
                     }
                 }
             }
+            prev_range = Some((c0, r0, c1, r1));
+            let first_round = open.len() == 1 && open[0] == (0.0, TAU);
+            if !first_round {
+                let windows = Windows::new(&open);
+                pool.retain(|&i| windows.overlap(&self.segments[i], eye));
+            }
+            local.clear();
+            local.extend(
+                pool.iter()
+                    .filter_map(|&i| clip_to(&self.segments[i], &square)),
+            );
             let real = local.len();
             let (lo, hi) = (square.min, square.max);
             local.extend([
@@ -258,13 +277,129 @@ impl Occluders {
                 Segment::new(Point::new(hi.x, hi.y), Point::new(lo.x, hi.y)),
                 Segment::new(Point::new(lo.x, hi.y), Point::new(lo.x, lo.y)),
             ]);
-            let (pieces, reached_limit) = sweep(eye, &local, real);
-            if !reached_limit || covers_all {
-                return VisibilityFan { eye, pieces };
+            let pieces = sweep(eye, &local, real);
+            let mut still_open: Vec<(f64, f64)> = Vec::new();
+            for (piece, limited) in pieces {
+                for part in clip_to_windows(&piece, &open) {
+                    if limited && !covers_all {
+                        match still_open.last_mut() {
+                            Some(last) if last.1 == part.a0 => last.1 = part.a1,
+                            _ => still_open.push((part.a0, part.a1)),
+                        }
+                    } else {
+                        settled.push(part);
+                    }
+                }
             }
+            if still_open.is_empty() {
+                break;
+            }
+            open = still_open;
             half *= 2.0;
         }
+        settled.sort_by(|a, b| a.a0.total_cmp(&b.a0));
+        VisibilityFan {
+            eye,
+            pieces: settled,
+        }
     }
+}
+
+impl Occluders {
+    /// The fan from one sweep over every segment: slower than [`Occluders::fan`] on large
+    /// sites, and the reference it is tested against.
+    pub fn fan_whole(&self, eye: Point) -> VisibilityFan {
+        let mut segs = self.segments.clone();
+        let real = segs.len();
+        let pad = self.bounds.width().max(self.bounds.height()).max(1.0);
+        let (lo, hi) = (
+            Point::new(
+                self.bounds.min.x.min(eye.x) - pad,
+                self.bounds.min.y.min(eye.y) - pad,
+            ),
+            Point::new(
+                self.bounds.max.x.max(eye.x) + pad,
+                self.bounds.max.y.max(eye.y) + pad,
+            ),
+        );
+        segs.extend([
+            Segment::new(Point::new(lo.x, lo.y), Point::new(hi.x, lo.y)),
+            Segment::new(Point::new(hi.x, lo.y), Point::new(hi.x, hi.y)),
+            Segment::new(Point::new(hi.x, hi.y), Point::new(lo.x, hi.y)),
+            Segment::new(Point::new(lo.x, hi.y), Point::new(lo.x, lo.y)),
+        ]);
+        let mut pieces: Vec<FanPiece> = Vec::new();
+        for (p, _) in sweep(eye, &segs, real) {
+            pieces.extend(clip_to_windows(&p, &[(0.0, TAU)]));
+        }
+        pieces.sort_by(|a, b| a.a0.total_cmp(&b.a0));
+        VisibilityFan { eye, pieces }
+    }
+}
+
+/// An open window of directions, split into arcs narrower than pi, with their bounding unit
+/// vectors, so that overlap tests need cross products only.
+struct Windows {
+    arcs: Vec<(Point, Point)>,
+}
+
+impl Windows {
+    fn new(open: &[(f64, f64)]) -> Windows {
+        let mut arcs = Vec::new();
+        for &(s, e) in open {
+            let parts = ((e - s) / 3.0).ceil().max(1.0) as usize;
+            for k in 0..parts {
+                let a = s + (e - s) * k as f64 / parts as f64;
+                let b = s + (e - s) * (k + 1) as f64 / parts as f64;
+                arcs.push((Point::from_angle(a), Point::from_angle(b)));
+            }
+        }
+        Windows { arcs }
+    }
+
+    /// Whether the segment, seen from `eye`, covers a direction of some window. Two arcs
+    /// narrower than pi meet exactly when one contains the start of the other.
+    fn overlap(&self, s: &Segment, eye: Point) -> bool {
+        let (mut a, mut b) = (s.a.minus(eye), s.b.minus(eye));
+        let c = a.cross(b);
+        if c == 0.0 {
+            return false;
+        }
+        if c < 0.0 {
+            std::mem::swap(&mut a, &mut b);
+        }
+        let within = |v: Point, lo: Point, hi: Point| lo.cross(v) >= 0.0 && v.cross(hi) >= 0.0;
+        self.arcs
+            .iter()
+            .any(|&(ws, we)| within(a, ws, we) || within(ws, a, b))
+    }
+}
+
+/// The parts of a piece within the open windows, with start angles brought into [0, 2 pi).
+fn clip_to_windows(p: &FanPiece, open: &[(f64, f64)]) -> Vec<FanPiece> {
+    let mut out = Vec::new();
+    for &(ws, we) in open {
+        for k in [-TAU, 0.0, TAU] {
+            let (a0, a1) = (p.a0.max(ws + k), p.a1.min(we + k));
+            if a1 > a0 {
+                let mut q = FanPiece {
+                    a0,
+                    a1,
+                    p0: p.at(a0),
+                    p1: p.at(a1),
+                };
+                if q.a0 >= TAU {
+                    q.a0 -= TAU;
+                    q.a1 -= TAU;
+                } else if q.a0 < 0.0 {
+                    q.a0 += TAU;
+                    q.a1 += TAU;
+                }
+                out.push(q);
+            }
+        }
+    }
+    out
 }
 
 /// Clip a segment to a closed axis-aligned box (Liang-Barsky).
@@ -315,9 +450,9 @@ fn angle_of(p: Point) -> f64 {
     if a < 0.0 { a + TAU } else { a }
 }
 
-/// The angular sweep. Segments at index `real..` are the limiting square; the flag says
-/// whether any ray ended on it.
-fn sweep(eye: Point, segments: &[Segment], real: usize) -> (Vec<FanPiece>, bool) {
+/// The angular sweep. Segments at index `real..` are the limiting square; each piece comes
+/// with whether it ended on it.
+fn sweep(eye: Point, segments: &[Segment], real: usize) -> Vec<(FanPiece, bool)> {
     // Each usable segment, relative to the eye, oriented counter-clockwise: (a, b, start, end).
     let mut segs: Vec<(Point, Point, f64, f64, usize)> = Vec::with_capacity(segments.len());
     for (i, s) in segments.iter().enumerate() {
@@ -340,7 +475,7 @@ fn sweep(eye: Point, segments: &[Segment], real: usize) -> (Vec<FanPiece>, bool)
     angles.dedup();
     let n = angles.len();
     if n == 0 {
-        return (Vec::new(), false);
+        return Vec::new();
     }
     let index = |a: f64| angles.partition_point(|&x| x < a);
     let mut starts: Vec<Vec<u32>> = vec![Vec::new(); n];
@@ -356,9 +491,8 @@ fn sweep(eye: Point, segments: &[Segment], real: usize) -> (Vec<FanPiece>, bool)
             active.push(k as u32);
         }
     }
-    let mut pieces: Vec<FanPiece> = Vec::with_capacity(n);
+    let mut pieces: Vec<(FanPiece, bool)> = Vec::with_capacity(n);
     let mut last_seg = usize::MAX;
-    let mut reached_limit = false;
     for i in 0..n {
         for &k in &ends[i] {
             let k = k as usize;
@@ -405,9 +539,6 @@ fn sweep(eye: Point, segments: &[Segment], real: usize) -> (Vec<FanPiece>, bool)
             continue;
         }
         let (a, b, _, _, idx) = segs[best_k];
-        if idx >= real {
-            reached_limit = true;
-        }
         let d = b.minus(a);
         let hit = |ang: f64| {
             let v = Point::from_angle(ang);
@@ -419,22 +550,25 @@ fn sweep(eye: Point, segments: &[Segment], real: usize) -> (Vec<FanPiece>, bool)
             }
         };
         if best_k == last_seg
-            && let Some(prev) = pieces.last_mut()
+            && let Some((prev, _)) = pieces.last_mut()
             && prev.a1 == a0
         {
             prev.a1 = a1;
             prev.p1 = hit(a1);
             continue;
         }
-        pieces.push(FanPiece {
-            a0,
-            a1,
-            p0: hit(a0),
-            p1: hit(a1),
-        });
+        pieces.push((
+            FanPiece {
+                a0,
+                a1,
+                p0: hit(a0),
+                p1: hit(a1),
+            },
+            idx >= real,
+        ));
         last_seg = best_k;
     }
-    (pieces, reached_limit)
+    pieces
 }
 
 /// Area of the triangle (origin, `a`, `b`) inside the disc of radius `r` around the origin,
@@ -586,6 +720,13 @@ impl VisibilityFan {
     /// replaced by inscribed chords with a sagitta of at most `tolerance` metres. The polygon
     /// lies inside the exact region, and misses at most 2/3 x `tolerance` x arc length of it.
     pub fn polygon(&self, wedge: Wedge, radius: f64, tolerance: f64) -> Vec<Point> {
+        self.polygon_and_arc(wedge, radius, tolerance).0
+    }
+
+    /// [`VisibilityFan::polygon`], with the length of the circular arcs it replaced by chords
+    /// (the area missed is at most 2/3 x `tolerance` x that length).
+    pub fn polygon_and_arc(&self, wedge: Wedge, radius: f64, tolerance: f64) -> (Vec<Point>, f64) {
+        let mut arc = 0.0;
         let pieces = self.clipped(wedge);
         let mut out: Vec<Point> = Vec::new();
         let full = wedge.width >= TAU;
@@ -640,6 +781,7 @@ impl VisibilityFan {
                 } else {
                     let (au, av) = (u.y.atan2(u.x), v.y.atan2(v.x));
                     let sweep = (av - au).rem_euclid(TAU);
+                    arc += sweep * radius;
                     let steps = ((sweep / max_step).ceil() as usize).max(1);
                     for k in 0..=steps {
                         let ang = au + sweep * k as f64 / steps as f64;
@@ -651,7 +793,7 @@ impl VisibilityFan {
         if out.len() > 1 && out.first() == out.last() {
             out.pop();
         }
-        out
+        (out, arc)
     }
 }
 
@@ -822,11 +964,11 @@ mod tests {
         let mut all: Vec<Segment> = occ.segments().to_vec();
         let n = all.len();
         all.extend(crate::geometry::edges(&rect(-1.0, -1.0, 101.0, 101.0)));
-        let (pieces, limited) = sweep(eye, &all, n);
-        assert!(!limited);
+        let pieces = sweep(eye, &all, n);
+        assert!(pieces.iter().all(|(_, limited)| !limited));
         let full: f64 = pieces
             .iter()
-            .map(|p| triangle_in_disc(p.p0, p.p1, f64::INFINITY))
+            .map(|(p, _)| triangle_in_disc(p.p0, p.p1, f64::INFINITY))
             .sum();
         assert!((local - full).abs() < 1e-9, "{local} vs {full}");
         assert!(
