@@ -33,6 +33,9 @@ pub enum Node {
     SecondaryLossMagnitude,
 }
 
+/// Most events a year (at the 99.9999th percentile) a compound Poisson scenario may draw.
+pub const MAX_COMPOUND_EVENTS: f64 = 1e6;
+
 /// Number of taxonomy nodes.
 pub const NODE_COUNT: usize = 12;
 
@@ -249,6 +252,25 @@ impl Scenario {
                     field: missing,
                     how: how.to_string(),
                 });
+            }
+        }
+        // Compound Poisson draws every event: bound the work per trial.
+        if mode == LossMode::CompoundPoisson {
+            let frequency = [Node::Lef, Node::Tef, Node::ContactFrequency]
+                .into_iter()
+                .find_map(|n| scenario.input(n).map(|i| (n, i)));
+            if let Some((node, input)) = frequency {
+                let high = input.distribution.quantile(0.999_999);
+                if high > MAX_COMPOUND_EVENTS {
+                    return Err(ModelError::OutOfDomain {
+                        scenario: id.to_string(),
+                        field: node,
+                        problem: format!(
+                            "compound_poisson simulates every event, and this allows {high:.3e} a year \
+                             (limit {MAX_COMPOUND_EVENTS:.0e}): use mode per_trial"
+                        ),
+                    });
+                }
             }
         }
         // Anything given below a given ancestor would be silently ignored.

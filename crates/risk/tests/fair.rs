@@ -339,6 +339,10 @@ fn bad_input_names_the_scenario_and_field() {
             "scenario \"m\": missing node secondary_loss_event_frequency",
         ),
     ];
+    let cases = cases.into_iter().chain([(
+        "  - id: n\n    mode: compound_poisson\n    lef: {lognormal_90: [1.0e5, 1.0e6]}\n    loss_magnitude: {constant: 1}\n",
+        "scenario \"n\", field lef: compound_poisson simulates every event",
+    )]);
     for (body, want) in cases {
         let text = format!("scenarios:\n{body}");
         let got = error_of(&text).to_string();
