@@ -16,6 +16,8 @@
 
 pub mod coverage;
 pub mod drawing;
+#[cfg(feature = "dxf")]
+pub mod dxf_import;
 pub mod geometry;
 pub mod levels;
 pub mod optics;

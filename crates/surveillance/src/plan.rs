@@ -146,16 +146,16 @@ pub struct FloorPlan {
     pub levels: Option<LevelProfile>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-struct PlanFile {
-    boundary: Vec<[f64; 2]>,
+pub(crate) struct PlanFile {
+    pub(crate) boundary: Vec<[f64; 2]>,
     #[serde(default)]
-    obstacles: Vec<Vec<[f64; 2]>>,
+    pub(crate) obstacles: Vec<Vec<[f64; 2]>>,
     #[serde(default)]
-    walls: Vec<[[f64; 2]; 2]>,
+    pub(crate) walls: Vec<[[f64; 2]; 2]>,
     #[serde(default)]
-    openings: Vec<[[f64; 2]; 2]>,
+    pub(crate) openings: Vec<[[f64; 2]; 2]>,
     target_height_m: Option<f64>,
     #[serde(default)]
     zones: Vec<ZoneFile>,
@@ -299,7 +299,7 @@ impl FloorPlan {
         FloorPlan::from_file(file)
     }
 
-    fn from_file(file: PlanFile) -> Result<FloorPlan, PlanError> {
+    pub(crate) fn from_file(file: PlanFile) -> Result<FloorPlan, PlanError> {
         let boundary = polygon("boundary", &file.boundary)?;
         let obstacles = file
             .obstacles
