@@ -217,6 +217,43 @@ pub fn svg(plan: &FloorPlan, report: Option<&CoverageReport>, width_px: f64) -> 
     s
 }
 
+/// Why a drawing could not be rendered to PNG.
+#[cfg(feature = "png")]
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("the SVG could not be read: {0}")]
+    Svg(String),
+    #[error("the drawing is empty or too large to render")]
+    Size,
+    #[error("PNG encoding failed: {0}")]
+    Png(String),
+}
+
+/// Render an SVG drawing (as made by [`svg`]) to a pixmap. Text is left out: rendering it
+/// would need fonts the crate does not carry.
+#[cfg(feature = "png")]
+fn pixmap(svg: &str) -> Result<resvg::tiny_skia::Pixmap, RenderError> {
+    let tree = resvg::usvg::Tree::from_str(svg, &resvg::usvg::Options::default())
+        .map_err(|e| RenderError::Svg(e.to_string()))?;
+    let size = tree.size().to_int_size();
+    let mut pixmap =
+        resvg::tiny_skia::Pixmap::new(size.width(), size.height()).ok_or(RenderError::Size)?;
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::default(),
+        &mut pixmap.as_mut(),
+    );
+    Ok(pixmap)
+}
+
+/// Render an SVG drawing to PNG bytes, for reports.
+#[cfg(feature = "png")]
+pub fn png(svg: &str) -> Result<Vec<u8>, RenderError> {
+    pixmap(svg)?
+        .encode_png()
+        .map_err(|e| RenderError::Png(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,5 +300,38 @@ cameras:
         }
         // 760 px for 20 m: 38 px/m after a 20 px margin; y is flipped (10 - 5 m from the top).
         assert!(svg.contains(r#"cx="58.00" cy="210.00""#), "{svg}");
+    }
+
+    #[cfg(feature = "png")]
+    #[test]
+    fn the_png_shows_the_pillar_and_the_coverage() {
+        let text = "\
+boundary: [[0, 0], [20, 0], [20, 10], [0, 10]]
+obstacles: [[[9, 4], [11, 4], [11, 6], [9, 6]]]
+cameras:
+  - {id: c1, position: [1, 5], height_m: 3.0, pan_deg: 0, sensor_width_mm: 4.8, focal_mm: 4, resolution_h: 1920}
+";
+        let plan = FloorPlan::from_yaml(text).unwrap();
+        let r = coverage(
+            &plan,
+            &LevelProfile::iec62676_2015(),
+            CoverageOptions::default(),
+        );
+        let drawing = svg(&plan, Some(&r), 800.0);
+        let pm = pixmap(&drawing).unwrap();
+        let at = |x: f64, y: f64| {
+            // Plan metres to pixels: 38 px/m after a 20 px margin, y flipped.
+            let (px, py) = ((20.0 + x * 38.0) as u32, (20.0 + (10.0 - y) * 38.0) as u32);
+            let c = pm.pixel(px, py).unwrap();
+            (c.red(), c.green(), c.blue())
+        };
+        assert_eq!(at(10.0, 5.0), (0x55, 0x55, 0x55), "the pillar");
+        // Just in front of the camera: Inspect (the darkest level colour, over the others).
+        let near = at(1.3, 5.0);
+        assert!(near.2 > near.0 && near.2 > near.1, "{near:?}");
+        // Behind the camera: outside its field of view, the bare floor.
+        assert_eq!(at(0.5, 9.0), (0xf7, 0xf7, 0xf7));
+        let bytes = png(&drawing).unwrap();
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
     }
 }
