@@ -113,6 +113,24 @@ pub fn svg(plan: &FloorPlan, report: Option<&CoverageReport>, width_px: f64) -> 
         }
         let _ = writeln!(s, "</g>");
     }
+    if let Some(r) = report {
+        // The parts of zones that miss their requirement, hatched in the zone colour.
+        let _ = writeln!(
+            s,
+            r#"<defs><pattern id="short" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="8" stroke="{ZONE_COLOUR}" stroke-width="2"/></pattern></defs>"#
+        );
+        for z in r.zones.iter().filter(|z| z.uncovered_m2 > 0.0) {
+            let _ = writeln!(
+                s,
+                r#"<path data-uncovered="{}" d="{}" fill="url(#short)" fill-rule="evenodd" stroke="none"><title>{}: {:.1} m² short of {}</title></path>"#,
+                escape(&z.id),
+                f.region_path(&z.uncovered),
+                escape(&z.id),
+                z.uncovered_m2,
+                escape(&z.required)
+            );
+        }
+    }
     for (i, o) in plan.obstacles.iter().enumerate() {
         let _ = writeln!(
             s,
@@ -283,6 +301,7 @@ cameras:
             r#"data-camera="c1""#,
             r#"data-zone="lobby""#,
             r#"data-obstacle="1""#,
+            r#"data-uncovered="lobby""#,
             "stroke-dasharray=\"4 3\"",
         ] {
             assert!(svg.contains(needle), "{needle}");
