@@ -33,7 +33,20 @@ pub enum PlacementError {
     TooLargeForExact { count: usize, limit: usize },
     #[error("the budget must be a non-negative number, got {0}")]
     BadBudget(f64),
+    #[error(
+        "{what}: {count} is more than the {limit} placement handles; coarsen the grid or the sampling"
+    )]
+    TooMany {
+        what: &'static str,
+        count: usize,
+        limit: usize,
+    },
 }
+
+/// Most candidate cameras (points x pans x models) placement evaluates.
+pub const CANDIDATE_LIMIT: usize = 50_000;
+/// Most zone sample points placement evaluates.
+pub const SAMPLE_LIMIT: usize = 500_000;
 
 /// What placement aims for.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -141,8 +154,8 @@ pub fn samples(plan: &FloorPlan, spacing: f64) -> Vec<Sample> {
         let Some(b) = Bounds::of(z.polygon.iter().copied()) else {
             continue;
         };
-        let nx = ((b.width() / spacing).ceil() as usize).clamp(1, 4000);
-        let ny = ((b.height() / spacing).ceil() as usize).clamp(1, 4000);
+        let nx = ((b.width() / spacing).ceil() as usize).clamp(1, 1000);
+        let ny = ((b.height() / spacing).ceil() as usize).clamp(1, 1000);
         let (sx, sy) = (b.width() / nx as f64, b.height() / ny as f64);
         for i in 0..nx {
             for j in 0..ny {
@@ -188,8 +201,16 @@ pub fn candidates(plan: &FloorPlan) -> Result<Vec<Candidate>, PlacementError> {
         plan.check_mounting_point(&format!("candidate {}", i + 1), *p)?;
     }
     if let (Some(g), Some(b)) = (settings.grid_m, Bounds::of(plan.boundary.iter().copied())) {
-        let nx = ((b.width() / g).floor() as usize).min(2000);
-        let ny = ((b.height() / g).floor() as usize).min(2000);
+        let nx = ((b.width() / g).floor() as usize).min(100_000);
+        let ny = ((b.height() / g).floor() as usize).min(100_000);
+        let count = (nx + 1) * (ny + 1) * settings.pans as usize * models.len();
+        if count > CANDIDATE_LIMIT {
+            return Err(PlacementError::TooMany {
+                what: "candidate cameras on the grid",
+                count,
+                limit: CANDIDATE_LIMIT,
+            });
+        }
         for i in 0..=nx {
             for j in 0..=ny {
                 let p = Point::new(b.min.x + i as f64 * g, b.min.y + j as f64 * g);
@@ -201,6 +222,14 @@ pub fn candidates(plan: &FloorPlan) -> Result<Vec<Candidate>, PlacementError> {
     }
     if points.is_empty() {
         return Err(PlacementError::NoCandidates);
+    }
+    let count = points.len() * settings.pans as usize * models.len();
+    if count > CANDIDATE_LIMIT {
+        return Err(PlacementError::TooMany {
+            what: "candidate cameras",
+            count,
+            limit: CANDIDATE_LIMIT,
+        });
     }
     let mut out = Vec::new();
     for (pi, p) in points.iter().enumerate() {
@@ -510,6 +539,13 @@ pub fn place(plan: &FloorPlan, goal: Goal, method: Method) -> Result<Placement, 
         });
     }
     let samples = samples(plan, plan.placement.sample_m);
+    if samples.len() > SAMPLE_LIMIT {
+        return Err(PlacementError::TooMany {
+            what: "zone sample points",
+            count: samples.len(),
+            limit: SAMPLE_LIMIT,
+        });
+    }
     let sets = cover_sets(plan, &cands, &samples);
     let words = samples.len().div_ceil(64);
     let mut coverable = vec![0u64; words];
