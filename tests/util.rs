@@ -51,16 +51,20 @@ pub fn root() -> PathBuf {
 pub async fn postgres_url() -> Option<String> {
     let url = std::env::var("RAMPART_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let schema = unique_schema("probe");
     let reachable = tokio::time::timeout(
-        std::time::Duration::from_secs(5),
+        std::time::Duration::from_secs(10),
         rampart_store_postgres::PostgresStore::open_in_schema(
             &rampart_store::DatabaseUrl::new(url.clone()),
-            Some("rampart_probe"),
+            Some(&schema),
         ),
     )
     .await;
     match reachable {
-        Ok(Ok(_)) => Some(url),
+        Ok(Ok(store)) => {
+            store.drop_schema_for_tests(&schema).await.ok()?;
+            Some(url)
+        }
         Ok(Err(e)) => skip_or_fail(&format!("{e}")),
         Err(_) => skip_or_fail("timed out after 5 s"),
     }

@@ -12,7 +12,7 @@ CREATE TABLE organisations (
 );
 
 CREATE TABLE records (
-    seq         BIGSERIAL PRIMARY KEY,          -- creation order
+    seq         BIGINT PRIMARY KEY,             -- creation order, assigned by the (serialised) writer
     org_id      TEXT NOT NULL REFERENCES organisations (id),
     kind        TEXT NOT NULL,
     id          TEXT NOT NULL,
@@ -27,18 +27,14 @@ CREATE TABLE records (
 
 CREATE INDEX records_by_site ON records (org_id, kind, site_id);
 
+-- One row per reference, by sequence number (see the SQLite schema).
 CREATE TABLE record_refs (
-    org_id      TEXT NOT NULL,
-    from_kind   TEXT NOT NULL,
-    from_id     TEXT NOT NULL,
-    to_kind     TEXT NOT NULL,
-    to_id       TEXT NOT NULL,
-    PRIMARY KEY (org_id, from_kind, from_id, to_kind, to_id),
-    FOREIGN KEY (org_id, from_kind, from_id) REFERENCES records (org_id, kind, id) ON DELETE CASCADE,
-    FOREIGN KEY (org_id, to_kind, to_id) REFERENCES records (org_id, kind, id)
+    from_seq    BIGINT NOT NULL REFERENCES records (seq) ON DELETE CASCADE,
+    to_seq      BIGINT NOT NULL REFERENCES records (seq),
+    PRIMARY KEY (from_seq, to_seq)
 );
 
-CREATE INDEX record_refs_to ON record_refs (org_id, to_kind, to_id);
+CREATE INDEX record_refs_to ON record_refs (to_seq);
 
 -- Append-only and hash-chained; before/after are kept as the exact text that
 -- was hashed (JSONB would normalise it and break verification).

@@ -17,8 +17,8 @@ use rampart_domain::{EntityKind, Id, Organisation};
 use rampart_store::audit::Chain;
 use rampart_store::{
     AuditEntry, Backend, ChangeAction, DatabaseUrl, ImportMode, ImportSummary, ListQuery, Progress,
-    Record, Result, Store, StoreError, Stored, StoredRecord, import_audit_text, now_text,
-    organisation_from_row, record_from_row,
+    Record, Result, Store, StoreError, Stored, StoredRecord, import_audit_text,
+    import_reference_rows, now_text, organisation_from_row, record_from_row,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
@@ -178,15 +178,17 @@ async fn append_audit(tx: &mut Transaction<'_, Postgres>, entries: &[AuditEntry]
     Ok(())
 }
 
-/// The first reference of `record` whose target does not exist.
-async fn missing_reference(
+/// The sequence numbers of what `record` refers to, or the first reference
+/// whose target does not exist.
+async fn resolve_references(
     tx: &mut Transaction<'_, Postgres>,
     org: &str,
     record: &Record,
-) -> Result<Option<(EntityKind, Id)>> {
+) -> Result<Vec<i64>> {
+    let mut seqs = Vec::with_capacity(record.refs.len());
     for (kind, id) in &record.refs {
         let found = sqlx::query_scalar!(
-            r#"SELECT 1 AS "one!" FROM records WHERE org_id = $1 AND kind = $2 AND id = $3"#,
+            "SELECT seq FROM records WHERE org_id = $1 AND kind = $2 AND id = $3",
             org,
             kind.as_str(),
             id.as_str()
@@ -194,41 +196,44 @@ async fn missing_reference(
         .fetch_optional(&mut **tx)
         .await
         .map_err(db)?;
-        if found.is_none() {
-            return Ok(Some((*kind, id.clone())));
+        match found {
+            Some(seq) => seqs.push(seq),
+            None => {
+                return Err(StoreError::DanglingReference {
+                    kind: record.kind,
+                    id: record.id.clone(),
+                    target_kind: *kind,
+                    target: id.clone(),
+                });
+            }
         }
     }
-    Ok(None)
+    Ok(seqs)
 }
 
-async fn insert_refs(
-    tx: &mut Transaction<'_, Postgres>,
-    org: &str,
-    records: &[&Record],
-) -> Result<()> {
-    let refs: Vec<(&Record, &(EntityKind, Id))> = records
-        .iter()
-        .flat_map(|r| r.refs.iter().map(move |x| (*r, x)))
-        .collect();
-    for chunk in refs.chunks(CHUNK * 2) {
-        let from_kind: Vec<&str> = chunk.iter().map(|(r, _)| r.kind.as_str()).collect();
-        let from_id: Vec<&str> = chunk.iter().map(|(r, _)| r.id.as_str()).collect();
-        let to_kind: Vec<&str> = chunk.iter().map(|(_, (k, _))| k.as_str()).collect();
-        let to_id: Vec<&str> = chunk.iter().map(|(_, (_, i))| i.as_str()).collect();
+async fn insert_refs(tx: &mut Transaction<'_, Postgres>, rows: &[(i64, i64)]) -> Result<()> {
+    for chunk in rows.chunks(CHUNK * 4) {
+        let from: Vec<i64> = chunk.iter().map(|r| r.0).collect();
+        let to: Vec<i64> = chunk.iter().map(|r| r.1).collect();
         sqlx::query!(
-            r#"INSERT INTO record_refs (org_id, from_kind, from_id, to_kind, to_id)
-               SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[])"#,
-            org,
-            &from_kind as &[&str],
-            &from_id as &[&str],
-            &to_kind as &[&str],
-            &to_id as &[&str],
+            "INSERT INTO record_refs (from_seq, to_seq) SELECT * FROM UNNEST($1::bigint[], $2::bigint[])",
+            &from,
+            &to
         )
         .execute(&mut **tx)
         .await
         .map_err(db)?;
     }
     Ok(())
+}
+
+/// The next sequence number for a record; writers are serialised by the
+/// advisory lock, so it is ours until the transaction ends.
+async fn next_seq(tx: &mut Transaction<'_, Postgres>) -> Result<i64> {
+    sqlx::query_scalar!(r#"SELECT COALESCE(MAX(seq), 0) + 1 AS "next!" FROM records"#)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db)
 }
 
 #[async_trait]
@@ -309,7 +314,7 @@ impl Store for PostgresStore {
                     .collect::<Result<Vec<_>>>()?;
                 let before =
                     import_audit_text(&old.body, old_records.iter().map(|(k, i, b)| (*k, i, *b)));
-                sqlx::query!("DELETE FROM record_refs WHERE org_id = $1", org)
+                sqlx::query!("DELETE FROM record_refs WHERE from_seq IN (SELECT seq FROM records WHERE org_id = $1)", org)
                     .execute(&mut *tx)
                     .await
                     .map_err(db)?;
@@ -344,9 +349,13 @@ impl Store for PostgresStore {
             }
         };
 
+        let first_seq = next_seq(&mut tx).await?;
+        let ref_rows = import_reference_rows(records, first_seq)?;
         let mut all_bodies = Vec::with_capacity(records.len());
         let mut written = 0u64;
         for chunk in records.chunks(CHUNK) {
+            let base = first_seq + all_bodies.len() as i64;
+            let seqs: Vec<i64> = (base..base + chunk.len() as i64).collect();
             let bodies = chunk
                 .iter()
                 .map(|r| json_text(&r.body))
@@ -358,9 +367,9 @@ impl Store for PostgresStore {
                 .map(|r| r.site.as_ref().map(Id::as_str))
                 .collect();
             sqlx::query!(
-                r#"INSERT INTO records (org_id, kind, id, site_id, body, version, created_at, updated_at, updated_by)
-                   SELECT $1, k, i, s, b::jsonb, 1, $2, $2, $3
-                   FROM UNNEST($4::text[], $5::text[], $6::text[], $7::text[]) AS t(k, i, s, b)"#,
+                r#"INSERT INTO records (seq, org_id, kind, id, site_id, body, version, created_at, updated_at, updated_by)
+                   SELECT q, $1, k, i, s, b::jsonb, 1, $2, $2, $3
+                   FROM UNNEST($8::bigint[], $4::text[], $5::text[], $6::text[], $7::text[]) AS t(q, k, i, s, b)"#,
                 org,
                 &now,
                 actor,
@@ -368,6 +377,7 @@ impl Store for PostgresStore {
                 &ids as &[&str],
                 &sites as &[Option<&str>],
                 &bodies,
+                &seqs,
             )
             .execute(&mut *tx)
             .await
@@ -376,8 +386,7 @@ impl Store for PostgresStore {
             written += chunk.len() as u64;
             progress(written);
         }
-        let all: Vec<&Record> = records.iter().collect();
-        insert_refs(&mut tx, org, &all).await?;
+        insert_refs(&mut tx, &ref_rows).await?;
         let after = import_audit_text(
             &org_body,
             records
@@ -504,29 +513,25 @@ impl Store for PostgresStore {
                 id: record.id.clone(),
             });
         }
-        if let Some((target_kind, target)) = missing_reference(&mut tx, o, record).await? {
-            return Err(StoreError::DanglingReference {
-                kind: record.kind,
-                id: record.id.clone(),
-                target_kind,
-                target,
-            });
-        }
+        let targets = resolve_references(&mut tx, o, record).await?;
+        let seq = next_seq(&mut tx).await?;
         sqlx::query!(
-            r#"INSERT INTO records (org_id, kind, id, site_id, body, version, created_at, updated_at, updated_by)
-               VALUES ($1, $2, $3, $4, $5::text::jsonb, 1, $6, $6, $7)"#,
+            r#"INSERT INTO records (seq, org_id, kind, id, site_id, body, version, created_at, updated_at, updated_by)
+               VALUES ($8, $1, $2, $3, $4, $5::text::jsonb, 1, $6, $6, $7)"#,
             o,
             k,
             i,
             site,
             &body,
             &now,
-            actor
+            actor,
+            seq
         )
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        insert_refs(&mut tx, o, &[record]).await?;
+        let rows: Vec<(i64, i64)> = targets.into_iter().map(|t| (seq, t)).collect();
+        insert_refs(&mut tx, &rows).await?;
         let mut chain = audit_head(&mut tx).await?;
         let entry = chain.append(&now, actor, ChangeAction::Create, o, k, i, None, Some(body));
         append_audit(&mut tx, &[entry]).await?;
@@ -555,7 +560,7 @@ impl Store for PostgresStore {
         let body = json_text(&record.body)?;
         let mut tx = self.write_tx().await?;
         let before = sqlx::query!(
-            r#"SELECT body::text AS "body!", version FROM records WHERE org_id = $1 AND kind = $2 AND id = $3"#,
+            r#"SELECT seq, body::text AS "body!", version FROM records WHERE org_id = $1 AND kind = $2 AND id = $3"#,
             o,
             k,
             i
@@ -572,14 +577,7 @@ impl Store for PostgresStore {
                 actual: before.version,
             });
         }
-        if let Some((target_kind, target)) = missing_reference(&mut tx, o, record).await? {
-            return Err(StoreError::DanglingReference {
-                kind: record.kind,
-                id: record.id.clone(),
-                target_kind,
-                target,
-            });
-        }
+        let targets = resolve_references(&mut tx, o, record).await?;
         let version = expected_version + 1;
         sqlx::query!(
             r#"UPDATE records SET site_id = $4, body = $5::text::jsonb, version = $6, updated_at = $7, updated_by = $8
@@ -596,16 +594,12 @@ impl Store for PostgresStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        sqlx::query!(
-            "DELETE FROM record_refs WHERE org_id = $1 AND from_kind = $2 AND from_id = $3",
-            o,
-            k,
-            i
-        )
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        insert_refs(&mut tx, o, &[record]).await?;
+        sqlx::query!("DELETE FROM record_refs WHERE from_seq = $1", before.seq)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let rows: Vec<(i64, i64)> = targets.into_iter().map(|t| (before.seq, t)).collect();
+        insert_refs(&mut tx, &rows).await?;
         let mut chain = audit_head(&mut tx).await?;
         let entry = chain.append(
             &now,
@@ -642,7 +636,7 @@ impl Store for PostgresStore {
         let (o, k, i) = (org.as_str(), kind.as_str(), id.as_str());
         let mut tx = self.write_tx().await?;
         let before = sqlx::query!(
-            r#"SELECT body::text AS "body!", version FROM records WHERE org_id = $1 AND kind = $2 AND id = $3"#,
+            r#"SELECT seq, body::text AS "body!", version FROM records WHERE org_id = $1 AND kind = $2 AND id = $3"#,
             o,
             k,
             i
@@ -660,10 +654,10 @@ impl Store for PostgresStore {
             });
         }
         let referrer = sqlx::query!(
-            "SELECT from_kind, from_id FROM record_refs WHERE org_id = $1 AND to_kind = $2 AND to_id = $3 LIMIT 1",
-            o,
-            k,
-            i
+            r#"SELECT f.kind AS from_kind, f.id AS from_id
+               FROM record_refs r JOIN records f ON f.seq = r.from_seq
+               WHERE r.to_seq = $1 LIMIT 1"#,
+            before.seq
         )
         .fetch_optional(&mut *tx)
         .await

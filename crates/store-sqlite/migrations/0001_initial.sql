@@ -29,21 +29,17 @@ CREATE TABLE records (
 
 CREATE INDEX records_by_site ON records (org_id, kind, site_id);
 
--- One row per reference from one record to another: the database refuses a
--- reference to a record that does not exist, and the deletion of a record
--- something still refers to.
+-- One row per reference from one record to another, by sequence number: the
+-- database refuses a reference to a record that does not exist, and the
+-- deletion of a record something still refers to. Integer keys keep the
+-- table small and its checks cheap.
 CREATE TABLE record_refs (
-    org_id      TEXT NOT NULL,
-    from_kind   TEXT NOT NULL,
-    from_id     TEXT NOT NULL,
-    to_kind     TEXT NOT NULL,
-    to_id       TEXT NOT NULL,
-    PRIMARY KEY (org_id, from_kind, from_id, to_kind, to_id),
-    FOREIGN KEY (org_id, from_kind, from_id) REFERENCES records (org_id, kind, id) ON DELETE CASCADE,
-    FOREIGN KEY (org_id, to_kind, to_id) REFERENCES records (org_id, kind, id)
+    from_seq    INTEGER NOT NULL REFERENCES records (seq) ON DELETE CASCADE,
+    to_seq      INTEGER NOT NULL REFERENCES records (seq),
+    PRIMARY KEY (from_seq, to_seq)
 ) STRICT, WITHOUT ROWID;
 
-CREATE INDEX record_refs_to ON record_refs (org_id, to_kind, to_id);
+CREATE INDEX record_refs_to ON record_refs (to_seq);
 
 -- Append-only, hash-chained (see rampart_store::audit). No foreign keys: the
 -- log outlives what it describes.

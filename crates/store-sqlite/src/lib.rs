@@ -17,8 +17,8 @@ use rampart_domain::{EntityKind, Id, Organisation};
 use rampart_store::audit::Chain;
 use rampart_store::{
     AuditEntry, Backend, ChangeAction, DatabaseUrl, ImportMode, ImportSummary, ListQuery, Progress,
-    Record, Result, Store, StoreError, Stored, StoredRecord, import_audit_text, now_text,
-    organisation_from_row, record_from_row,
+    Record, Result, Store, StoreError, Stored, StoredRecord, import_audit_text,
+    import_reference_rows, now_text, organisation_from_row, record_from_row,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -137,16 +137,18 @@ async fn append_audit(tx: &mut Transaction<'_, Sqlite>, entries: &[AuditEntry]) 
     Ok(())
 }
 
-/// The first reference of `record` whose target does not exist.
-async fn missing_reference(
+/// The sequence numbers of what `record` refers to, or the first reference
+/// whose target does not exist.
+async fn resolve_references(
     tx: &mut Transaction<'_, Sqlite>,
     org: &str,
     record: &Record,
-) -> Result<Option<(EntityKind, Id)>> {
+) -> Result<Vec<i64>> {
+    let mut seqs = Vec::with_capacity(record.refs.len());
     for (kind, id) in &record.refs {
         let (k, i) = (kind.as_str(), id.as_str());
         let found = sqlx::query_scalar!(
-            r#"SELECT 1 AS "one!: i64" FROM records WHERE org_id = ?1 AND kind = ?2 AND id = ?3"#,
+            r#"SELECT seq AS "seq!: i64" FROM records WHERE org_id = ?1 AND kind = ?2 AND id = ?3"#,
             org,
             k,
             i
@@ -154,32 +156,26 @@ async fn missing_reference(
         .fetch_optional(&mut **tx)
         .await
         .map_err(db)?;
-        if found.is_none() {
-            return Ok(Some((*kind, id.clone())));
+        match found {
+            Some(seq) => seqs.push(seq),
+            None => {
+                return Err(StoreError::DanglingReference {
+                    kind: record.kind,
+                    id: record.id.clone(),
+                    target_kind: *kind,
+                    target: id.clone(),
+                });
+            }
         }
     }
-    Ok(None)
+    Ok(seqs)
 }
 
-async fn insert_refs(
-    tx: &mut Transaction<'_, Sqlite>,
-    org: &str,
-    records: &[&Record],
-) -> Result<()> {
-    let rows: Vec<(&str, &str, &str, &str)> = records
-        .iter()
-        .flat_map(|r| {
-            r.refs
-                .iter()
-                .map(move |(k, i)| (r.kind.as_str(), r.id.as_str(), k.as_str(), i.as_str()))
-        })
-        .collect();
-    for chunk in rows.chunks(CHUNK * 2) {
+async fn insert_refs(tx: &mut Transaction<'_, Sqlite>, rows: &[(i64, i64)]) -> Result<()> {
+    for chunk in rows.chunks(CHUNK * 4) {
         let rows = json_text(&chunk)?;
         sqlx::query!(
-            r#"INSERT INTO record_refs (org_id, from_kind, from_id, to_kind, to_id)
-               SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?2)"#,
-            org,
+            r#"INSERT INTO record_refs (from_seq, to_seq) SELECT value ->> 0, value ->> 1 FROM json_each(?1)"#,
             rows
         )
         .execute(&mut **tx)
@@ -285,7 +281,7 @@ impl Store for SqliteStore {
                     .collect::<Result<Vec<_>>>()?;
                 let before =
                     import_audit_text(&old.body, old_records.iter().map(|(k, i, b)| (*k, i, *b)));
-                sqlx::query!("DELETE FROM record_refs WHERE org_id = ?1", org)
+                sqlx::query!("DELETE FROM record_refs WHERE from_seq IN (SELECT seq FROM records WHERE org_id = ?1)", org)
                     .execute(&mut *tx)
                     .await
                     .map_err(db)?;
@@ -320,6 +316,13 @@ impl Store for SqliteStore {
             }
         };
 
+        // Writers are serialised, so the next sequence numbers are ours.
+        let first_seq =
+            sqlx::query_scalar!(r#"SELECT COALESCE(MAX(seq), 0) + 1 AS "next!: i64" FROM records"#)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db)?;
+        let ref_rows = import_reference_rows(records, first_seq)?;
         let mut bodies = Vec::with_capacity(records.len());
         let mut written = 0u64;
         for chunk in records.chunks(CHUNK) {
@@ -330,13 +333,14 @@ impl Store for SqliteStore {
                 if n > 0 {
                     rows.push(',');
                 }
-                rows.push_str(&json_text(&(r.kind.as_str(), &r.id, &r.site, &body))?);
+                let seq = first_seq + bodies.len() as i64;
+                rows.push_str(&json_text(&(seq, r.kind.as_str(), &r.id, &r.site, &body))?);
                 bodies.push(body);
             }
             rows.push(']');
             sqlx::query!(
-                r#"INSERT INTO records (org_id, kind, id, site_id, body, version, created_at, updated_at, updated_by)
-                   SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, 1, ?2, ?2, ?3 FROM json_each(?4)"#,
+                r#"INSERT INTO records (seq, org_id, kind, id, site_id, body, version, created_at, updated_at, updated_by)
+                   SELECT value ->> 0, ?1, value ->> 1, value ->> 2, value ->> 3, value ->> 4, 1, ?2, ?2, ?3 FROM json_each(?4)"#,
                 org,
                 now,
                 actor,
@@ -348,13 +352,7 @@ impl Store for SqliteStore {
             written += chunk.len() as u64;
             progress(written);
         }
-        let all: Vec<&Record> = records.iter().collect();
-        insert_refs(&mut tx, org, &all).await.map_err(|e| match e {
-            StoreError::Database(m) if m.contains("FOREIGN KEY") => StoreError::Database(format!(
-                "a record refers to one that does not exist ({m}); validate the document before importing"
-            )),
-            other => other,
-        })?;
+        insert_refs(&mut tx, &ref_rows).await?;
         let after = import_audit_text(
             &org_body,
             records
@@ -467,17 +465,10 @@ impl Store for SqliteStore {
                 id: record.id.clone(),
             });
         }
-        if let Some((target_kind, target)) = missing_reference(&mut tx, o, record).await? {
-            return Err(StoreError::DanglingReference {
-                kind: record.kind,
-                id: record.id.clone(),
-                target_kind,
-                target,
-            });
-        }
-        sqlx::query!(
+        let targets = resolve_references(&mut tx, o, record).await?;
+        let seq = sqlx::query_scalar!(
             r#"INSERT INTO records (org_id, kind, id, site_id, body, version, created_at, updated_at, updated_by)
-               VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6, ?7)"#,
+               VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6, ?7) RETURNING seq AS "seq!: i64""#,
             o,
             k,
             i,
@@ -486,10 +477,11 @@ impl Store for SqliteStore {
             now,
             actor
         )
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await
         .map_err(db)?;
-        insert_refs(&mut tx, o, &[record]).await?;
+        let rows: Vec<(i64, i64)> = targets.into_iter().map(|t| (seq, t)).collect();
+        insert_refs(&mut tx, &rows).await?;
         let mut chain = audit_head(&mut tx).await?;
         let entry = chain.append(&now, actor, ChangeAction::Create, o, k, i, None, Some(body));
         append_audit(&mut tx, &[entry]).await?;
@@ -518,7 +510,7 @@ impl Store for SqliteStore {
         let body = json_text(&record.body)?;
         let mut tx = self.write_tx().await?;
         let before = sqlx::query!(
-            r#"SELECT body, version AS "version!: i64" FROM records WHERE org_id = ?1 AND kind = ?2 AND id = ?3"#,
+            r#"SELECT seq AS "seq!: i64", body, version AS "version!: i64" FROM records WHERE org_id = ?1 AND kind = ?2 AND id = ?3"#,
             o,
             k,
             i
@@ -535,14 +527,7 @@ impl Store for SqliteStore {
                 actual: before.version,
             });
         }
-        if let Some((target_kind, target)) = missing_reference(&mut tx, o, record).await? {
-            return Err(StoreError::DanglingReference {
-                kind: record.kind,
-                id: record.id.clone(),
-                target_kind,
-                target,
-            });
-        }
+        let targets = resolve_references(&mut tx, o, record).await?;
         let version = expected_version + 1;
         sqlx::query!(
             r#"UPDATE records SET site_id = ?4, body = ?5, version = ?6, updated_at = ?7, updated_by = ?8
@@ -559,16 +544,12 @@ impl Store for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        sqlx::query!(
-            "DELETE FROM record_refs WHERE org_id = ?1 AND from_kind = ?2 AND from_id = ?3",
-            o,
-            k,
-            i
-        )
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        insert_refs(&mut tx, o, &[record]).await?;
+        sqlx::query!("DELETE FROM record_refs WHERE from_seq = ?1", before.seq)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let rows: Vec<(i64, i64)> = targets.into_iter().map(|t| (before.seq, t)).collect();
+        insert_refs(&mut tx, &rows).await?;
         let mut chain = audit_head(&mut tx).await?;
         let entry = chain.append(
             &now,
@@ -605,7 +586,7 @@ impl Store for SqliteStore {
         let (o, k, i) = (org.as_str(), kind.as_str(), id.as_str());
         let mut tx = self.write_tx().await?;
         let before = sqlx::query!(
-            r#"SELECT body, version AS "version!: i64" FROM records WHERE org_id = ?1 AND kind = ?2 AND id = ?3"#,
+            r#"SELECT seq AS "seq!: i64", body, version AS "version!: i64" FROM records WHERE org_id = ?1 AND kind = ?2 AND id = ?3"#,
             o,
             k,
             i
@@ -623,10 +604,10 @@ impl Store for SqliteStore {
             });
         }
         let referrer = sqlx::query!(
-            "SELECT from_kind, from_id FROM record_refs WHERE org_id = ?1 AND to_kind = ?2 AND to_id = ?3 LIMIT 1",
-            o,
-            k,
-            i
+            r#"SELECT f.kind AS from_kind, f.id AS from_id
+               FROM record_refs r JOIN records f ON f.seq = r.from_seq
+               WHERE r.to_seq = ?1 LIMIT 1"#,
+            before.seq
         )
         .fetch_optional(&mut *tx)
         .await

@@ -25,8 +25,8 @@ use rampart_domain::{EntityKind, Id, OrgDocument, Organisation};
 pub use audit::{AuditEntry, AuditVerification, ChangeAction};
 pub use error::StoreError;
 pub use record::{
-    ListQuery, Record, Stored, StoredRecord, import_audit_text, organisation_from_row,
-    record_from_row,
+    ListQuery, Record, Stored, StoredRecord, import_audit_text, import_reference_rows,
+    organisation_from_row, record_from_row,
 };
 pub use url::DatabaseUrl;
 

@@ -261,3 +261,30 @@ mod tests {
         assert_eq!(empty["records"].as_array().unwrap().len(), 0);
     }
 }
+
+/// For an import whose records get the sequence numbers `first_seq`,
+/// `first_seq + 1`, ... in order: every reference as (from, to) sequence
+/// numbers. An import refers only within itself, so no lookup is needed;
+/// a reference to a record not in it is refused.
+pub fn import_reference_rows(records: &[Record], first_seq: i64) -> Result<Vec<(i64, i64)>> {
+    let seq_of: std::collections::HashMap<(EntityKind, &Id), i64> = records
+        .iter()
+        .enumerate()
+        .map(|(n, r)| ((r.kind, &r.id), first_seq + n as i64))
+        .collect();
+    let mut rows = Vec::with_capacity(records.len() * 3);
+    for (n, r) in records.iter().enumerate() {
+        for (kind, id) in &r.refs {
+            let to = seq_of
+                .get(&(*kind, id))
+                .ok_or_else(|| StoreError::DanglingReference {
+                    kind: r.kind,
+                    id: r.id.clone(),
+                    target_kind: *kind,
+                    target: id.clone(),
+                })?;
+            rows.push((first_seq + n as i64, *to));
+        }
+    }
+    Ok(rows)
+}
