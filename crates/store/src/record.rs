@@ -233,6 +233,33 @@ pub fn import_audit_text<'a>(
     out
 }
 
+/// For an import whose records get the sequence numbers `first_seq`,
+/// `first_seq + 1`, ... in order: every reference as (from, to) sequence
+/// numbers. An import refers only within itself, so no lookup is needed;
+/// a reference to a record not in it is refused.
+pub fn import_reference_rows(records: &[Record], first_seq: i64) -> Result<Vec<(i64, i64)>> {
+    let seq_of: std::collections::HashMap<(EntityKind, &Id), i64> = records
+        .iter()
+        .enumerate()
+        .map(|(n, r)| ((r.kind, &r.id), first_seq + n as i64))
+        .collect();
+    let mut rows = Vec::with_capacity(records.len() * 3);
+    for (n, r) in records.iter().enumerate() {
+        for (kind, id) in &r.refs {
+            let to = seq_of
+                .get(&(*kind, id))
+                .ok_or_else(|| StoreError::DanglingReference {
+                    kind: r.kind,
+                    id: r.id.clone(),
+                    target_kind: *kind,
+                    target: id.clone(),
+                })?;
+            rows.push((first_seq + n as i64, *to));
+        }
+    }
+    Ok(rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,31 +287,51 @@ mod tests {
         let empty: serde_json::Value = serde_json::from_str(&import_audit_text("{}", [])).unwrap();
         assert_eq!(empty["records"].as_array().unwrap().len(), 0);
     }
-}
 
-/// For an import whose records get the sequence numbers `first_seq`,
-/// `first_seq + 1`, ... in order: every reference as (from, to) sequence
-/// numbers. An import refers only within itself, so no lookup is needed;
-/// a reference to a record not in it is refused.
-pub fn import_reference_rows(records: &[Record], first_seq: i64) -> Result<Vec<(i64, i64)>> {
-    let seq_of: std::collections::HashMap<(EntityKind, &Id), i64> = records
-        .iter()
-        .enumerate()
-        .map(|(n, r)| ((r.kind, &r.id), first_seq + n as i64))
-        .collect();
-    let mut rows = Vec::with_capacity(records.len() * 3);
-    for (n, r) in records.iter().enumerate() {
-        for (kind, id) in &r.refs {
-            let to = seq_of
-                .get(&(*kind, id))
-                .ok_or_else(|| StoreError::DanglingReference {
-                    kind: r.kind,
-                    id: r.id.clone(),
-                    target_kind: *kind,
-                    target: id.clone(),
-                })?;
-            rows.push((first_seq + n as i64, *to));
-        }
+    #[test]
+    fn import_references_resolve_within_the_import() {
+        let site = rampart_domain::Site {
+            id: Id::new("hq").unwrap(),
+            name: "HQ".into(),
+            kind: Default::default(),
+            address: None,
+            coordinates: None,
+            facility_security_level: None,
+            operating_hours: Default::default(),
+            description: None,
+        };
+        let zone = rampart_domain::Zone {
+            id: Id::new("lobby").unwrap(),
+            site: site.id.clone(),
+            parent: None,
+            name: "Lobby".into(),
+            kind: Default::default(),
+            classification: Default::default(),
+            description: None,
+        };
+        let mut inner = zone.clone();
+        inner.id = Id::new("desk").unwrap();
+        inner.parent = Some(zone.id.clone());
+        let records: Vec<Record> = vec![
+            Record::from_entity(&site).unwrap(),
+            Record::from_entity(&zone).unwrap(),
+            Record::from_entity(&inner).unwrap(),
+        ];
+        let mut rows = import_reference_rows(&records, 10).unwrap();
+        rows.sort();
+        assert_eq!(rows, [(11, 10), (12, 10), (12, 11)]);
+        let mut orphan = records.clone();
+        orphan.remove(1);
+        let err = import_reference_rows(&orphan, 1).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::DanglingReference {
+                    target_kind: EntityKind::Zone,
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
-    Ok(rows)
 }
