@@ -91,6 +91,10 @@ enum Command {
     #[command(name = "synth-org", hide = true)]
     SynthOrg(commands::synth::SynthArgs),
     // engine commands
+    /// Risk analysis: Open FAIR Monte Carlo and countermeasure selection on a scenario file.
+    ///
+    /// Example: rampart risk simulate scenarios.yaml --trials 1000000 --json
+    Risk(commands::risk::Args),
 }
 
 fn main() -> ExitCode {
@@ -113,6 +117,7 @@ fn main() -> ExitCode {
         }
         Command::SynthOrg(args) => commands::synth::run(&ctx, args),
         // engine dispatch
+        Command::Risk(args) => commands::risk::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -7,4 +7,5 @@
 mod util;
 
 mod cli_org;
+mod risk;
 mod store_conformance;

@@ -3,6 +3,7 @@
 
 pub mod audit_log;
 pub mod org;
+pub mod risk;
 pub mod synth;
 
 use std::future::Future;
