@@ -15,6 +15,13 @@ pub fn default_url() -> Result<DatabaseUrl> {
         .context("cannot find a data directory for this user; pass --db")?;
     let dir: PathBuf = dirs.data_dir().to_path_buf();
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    // The store holds a security programme: only its owner may read it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot restrict {}", dir.display()))?;
+    }
     Ok(DatabaseUrl::new(format!(
         "sqlite:{}",
         dir.join("rampart.db").display()

@@ -91,10 +91,20 @@ enum Command {
     #[command(name = "synth-org", hide = true)]
     SynthOrg(commands::synth::SynthArgs),
     // engine commands
+    /// Physical protection system evaluation: the most vulnerable adversary paths through a
+    /// facility (EASI probability of interruption, exact), and which upgrades to buy.
+    ///
+    /// Example: rampart pps analyze tests/data/pps/data-centre.yaml --top 5
+    Pps(commands::pps::Args),
     /// Risk analysis: Open FAIR Monte Carlo and countermeasure selection on a scenario file.
     ///
     /// Example: rampart risk simulate scenarios.yaml --trials 1000000 --json
     Risk(commands::risk::Args),
+    /// Video surveillance design: camera field of view and distance per level, coverage of a
+    /// floor plan per IEC 62676-4 level (walls occlude), camera placement.
+    ///
+    /// Example: rampart cctv coverage site.yaml --svg site.svg
+    Cctv(commands::cctv::Args),
 }
 
 fn main() -> ExitCode {
@@ -117,7 +127,9 @@ fn main() -> ExitCode {
         }
         Command::SynthOrg(args) => commands::synth::run(&ctx, args),
         // engine dispatch
+        Command::Pps(args) => commands::pps::run(args).map(|()| ExitCode::SUCCESS),
         Command::Risk(args) => commands::risk::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Cctv(args) => commands::cctv::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

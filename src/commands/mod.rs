@@ -2,7 +2,9 @@
 //! arguments, does the I/O, calls the library crates and prints.
 
 pub mod audit_log;
+pub mod cctv;
 pub mod org;
+pub mod pps;
 pub mod risk;
 pub mod synth;
 
@@ -60,6 +62,17 @@ impl Context {
         }
         bar.set_message(what.to_owned());
         bar
+    }
+
+    /// A spinner on stderr for work of unknown length, on a terminal only.
+    pub fn spinner(&self, what: String) -> indicatif::ProgressBar {
+        if self.quiet {
+            return indicatif::ProgressBar::hidden();
+        }
+        let spinner = indicatif::ProgressBar::new_spinner();
+        spinner.set_message(what);
+        spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+        spinner
     }
 }
 

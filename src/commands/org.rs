@@ -62,8 +62,7 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     let name = args.file.display().to_string();
     let text = read_limited(&args.file)?;
     let started = Instant::now();
-    let spinner = ctx.progress(0, "reading");
-    spinner.set_message(format!("reading {name}"));
+    let spinner = ctx.spinner(format!("reading and checking {name}"));
     let doc = rampart_orgfile::parse(&name, &text, Format::from_name(&name));
     spinner.finish_and_clear();
     let doc = doc?;
