@@ -7,5 +7,6 @@
 mod util;
 
 mod cli_org;
+mod pps;
 mod risk;
 mod store_conformance;
