@@ -7,19 +7,26 @@ use serde_json::Value;
 use crate::util::{assert_ok, rampart, root, stderr, stdout};
 
 fn data(name: &str) -> String {
-    root().join("tests/data/risk").join(name).display().to_string()
+    root()
+        .join("tests/data/risk")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 fn json(args: &[&str]) -> Value {
     let out = rampart(args);
     assert_ok(&out);
-    serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", stdout(&out)))
+    serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", stdout(&out)))
 }
 
 #[test]
 fn simulate_prints_the_issue_json_shape_and_the_check_value() {
     let file = data("warehouse.yaml");
-    let v = json(&["risk", "simulate", &file, "--trials", "200000", "--seed", "7", "--json"]);
+    let v = json(&[
+        "risk", "simulate", &file, "--trials", "200000", "--seed", "7", "--json",
+    ]);
     assert_eq!(v["trials"], 200_000);
     assert_eq!(v["seed"], 7);
     let s = &v["scenarios"][0];
@@ -27,15 +34,24 @@ fn simulate_prints_the_issue_json_shape_and_the_check_value() {
     assert_eq!(s["mode"], "per_trial");
     for key in ["mean", "sd", "p5", "p10", "p50", "p90", "p95", "p99"] {
         assert!(s["ale"][key].is_f64(), "scenario ale.{key} missing: {s}");
-        assert!(v["portfolio"]["ale"][key].is_f64(), "portfolio ale.{key} missing");
+        assert!(
+            v["portfolio"]["ale"][key].is_f64(),
+            "portfolio ale.{key} missing"
+        );
     }
     // Exact mean 1,576,666,667 (PRODUCT.md); 200k trials give a standard error near 0.14%.
     let mean = s["ale"]["mean"].as_f64().unwrap();
     assert!((mean / 1_576_666_666.67 - 1.0).abs() < 0.01, "mean {mean}");
     let lec = s["lec"].as_array().unwrap();
     assert!(lec.len() > 10);
-    assert!(lec.iter().all(|p| p["loss"].is_f64() && p["p_exceed"].is_f64()));
-    let ps: Vec<f64> = ["p5", "p10", "p50", "p90", "p95", "p99"].iter().map(|k| s["ale"][k].as_f64().unwrap()).collect();
+    assert!(
+        lec.iter()
+            .all(|p| p["loss"].is_f64() && p["p_exceed"].is_f64())
+    );
+    let ps: Vec<f64> = ["p5", "p10", "p50", "p90", "p95", "p99"]
+        .iter()
+        .map(|k| s["ale"][k].as_f64().unwrap())
+        .collect();
     assert!(ps.windows(2).all(|w| w[0] <= w[1]), "{ps:?}");
 }
 
@@ -43,7 +59,18 @@ fn simulate_prints_the_issue_json_shape_and_the_check_value() {
 fn same_seed_same_output_on_one_and_two_threads_and_from_json_input() {
     let yaml = data("warehouse.yaml");
     let args = |file: &str, threads: &'static str| {
-        let out = rampart(&["risk", "simulate", file, "--trials", "50000", "--seed", "3", "--json", "--threads", threads]);
+        let out = rampart(&[
+            "risk",
+            "simulate",
+            file,
+            "--trials",
+            "50000",
+            "--seed",
+            "3",
+            "--json",
+            "--threads",
+            threads,
+        ]);
         assert_ok(&out);
         stdout(&out)
     };
@@ -56,7 +83,14 @@ fn same_seed_same_output_on_one_and_two_threads_and_from_json_input() {
 fn controls_in_place_proposed_and_none() {
     let file = data("site-controls.yaml");
     let dock = |extra: &[&str]| {
-        let mut args = vec!["risk", "simulate", file.as_str(), "--trials", "20000", "--json"];
+        let mut args = vec![
+            "risk",
+            "simulate",
+            file.as_str(),
+            "--trials",
+            "20000",
+            "--json",
+        ];
         args.extend_from_slice(extra);
         json(&args)["scenarios"][0]["ale"]["mean"].as_f64().unwrap()
     };
@@ -76,7 +110,11 @@ fn controls_in_place_proposed_and_none() {
     // The table names the mode of each scenario.
     let out = rampart(&["risk", "simulate", &file, "--trials", "20000"]);
     assert_ok(&out);
-    assert!(stdout(&out).contains("compound_poisson"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("compound_poisson"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -85,24 +123,56 @@ fn optimize_picks_the_hand_worked_best_set() {
     // Within 50,000: cage locks (10k, dock -> 80,000) + fire detection (2k) +
     // gas suppression (30k, needs detection; fire -> 0.5 x 100,000 x 0.9 x 0.2
     // = 9,000) leaves 89,000, better than guards + cage locks (90,000).
-    let v = json(&["risk", "optimize", &data("site-controls.yaml"), "--budget", "50000", "--trials", "2000", "--json"]);
+    let v = json(&[
+        "risk",
+        "optimize",
+        &data("site-controls.yaml"),
+        "--budget",
+        "50000",
+        "--trials",
+        "2000",
+        "--json",
+    ]);
     assert_eq!(v["current_ale"], 210_000.0);
     assert_eq!(v["inherent_ale"], 250_000.0);
-    let mut best: Vec<&str> = v["best"]["controls"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    let mut best: Vec<&str> = v["best"]["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
     best.sort_unstable();
     assert_eq!(best, ["cage-locks", "fire-detection", "gas-suppression"]);
     assert_eq!(v["best"]["residual_ale"], 89_000.0);
     assert_eq!(v["best"]["annual_cost"], 42_000.0);
     assert_eq!(v["search"]["proven_optimal"], true);
-    let cage = v["controls"].as_array().unwrap().iter().find(|c| c["id"] == "cage-locks").unwrap();
+    let cage = v["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "cage-locks")
+        .unwrap();
     assert_eq!(cage["risk_reduction"], 80_000.0);
     assert_eq!(cage["rosi"], 7.0); // (80,000 - 10,000) / 10,000
     let frontier = v["frontier"].as_array().unwrap();
-    assert!(frontier.windows(2).all(|w| w[0]["annual_cost"].as_f64() < w[1]["annual_cost"].as_f64()
+    assert!(frontier.windows(2).all(|w| w[0]["annual_cost"].as_f64()
+        < w[1]["annual_cost"].as_f64()
         && w[0]["residual_ale"].as_f64() > w[1]["residual_ale"].as_f64()));
-    let out = rampart(&["risk", "optimize", &data("site-controls.yaml"), "--budget", "50000", "--trials", "2000"]);
+    let out = rampart(&[
+        "risk",
+        "optimize",
+        &data("site-controls.yaml"),
+        "--budget",
+        "50000",
+        "--trials",
+        "2000",
+    ]);
     assert_ok(&out);
-    assert!(stdout(&out).contains("recommended: cage-locks"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("recommended: cage-locks"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -110,20 +180,45 @@ fn bad_files_name_the_scenario_and_field() {
     let out = rampart(&["risk", "simulate", &data("bad-pert.yaml")]);
     assert!(!out.status.success());
     let err = stderr(&out);
-    assert!(err.contains("bad-pert.yaml") && err.contains("\"loading-bay\"") && err.contains("field lef") && err.contains("min (50) > mode (10)"), "{err}");
+    assert!(
+        err.contains("bad-pert.yaml")
+            && err.contains("\"loading-bay\"")
+            && err.contains("field lef")
+            && err.contains("min (50) > mode (10)"),
+        "{err}"
+    );
 
     let out = rampart(&["risk", "simulate", &data("bad-cycle.yaml")]);
     assert!(!out.status.success());
     let err = stderr(&out);
-    assert!(err.contains("\"north-gate\", field tef: cycle of references north-gate -> south-gate -> north-gate"), "{err}");
+    assert!(
+        err.contains(
+            "\"north-gate\", field tef: cycle of references north-gate -> south-gate -> north-gate"
+        ),
+        "{err}"
+    );
 
-    let out = rampart(&["risk", "optimize", &data("warehouse.yaml"), "--budget", "-5"]);
+    let out = rampart(&[
+        "risk",
+        "optimize",
+        &data("warehouse.yaml"),
+        "--budget",
+        "-5",
+    ]);
     assert!(!out.status.success());
 }
 
 #[test]
 fn tornado_ranks_the_widest_input_first() {
-    let v = json(&["risk", "simulate", &data("warehouse.yaml"), "--trials", "20000", "--tornado", "--json"]);
+    let v = json(&[
+        "risk",
+        "simulate",
+        &data("warehouse.yaml"),
+        "--trials",
+        "20000",
+        "--tornado",
+        "--json",
+    ]);
     let bars = v["scenarios"][0]["tornado"].as_array().unwrap();
     let nodes: Vec<&str> = bars.iter().map(|b| b["node"].as_str().unwrap()).collect();
     // The constant secondary loss does not swing; LEF (20..900) swings far more than primary loss.

@@ -7,10 +7,14 @@
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
-use rampart_risk::countermeasures::{OptimiseOptions, Optimisation, SearchMethod, Selection, optimise};
-use rampart_risk::quantiles::QuantileMethod;
 use rampart_risk::assessment::{RiskAppetite, RiskMeasure};
-use rampart_risk::simulate::{LossSummary, SimulationOptions, SimulationResult, TornadoBar, simulate, tornado};
+use rampart_risk::countermeasures::{
+    Optimisation, OptimiseOptions, SearchMethod, Selection, optimise,
+};
+use rampart_risk::quantiles::QuantileMethod;
+use rampart_risk::simulate::{
+    LossSummary, SimulationOptions, SimulationResult, TornadoBar, simulate, tornado,
+};
 use rampart_risk::{ScenarioFile, parse};
 use serde::Serialize;
 
@@ -114,7 +118,8 @@ fn with_threads(threads: Option<usize>, f: impl FnOnce() -> Result<()> + Send) -
 }
 
 fn load(path: &PathBuf) -> Result<ScenarioFile> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     parse(&text).with_context(|| format!("in {}", path.display()))
 }
 
@@ -210,7 +215,13 @@ impl From<&LossSummary> for AleJson {
 }
 
 fn lec(s: &LossSummary) -> Vec<LecJson> {
-    s.lec.iter().map(|p| LecJson { loss: p.loss, p_exceed: p.p_exceed }).collect()
+    s.lec
+        .iter()
+        .map(|p| LecJson {
+            loss: p.loss,
+            p_exceed: p.p_exceed,
+        })
+        .collect()
 }
 
 /// The appetite verdict for one summary, when the file states an appetite.
@@ -220,9 +231,22 @@ fn verdict(
     category: Option<&str>,
     s: &LossSummary,
 ) -> Result<Option<AppetiteJson>> {
-    let Some(appetite) = appetite else { return Ok(None) };
-    let v = appetite.judge(site, category, RiskMeasure::Loss { ale: s.mean, value_at_risk: s.value_at_risk })?;
-    Ok(Some(AppetiteJson { out_of_appetite: v.out_of_appetite, applied: v.applied, reasons: v.reasons }))
+    let Some(appetite) = appetite else {
+        return Ok(None);
+    };
+    let v = appetite.judge(
+        site,
+        category,
+        RiskMeasure::Loss {
+            ale: s.mean,
+            value_at_risk: s.value_at_risk,
+        },
+    )?;
+    Ok(Some(AppetiteJson {
+        out_of_appetite: v.out_of_appetite,
+        applied: v.applied,
+        reasons: v.reasons,
+    }))
 }
 
 fn simulate_json(
@@ -232,13 +256,23 @@ fn simulate_json(
 ) -> Result<SimulateJson> {
     let appetite = file.appetite.as_ref();
     let mut scenarios = Vec::with_capacity(r.scenarios.len());
-    for (i, (s, model)) in r.scenarios.iter().zip(&file.portfolio.scenarios).enumerate() {
+    for (i, (s, model)) in r
+        .scenarios
+        .iter()
+        .zip(&file.portfolio.scenarios)
+        .enumerate()
+    {
         scenarios.push(ScenarioJson {
             id: s.id.clone(),
             mode: s.mode.name(),
             ale: (&s.ale).into(),
             lec: lec(&s.ale),
-            appetite: verdict(appetite, model.site.as_deref(), model.category.as_deref(), &s.ale)?,
+            appetite: verdict(
+                appetite,
+                model.site.as_deref(),
+                model.category.as_deref(),
+                &s.ale,
+            )?,
             tornado: tornadoes.get(i).map(|bars| {
                 bars.iter()
                     .map(|b| TornadoJson {
@@ -271,7 +305,9 @@ fn simulate_command(a: SimulateArgs) -> Result<()> {
     let p = &file.portfolio;
     let mut controls = if a.inherent { Vec::new() } else { p.in_place() };
     for id in &a.with {
-        let i = p.control_index(id).with_context(|| format!("--with {id}: no such control in {}", a.file.display()))?;
+        let i = p
+            .control_index(id)
+            .with_context(|| format!("--with {id}: no such control in {}", a.file.display()))?;
         controls.push(i);
     }
     let options = SimulationOptions {
@@ -296,21 +332,37 @@ fn simulate_command(a: SimulateArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
-    let applied: Vec<&str> = controls.iter().map(|&i| p.controls[i].id.as_str()).collect();
+    let applied: Vec<&str> = controls
+        .iter()
+        .map(|&i| p.controls[i].id.as_str())
+        .collect();
     println!(
         "{} trials, seed {}, controls applied: {}",
         result.trials,
         result.seed,
-        if applied.is_empty() { "none".to_string() } else { applied.join(", ") }
+        if applied.is_empty() {
+            "none".to_string()
+        } else {
+            applied.join(", ")
+        }
     );
     match result.quantile_method {
         QuantileMethod::Exact => println!("percentiles: exact"),
         QuantileMethod::Sketch { relative_error } => {
-            println!("percentiles: streaming sketch, within ±{:.1}% of the sample percentile", relative_error * 100.0)
+            println!(
+                "percentiles: streaming sketch, within ±{:.1}% of the sample percentile",
+                relative_error * 100.0
+            )
         }
     }
     println!();
-    let width = result.scenarios.iter().map(|s| s.id.len()).max().unwrap_or(9).max(9);
+    let width = result
+        .scenarios
+        .iter()
+        .map(|s| s.id.len())
+        .max()
+        .unwrap_or(9)
+        .max(9);
     println!(
         "{:<width$}  {:<16}  {:>14}  {:>14}  {:>14}  {:>14}  {:>14}",
         "scenario", "mode", "mean ALE", "p10", "p50", "p90", "p99"
@@ -337,18 +389,35 @@ fn simulate_command(a: SimulateArgs) -> Result<()> {
         result.portfolio.var_confidence * 100.0,
         money(result.portfolio.value_at_risk)
     );
-    for s in out.scenarios.iter().map(|s| (&s.id, &s.appetite)).chain([(&"portfolio".to_string(), &out.portfolio.appetite)]) {
-        if let (id, Some(v)) = s {
-            if v.out_of_appetite {
-                println!("OUT OF APPETITE: {id} ({} limit): {}", v.applied, v.reasons.join("; "));
-            }
+    for s in out
+        .scenarios
+        .iter()
+        .map(|s| (&s.id, &s.appetite))
+        .chain([(&"portfolio".to_string(), &out.portfolio.appetite)])
+    {
+        if let (id, Some(v)) = s
+            && v.out_of_appetite
+        {
+            println!(
+                "OUT OF APPETITE: {id} ({} limit): {}",
+                v.applied,
+                v.reasons.join("; ")
+            );
         }
     }
     for s in &out.scenarios {
         if let Some(bars) = &s.tornado {
-            println!("\ntornado, {} (mean ALE with the input at its p10 / p90):", s.id);
+            println!(
+                "\ntornado, {} (mean ALE with the input at its p10 / p90):",
+                s.id
+            );
             for b in bars {
-                println!("  {:<32} {:>14} / {:>14}", b.node, money(b.ale_at_p10), money(b.ale_at_p90));
+                println!(
+                    "  {:<32} {:>14} / {:>14}",
+                    b.node,
+                    money(b.ale_at_p10),
+                    money(b.ale_at_p90)
+                );
             }
             if bars.is_empty() {
                 println!("  (every input is a constant)");
@@ -368,7 +437,11 @@ fn money(x: f64) -> String {
         }
         out.push(ch);
     }
-    if rounded < 0.0 { format!("-{out}") } else { out }
+    if rounded < 0.0 {
+        format!("-{out}")
+    } else {
+        out
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -429,16 +502,32 @@ impl From<&Selection> for SelectionJson {
 
 fn search_json(m: &SearchMethod) -> SearchJson {
     match m {
-        SearchMethod::BranchAndBound { proven_optimal, nodes, bounded } => SearchJson {
+        SearchMethod::BranchAndBound {
+            proven_optimal,
+            nodes,
+            bounded,
+        } => SearchJson {
             method: "branch_and_bound",
             proven_optimal: *proven_optimal,
             note: format!(
                 "{nodes} nodes{}{}",
-                if *bounded { "" } else { ", no bound (a control sets a value)" },
-                if *proven_optimal { "" } else { "; node limit reached: best found, not proven optimal" }
+                if *bounded {
+                    ""
+                } else {
+                    ", no bound (a control sets a value)"
+                },
+                if *proven_optimal {
+                    ""
+                } else {
+                    "; node limit reached: best found, not proven optimal"
+                }
             ),
         },
-        SearchMethod::Greedy { note } => SearchJson { method: "greedy", proven_optimal: false, note: (*note).to_string() },
+        SearchMethod::Greedy { note } => SearchJson {
+            method: "greedy",
+            proven_optimal: false,
+            note: (*note).to_string(),
+        },
     }
 }
 
@@ -483,25 +572,55 @@ fn optimize_command(a: OptimizeArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&OptimizeJson::from(&o))?);
         return Ok(());
     }
-    println!("budget {} a year; {} trials per evaluation, seed {}", money(o.budget), o.trials, o.seed);
-    println!("inherent ALE {}; current ALE (controls in place) {}", money(o.inherent_ale), money(o.current_ale));
-    println!("\n{:<20}  {:>12}  {:>14}  {:>10}", "proposed control", "annual cost", "reduction", "ROSI");
+    println!(
+        "budget {} a year; {} trials per evaluation, seed {}",
+        money(o.budget),
+        o.trials,
+        o.seed
+    );
+    println!(
+        "inherent ALE {}; current ALE (controls in place) {}",
+        money(o.inherent_ale),
+        money(o.current_ale)
+    );
+    println!(
+        "\n{:<20}  {:>12}  {:>14}  {:>10}",
+        "proposed control", "annual cost", "reduction", "ROSI"
+    );
     for c in &o.controls {
         let rosi = c.rosi.map_or("free".to_string(), |r| format!("{:.2}", r));
-        println!("{:<20}  {:>12}  {:>14}  {:>10}", c.id, money(c.annual_cost), money(c.risk_reduction), rosi);
+        println!(
+            "{:<20}  {:>12}  {:>14}  {:>10}",
+            c.id,
+            money(c.annual_cost),
+            money(c.risk_reduction),
+            rosi
+        );
     }
     let s = search_json(&o.method);
     println!(
         "\nrecommended: {} (cost {}, residual ALE {}, reduction {})",
-        if o.best.controls.is_empty() { "nothing".to_string() } else { o.best.controls.join(", ") },
+        if o.best.controls.is_empty() {
+            "nothing".to_string()
+        } else {
+            o.best.controls.join(", ")
+        },
         money(o.best.annual_cost),
         money(o.best.residual_ale),
         money(o.best.risk_reduction)
     );
     println!("search: {} ({})", s.method, s.note);
-    println!("\nefficient frontier:\n{:>12}  {:>14}  controls", "spend", "residual ALE");
+    println!(
+        "\nefficient frontier:\n{:>12}  {:>14}  controls",
+        "spend", "residual ALE"
+    );
     for p in &o.frontier {
-        println!("{:>12}  {:>14}  {}", money(p.annual_cost), money(p.residual_ale), p.controls.join(", "));
+        println!(
+            "{:>12}  {:>14}  {}",
+            money(p.annual_cost),
+            money(p.residual_ale),
+            p.controls.join(", ")
+        );
     }
     Ok(())
 }
