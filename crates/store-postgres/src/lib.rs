@@ -149,32 +149,25 @@ async fn audit_head(tx: &mut Transaction<'_, Postgres>) -> Result<Chain> {
     Ok(Chain::after(head.map(|h| (h.seq, h.hash))))
 }
 
-async fn append_audit(tx: &mut Transaction<'_, Postgres>, entries: &[AuditEntry]) -> Result<()> {
-    for chunk in entries.chunks(CHUNK) {
-        let col = |f: fn(&AuditEntry) -> String| chunk.iter().map(f).collect::<Vec<String>>();
-        let seq: Vec<i64> = chunk.iter().map(|e| e.seq).collect();
-        let before: Vec<Option<String>> = chunk.iter().map(|e| e.before.clone()).collect();
-        let after: Vec<Option<String>> = chunk.iter().map(|e| e.after.clone()).collect();
-        sqlx::query!(
-            r#"INSERT INTO audit_log (seq, at, actor, action, org_id, kind, entity_id, before, after, prev_hash, hash)
-               SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                                    $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])"#,
-            &seq,
-            &col(|e| e.at.clone()),
-            &col(|e| e.actor.clone()),
-            &col(|e| e.action.clone()),
-            &col(|e| e.org.clone()),
-            &col(|e| e.kind.clone()),
-            &col(|e| e.entity_id.clone()),
-            &before as &[Option<String>],
-            &after as &[Option<String>],
-            &col(|e| e.prev_hash.clone()),
-            &col(|e| e.hash.clone()),
-        )
-        .execute(&mut **tx)
-        .await
-        .map_err(db)?;
-    }
+async fn append_audit(tx: &mut Transaction<'_, Postgres>, e: &AuditEntry) -> Result<()> {
+    sqlx::query!(
+        r#"INSERT INTO audit_log (seq, at, actor, action, org_id, kind, entity_id, before, after, prev_hash, hash)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"#,
+        e.seq,
+        e.at,
+        e.actor,
+        e.action,
+        e.org,
+        e.kind,
+        e.entity_id,
+        e.before,
+        e.after,
+        e.prev_hash,
+        e.hash
+    )
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
     Ok(())
 }
 
@@ -405,7 +398,7 @@ impl Store for PostgresStore {
             before,
             Some(after),
         );
-        append_audit(&mut tx, &[entry]).await?;
+        append_audit(&mut tx, &entry).await?;
         tx.commit().await.map_err(db)?;
         Ok(ImportSummary {
             organisation: Some(organisation.id.clone()),
@@ -534,17 +527,9 @@ impl Store for PostgresStore {
         insert_refs(&mut tx, &rows).await?;
         let mut chain = audit_head(&mut tx).await?;
         let entry = chain.append(&now, actor, ChangeAction::Create, o, k, i, None, Some(body));
-        append_audit(&mut tx, &[entry]).await?;
+        append_audit(&mut tx, &entry).await?;
         tx.commit().await.map_err(db)?;
-        Ok(StoredRecord {
-            kind: record.kind,
-            id: record.id.clone(),
-            site: record.site.clone(),
-            body: record.body.clone(),
-            version: 1,
-            updated_at: now,
-            updated_by: actor.to_owned(),
-        })
+        Ok(StoredRecord::written(record, 1, now, actor))
     }
 
     async fn update_record(
@@ -611,17 +596,9 @@ impl Store for PostgresStore {
             Some(before.body),
             Some(body),
         );
-        append_audit(&mut tx, &[entry]).await?;
+        append_audit(&mut tx, &entry).await?;
         tx.commit().await.map_err(db)?;
-        Ok(StoredRecord {
-            kind: record.kind,
-            id: record.id.clone(),
-            site: record.site.clone(),
-            body: record.body.clone(),
-            version,
-            updated_at: now,
-            updated_by: actor.to_owned(),
-        })
+        Ok(StoredRecord::written(record, version, now, actor))
     }
 
     async fn delete_record(
@@ -691,7 +668,7 @@ impl Store for PostgresStore {
             Some(before.body),
             None,
         );
-        append_audit(&mut tx, &[entry]).await?;
+        append_audit(&mut tx, &entry).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
     }

@@ -102,38 +102,25 @@ async fn audit_head(tx: &mut Transaction<'_, Sqlite>) -> Result<Chain> {
     Ok(Chain::after(head.map(|h| (h.seq, h.hash))))
 }
 
-async fn append_audit(tx: &mut Transaction<'_, Sqlite>, entries: &[AuditEntry]) -> Result<()> {
-    for chunk in entries.chunks(CHUNK) {
-        let rows: Vec<_> = chunk
-            .iter()
-            .map(|e| {
-                serde_json::json!([
-                    e.seq,
-                    e.at,
-                    e.actor,
-                    e.action,
-                    e.org,
-                    e.kind,
-                    e.entity_id,
-                    e.before,
-                    e.after,
-                    e.prev_hash,
-                    e.hash
-                ])
-            })
-            .collect();
-        let rows = json_text(&rows)?;
-        sqlx::query!(
-            r#"INSERT INTO audit_log (seq, at, actor, action, org_id, kind, entity_id, before, after, prev_hash, hash)
-               SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
-                      value ->> 6, value ->> 7, value ->> 8, value ->> 9, value ->> 10
-               FROM json_each(?1)"#,
-            rows
-        )
-        .execute(&mut **tx)
-        .await
-        .map_err(db)?;
-    }
+async fn append_audit(tx: &mut Transaction<'_, Sqlite>, e: &AuditEntry) -> Result<()> {
+    sqlx::query!(
+        r#"INSERT INTO audit_log (seq, at, actor, action, org_id, kind, entity_id, before, after, prev_hash, hash)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"#,
+        e.seq,
+        e.at,
+        e.actor,
+        e.action,
+        e.org,
+        e.kind,
+        e.entity_id,
+        e.before,
+        e.after,
+        e.prev_hash,
+        e.hash
+    )
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
     Ok(())
 }
 
@@ -371,7 +358,7 @@ impl Store for SqliteStore {
             before,
             Some(after),
         );
-        append_audit(&mut tx, &[entry]).await?;
+        append_audit(&mut tx, &entry).await?;
         tx.commit().await.map_err(db)?;
         Ok(ImportSummary {
             organisation: Some(organisation.id.clone()),
@@ -484,17 +471,9 @@ impl Store for SqliteStore {
         insert_refs(&mut tx, &rows).await?;
         let mut chain = audit_head(&mut tx).await?;
         let entry = chain.append(&now, actor, ChangeAction::Create, o, k, i, None, Some(body));
-        append_audit(&mut tx, &[entry]).await?;
+        append_audit(&mut tx, &entry).await?;
         tx.commit().await.map_err(db)?;
-        Ok(StoredRecord {
-            kind: record.kind,
-            id: record.id.clone(),
-            site: record.site.clone(),
-            body: record.body.clone(),
-            version: 1,
-            updated_at: now,
-            updated_by: actor.to_owned(),
-        })
+        Ok(StoredRecord::written(record, 1, now, actor))
     }
 
     async fn update_record(
@@ -561,17 +540,9 @@ impl Store for SqliteStore {
             Some(before.body),
             Some(body),
         );
-        append_audit(&mut tx, &[entry]).await?;
+        append_audit(&mut tx, &entry).await?;
         tx.commit().await.map_err(db)?;
-        Ok(StoredRecord {
-            kind: record.kind,
-            id: record.id.clone(),
-            site: record.site.clone(),
-            body: record.body.clone(),
-            version,
-            updated_at: now,
-            updated_by: actor.to_owned(),
-        })
+        Ok(StoredRecord::written(record, version, now, actor))
     }
 
     async fn delete_record(
@@ -640,7 +611,7 @@ impl Store for SqliteStore {
             Some(before.body),
             None,
         );
-        append_audit(&mut tx, &[entry]).await?;
+        append_audit(&mut tx, &entry).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
     }

@@ -63,6 +63,19 @@ pub struct StoredRecord {
 }
 
 impl StoredRecord {
+    /// What a backend returns after writing `record` at `version`.
+    pub fn written(record: &Record, version: i64, at: String, by: &str) -> StoredRecord {
+        StoredRecord {
+            kind: record.kind,
+            id: record.id.clone(),
+            site: record.site.clone(),
+            body: record.body.clone(),
+            version,
+            updated_at: at,
+            updated_by: by.to_owned(),
+        }
+    }
+
     pub fn decode<E: Entity>(self) -> Result<Stored<E>> {
         let value = serde_json::from_value(self.body).map_err(|err| StoreError::Corrupt {
             kind: self.kind,
