@@ -4,7 +4,11 @@
 use crate::util::{assert_ok, rampart, root, stderr, stdout};
 
 fn data(name: &str) -> String {
-    root().join("tests/data/cctv").join(name).display().to_string()
+    root()
+        .join("tests/data/cctv")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 fn json(args: &[&str]) -> serde_json::Value {
@@ -20,7 +24,17 @@ fn close(v: &serde_json::Value, expected: f64, tol: f64) {
 
 #[test]
 fn calc_gives_the_product_brief_example() {
-    let v = json(&["cctv", "calc", "--sensor-width-mm", "4.8", "--focal-mm", "4", "--resolution-h", "1920", "--json"]);
+    let v = json(&[
+        "cctv",
+        "calc",
+        "--sensor-width-mm",
+        "4.8",
+        "--focal-mm",
+        "4",
+        "--resolution-h",
+        "1920",
+        "--json",
+    ]);
     close(&v["hfov_deg"], 61.93, 0.005);
     let d = &v["max_distance_m"];
     close(&d["detect"], 64.0, 1e-9);
@@ -30,7 +44,16 @@ fn calc_gives_the_product_brief_example() {
     let keys: Vec<&String> = d.as_object().unwrap().keys().collect();
     assert_eq!(keys.len(), 6);
 
-    let text = rampart(&["cctv", "calc", "--sensor-width-mm", "4.8", "--focal-mm", "4", "--resolution-h", "1920"]);
+    let text = rampart(&[
+        "cctv",
+        "calc",
+        "--sensor-width-mm",
+        "4.8",
+        "--focal-mm",
+        "4",
+        "--resolution-h",
+        "1920",
+    ]);
     assert_ok(&text);
     assert!(stdout(&text).contains("61.93°"), "{}", stdout(&text));
 }
@@ -38,18 +61,35 @@ fn calc_gives_the_product_brief_example() {
 #[test]
 fn calc_under_the_2025_profile_and_with_a_mounting_height() {
     let v = json(&[
-        "cctv", "calc", "--hfov-deg", "360", "--resolution-h", "2880", "--profile", "iec62676-2025",
-        "--height-m", "4.7", "--json",
+        "cctv",
+        "calc",
+        "--hfov-deg",
+        "360",
+        "--resolution-h",
+        "2880",
+        "--profile",
+        "iec62676-2025",
+        "--height-m",
+        "4.7",
+        "--json",
     ]);
     assert_eq!(v["panoramic"], true);
     let d = v["max_distance_m"].as_object().unwrap();
     assert_eq!(d.len(), 7);
     // Panoramic: d = N / (hfov_rad x PPM) = 2880 / (2 pi x 20).
-    close(&v["max_distance_m"]["overview"], 2880.0 / (std::f64::consts::TAU * 20.0), 1e-9);
+    close(
+        &v["max_distance_m"]["overview"],
+        2880.0 / (std::f64::consts::TAU * 20.0),
+        1e-9,
+    );
     // Scrutinise (1500 px/m) reaches 0.306 m: less than the 3 m drop to the target's head.
     assert!(v["floor_reach_m"]["scrutinise"].is_null());
     let dv = 2880.0 / (std::f64::consts::TAU * 125.0);
-    close(&v["floor_reach_m"]["perceive"], (dv * dv - 9.0_f64).sqrt(), 1e-9);
+    close(
+        &v["floor_reach_m"]["perceive"],
+        (dv * dv - 9.0_f64).sqrt(),
+        1e-9,
+    );
 }
 
 #[test]
@@ -65,7 +105,14 @@ fn coverage_of_the_pillar_room_is_162_875_square_metres() {
 fn coverage_json_has_the_issue_shape_and_judges_the_lobby() {
     let dir = tempfile::tempdir().unwrap();
     let svg = dir.path().join("lobby.svg");
-    let v = json(&["cctv", "coverage", &data("lobby.yaml"), "--json", "--svg", svg.to_str().unwrap()]);
+    let v = json(&[
+        "cctv",
+        "coverage",
+        &data("lobby.yaml"),
+        "--json",
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
     let top: Vec<&String> = v.as_object().unwrap().keys().collect();
     assert_eq!(top, ["cameras", "levels", "zones"]);
     let cam = &v["cameras"][0];
@@ -73,7 +120,15 @@ fn coverage_json_has_the_issue_shape_and_judges_the_lobby() {
     close(&cam["hfov_deg"], 61.93, 0.005);
     close(&cam["max_distance_m"]["identify"], 6.4, 1e-9);
     let levels = v["levels"].as_object().unwrap();
-    for l in ["visible", "monitor", "detect", "observe", "recognise", "identify", "inspect"] {
+    for l in [
+        "visible",
+        "monitor",
+        "detect",
+        "observe",
+        "recognise",
+        "identify",
+        "inspect",
+    ] {
         let f = levels[l]["fraction"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&f), "{l}: {f}");
     }
@@ -86,15 +141,30 @@ fn coverage_json_has_the_issue_shape_and_judges_the_lobby() {
     let drawing = std::fs::read_to_string(&svg).unwrap();
     assert!(drawing.starts_with("<svg") && drawing.contains(r#"data-camera="c1""#));
 
-    let text = rampart(&["cctv", "coverage", &data("lobby.yaml"), "--profile", "iec62676-2025"]);
+    let text = rampart(&[
+        "cctv",
+        "coverage",
+        &data("lobby.yaml"),
+        "--profile",
+        "iec62676-2025",
+    ]);
     assert_ok(&text);
     let out = stdout(&text);
-    assert!(out.contains("characterise") && out.contains("lobby: identify covers 19.2%"), "{out}");
+    assert!(
+        out.contains("characterise") && out.contains("lobby: identify covers 19.2%"),
+        "{out}"
+    );
 }
 
 #[test]
 fn placement_meets_the_requirements_and_prices_the_schedule() {
-    let v = json(&["cctv", "place", &data("warehouse.yaml"), "--meet-requirements", "--json"]);
+    let v = json(&[
+        "cctv",
+        "place",
+        &data("warehouse.yaml"),
+        "--meet-requirements",
+        "--json",
+    ]);
     let cams = v["cameras"].as_array().unwrap();
     assert!(!cams.is_empty());
     let cost = v["cost"].as_f64().unwrap();
@@ -116,14 +186,42 @@ fn placement_meets_the_requirements_and_prices_the_schedule() {
         }
     }
 
-    let none = json(&["cctv", "place", &data("warehouse.yaml"), "--budget", "100", "--json"]);
-    assert_eq!(none["cameras"].as_array().unwrap().len(), 0, "nothing costs under 100");
-    let one = json(&["cctv", "place", &data("warehouse.yaml"), "--budget", "450", "--json"]);
+    let none = json(&[
+        "cctv",
+        "place",
+        &data("warehouse.yaml"),
+        "--budget",
+        "100",
+        "--json",
+    ]);
+    assert_eq!(
+        none["cameras"].as_array().unwrap().len(),
+        0,
+        "nothing costs under 100"
+    );
+    let one = json(&[
+        "cctv",
+        "place",
+        &data("warehouse.yaml"),
+        "--budget",
+        "450",
+        "--json",
+    ]);
     assert!(one["cost"].as_f64().unwrap() <= 450.0);
 
-    let exact = rampart(&["cctv", "place", &data("warehouse.yaml"), "--meet-requirements", "--exact"]);
+    let exact = rampart(&[
+        "cctv",
+        "place",
+        &data("warehouse.yaml"),
+        "--meet-requirements",
+        "--exact",
+    ]);
     assert!(!exact.status.success());
-    assert!(stderr(&exact).contains("exact placement is limited to 20 candidates"), "{}", stderr(&exact));
+    assert!(
+        stderr(&exact).contains("exact placement is limited to 20 candidates"),
+        "{}",
+        stderr(&exact)
+    );
 }
 
 #[test]
@@ -131,12 +229,27 @@ fn bad_plans_are_refused_naming_the_item() {
     let out = rampart(&["cctv", "coverage", &data("bow-tie.yaml")]);
     assert!(!out.status.success());
     let err = stderr(&out);
-    assert!(err.contains("zone yard") && err.contains("self-intersecting"), "{err}");
+    assert!(
+        err.contains("zone yard") && err.contains("self-intersecting"),
+        "{err}"
+    );
 
     let missing = rampart(&["cctv", "place", &data("lobby.yaml")]);
-    assert!(!missing.status.success(), "place needs --budget or --meet-requirements");
+    assert!(
+        !missing.status.success(),
+        "place needs --budget or --meet-requirements"
+    );
 
-    let zero = rampart(&["cctv", "calc", "--sensor-width-mm", "4.8", "--focal-mm", "0", "--resolution-h", "1920"]);
+    let zero = rampart(&[
+        "cctv",
+        "calc",
+        "--sensor-width-mm",
+        "4.8",
+        "--focal-mm",
+        "0",
+        "--resolution-h",
+        "1920",
+    ]);
     assert!(!zero.status.success());
     assert!(stderr(&zero).contains("focal_mm"), "{}", stderr(&zero));
 }

@@ -46,7 +46,12 @@ enum CctvCommand {
 #[derive(clap::Args, Debug)]
 struct CalcArgs {
     /// Sensor width in millimetres.
-    #[arg(long, value_name = "MM", requires = "focal_mm", conflicts_with = "hfov_deg")]
+    #[arg(
+        long,
+        value_name = "MM",
+        requires = "focal_mm",
+        conflicts_with = "hfov_deg"
+    )]
     sensor_width_mm: Option<f64>,
     /// Focal length in millimetres.
     #[arg(long, value_name = "MM", requires = "sensor_width_mm")]
@@ -204,7 +209,8 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 fn read_plan(path: &PathBuf) -> Result<FloorPlan> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     FloorPlan::from_yaml(&text).with_context(|| format!("in {}", path.display()))
 }
 
@@ -216,10 +222,21 @@ fn print_json<T: Serialize>(value: &T) -> Result<()> {
 fn calc(a: CalcArgs) -> Result<()> {
     let profile = LevelProfile::named(&a.profile)?;
     let optics = Optics::from_parts(a.sensor_width_mm, a.focal_mm, a.hfov_deg, a.resolution_h)?;
-    let distances: Vec<(String, f64)> =
-        profile.levels().iter().map(|l| (l.name.clone(), optics.max_distance(l.min_ppm))).collect();
+    let distances: Vec<(String, f64)> = profile
+        .levels()
+        .iter()
+        .map(|l| (l.name.clone(), optics.max_distance(l.min_ppm)))
+        .collect();
     let reach: Option<Vec<(String, Option<f64>)>> = a.height_m.map(|h| {
-        distances.iter().map(|(n, d)| (n.clone(), optics::horizontal_reach(*d, h, a.target_height_m))).collect()
+        distances
+            .iter()
+            .map(|(n, d)| {
+                (
+                    n.clone(),
+                    optics::horizontal_reach(*d, h, a.target_height_m),
+                )
+            })
+            .collect()
     });
     if a.json {
         return print_json(&CalcOut {
@@ -230,12 +247,19 @@ fn calc(a: CalcArgs) -> Result<()> {
             floor_reach_m: reach.map(Ordered),
         });
     }
-    let lens = if optics.is_panoramic() { "panoramic" } else { "rectilinear" };
+    let lens = if optics.is_panoramic() {
+        "panoramic"
+    } else {
+        "rectilinear"
+    };
     println!("Horizontal field of view: {:.2}° ({lens})", optics.hfov_deg);
     println!("Profile: {}", profile.name);
     match &reach {
         None => println!("{:<14} {:>8} {:>12}", "level", "px/m", "up to (m)"),
-        Some(_) => println!("{:<14} {:>8} {:>12} {:>14}", "level", "px/m", "up to (m)", "on floor (m)"),
+        Some(_) => println!(
+            "{:<14} {:>8} {:>12} {:>14}",
+            "level", "px/m", "up to (m)", "on floor (m)"
+        ),
     }
     for (i, l) in profile.levels().iter().enumerate() {
         let d = distances[i].1;
@@ -269,7 +293,11 @@ fn coverage_cmd(a: CoverageArgs) -> Result<()> {
                 id: c.id.clone(),
                 hfov_deg: c.optics.hfov_deg,
                 max_distance_m: Ordered(
-                    profile.levels().iter().map(|l| (l.name.clone(), c.optics.max_distance(l.min_ppm))).collect(),
+                    profile
+                        .levels()
+                        .iter()
+                        .map(|l| (l.name.clone(), c.optics.max_distance(l.min_ppm)))
+                        .collect(),
                 ),
             })
             .collect();
@@ -277,30 +305,65 @@ fn coverage_cmd(a: CoverageArgs) -> Result<()> {
             report
                 .levels
                 .iter()
-                .map(|l| (l.level.clone(), LevelOut { area_m2: l.area_m2, fraction: l.fraction }))
+                .map(|l| {
+                    (
+                        l.level.clone(),
+                        LevelOut {
+                            area_m2: l.area_m2,
+                            fraction: l.fraction,
+                        },
+                    )
+                })
                 .collect(),
         );
         let zones = report
             .zones
             .iter()
-            .map(|z| ZoneOut { id: z.id.clone(), required: z.required.clone(), covered_fraction: z.covered_fraction })
+            .map(|z| ZoneOut {
+                id: z.id.clone(),
+                required: z.required.clone(),
+                covered_fraction: z.covered_fraction,
+            })
             .collect();
-        return print_json(&CoverageOut { cameras, levels, zones });
+        return print_json(&CoverageOut {
+            cameras,
+            levels,
+            zones,
+        });
     }
-    println!("Profile {}; floor {:.1} m²; {} cameras", report.profile, report.floor_area_m2, report.cameras.len());
+    println!(
+        "Profile {}; floor {:.1} m²; {} cameras",
+        report.profile,
+        report.floor_area_m2,
+        report.cameras.len()
+    );
     println!();
     println!("{:<14} {:>10} {:>8}", "level", "area m²", "floor");
     for l in &report.levels {
-        println!("{:<14} {:>10.1} {:>7.1}%", l.level, l.area_m2, l.fraction * 100.0);
+        println!(
+            "{:<14} {:>10.1} {:>7.1}%",
+            l.level,
+            l.area_m2,
+            l.fraction * 100.0
+        );
     }
     if let Some(o) = report.overlap_m2 {
-        println!("{:<14} {:>10.1} {:>7.1}%", "overlap (2+)", o, 100.0 * o / report.floor_area_m2.max(f64::MIN_POSITIVE));
+        println!(
+            "{:<14} {:>10.1} {:>7.1}%",
+            "overlap (2+)",
+            o,
+            100.0 * o / report.floor_area_m2.max(f64::MIN_POSITIVE)
+        );
     }
     if !report.zones.is_empty() {
         println!();
         println!("Zones");
         for z in &report.zones {
-            let verdict = if z.uncovered_m2 <= 1e-6 { "meets its requirement".to_string() } else { format!("{:.1} m² short", z.uncovered_m2) };
+            let verdict = if z.uncovered_m2 <= 1e-6 {
+                "meets its requirement".to_string()
+            } else {
+                format!("{:.1} m² short", z.uncovered_m2)
+            };
             println!(
                 "  {}: {} covers {:.1}% of {:.1} m², required 100%: {verdict}",
                 z.id,
@@ -316,9 +379,22 @@ fn coverage_cmd(a: CoverageArgs) -> Result<()> {
         let reach: Vec<String> = c
             .levels
             .iter()
-            .map(|l| format!("{} {}", l.level, l.floor_reach_m.map_or("—".to_string(), |r| format!("{r:.1} m"))))
+            .map(|l| {
+                format!(
+                    "{} {}",
+                    l.level,
+                    l.floor_reach_m
+                        .map_or("—".to_string(), |r| format!("{r:.1} m"))
+                )
+            })
             .collect();
-        println!("  {}: HFOV {:.1}°, sees {:.1} m²; on the floor: {}", c.id, c.hfov_deg, c.visible_area_m2, reach.join(", "));
+        println!(
+            "  {}: HFOV {:.1}°, sees {:.1} m²; on the floor: {}",
+            c.id,
+            c.hfov_deg,
+            c.visible_area_m2,
+            reach.join(", ")
+        );
     }
     if let Some(out) = &a.svg {
         println!();
@@ -334,7 +410,11 @@ fn place_cmd(a: PlaceArgs) -> Result<()> {
         (None, true) => Goal::MeetRequirements,
         _ => bail!("give either --budget or --meet-requirements"),
     };
-    let method = if a.exact { Method::Exact } else { Method::Greedy };
+    let method = if a.exact {
+        Method::Exact
+    } else {
+        Method::Greedy
+    };
     let p = placement::place(&plan, goal, method)?;
     if a.json {
         return print_json(&PlaceOut {
@@ -351,7 +431,14 @@ fn place_cmd(a: PlaceArgs) -> Result<()> {
                     height_m: c.height_m,
                 })
                 .collect(),
-            zones: p.zone_fractions.iter().map(|(id, f)| PlacedZone { id: id.clone(), covered_fraction: *f }).collect(),
+            zones: p
+                .zone_fractions
+                .iter()
+                .map(|(id, f)| PlacedZone {
+                    id: id.clone(),
+                    covered_fraction: *f,
+                })
+                .collect(),
             candidates: p.candidates,
             samples: p.samples,
             unreachable_samples: p.unreachable,
@@ -394,11 +481,17 @@ fn place_cmd(a: PlaceArgs) -> Result<()> {
         println!("  {id}: {:.1}%", f * 100.0);
     }
     if p.unreachable > 0 {
-        println!("{} of {} sample points cannot be seen at their level from any candidate", p.unreachable, p.samples);
+        println!(
+            "{} of {} sample points cannot be seen at their level from any candidate",
+            p.unreachable, p.samples
+        );
     }
     println!("Device schedule");
     for l in &p.schedule.lines {
-        println!("  {:<20} {:>4} x {:>10.2} = {:>12.2}", l.model, l.quantity, l.unit_price, l.total);
+        println!(
+            "  {:<20} {:>4} x {:>10.2} = {:>12.2}",
+            l.model, l.quantity, l.unit_price, l.total
+        );
     }
     println!("  {:<20} {:>32.2}", "total", p.schedule.total);
     Ok(())
