@@ -331,11 +331,12 @@ fn coverage_cmd(a: CoverageArgs) -> Result<()> {
             zones,
         });
     }
+    let n = report.cameras.len();
     println!(
-        "Profile {}; floor {:.1} m²; {} cameras",
+        "Profile {}; floor {:.1} m²; {n} camera{}",
         report.profile,
         report.floor_area_m2,
-        report.cameras.len()
+        if n == 1 { "" } else { "s" }
     );
     println!();
     println!("{:<14} {:>10} {:>8}", "level", "area m²", "floor");

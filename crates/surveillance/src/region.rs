@@ -100,7 +100,8 @@ fn contour_area(c: &[[f64; 2]]) -> f64 {
 
 /// Area of a region: outer contours count positive, holes negative.
 pub fn area(region: &Region) -> f64 {
-    region
+    // `+ 0.0` turns the empty sum's -0.0 into 0.0.
+    0.0 + region
         .iter()
         .map(|shape| {
             shape
@@ -115,7 +116,7 @@ pub fn area(region: &Region) -> f64 {
                 })
                 .sum::<f64>()
         })
-        .sum()
+        .sum::<f64>()
 }
 
 /// The floor: inside the boundary, outside every obstacle.
