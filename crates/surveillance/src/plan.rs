@@ -5,6 +5,29 @@
 //!
 //! The plan knows nothing about what a camera sees: that is [`crate::visibility`] and
 //! [`crate::coverage`]. Reading files is left to the caller.
+//!
+//! The YAML format (metres and degrees; angles counter-clockwise from +x):
+//!
+//! ```yaml
+//! boundary: [[0, 0], [20, 0], [20, 10], [0, 10]]        # the floor's outline
+//! obstacles: [[[9, 4], [11, 4], [11, 6], [9, 6]]]       # opaque polygons (columns, racks)
+//! walls: [[[5, 0], [5, 3]]]                             # opaque segments
+//! openings: [[[5, 3], [5, 4]]]                          # doorways: drawn, never occluding
+//! target_height_m: 1.7                                  # face height the levels refer to
+//! levels: {person: 50, plate: 300}                      # optional custom profile, px/m
+//! zones: [{id: lobby, polygon: [[0, 0], [5, 0], [5, 10], [0, 10]], required: identify}]
+//! models:                                               # the catalogue, for placement
+//!   - {id: vf, sensor_width_mm: 4.8, focal_range_mm: [2.8, 12], resolution_h: 2560, ir_range_m: 30, price: 420}
+//! cameras:                                              # optics inline, or from a model
+//!   - {id: c1, position: [1, 5], height_m: 3.0, pan_deg: 0, sensor_width_mm: 4.8, focal_mm: 4, resolution_h: 1920}
+//!   - {id: c2, position: [19, 9], pan_deg: 225, hfov_deg: 360, resolution_h: 2880}
+//!   - {id: c3, position: [10, 0.2], pan_deg: 90, model: vf, focal_mm: 6}
+//! candidates: [[0.2, 0.2], [19.8, 9.8]]                 # mounting points for placement
+//! placement: {grid_m: 2.0, pans: 8, models: [vf], height_m: 3.0, sample_m: 0.5}
+//! ```
+//!
+//! A zone's `required` is a level of the plan's profile, of either IEC profile, or a number
+//! of px/m. `height_m` defaults to 3 m, `target_height_m` to 1.7 m.
 
 use serde::Deserialize;
 use thiserror::Error;
@@ -579,6 +602,37 @@ zones: [{id: lobby, polygon: [[0, 0], [5, 0], [5, 10], [0, 10]], required: ident
 cameras:
   - {id: c1, position: [1, 5], height_m: 3.0, pan_deg: 0, sensor_width_mm: 4.8, focal_mm: 4, resolution_h: 1920}
 ";
+
+    /// The example in this module's documentation, verbatim.
+    const DOCUMENTED: &str = r#"boundary: [[0, 0], [20, 0], [20, 10], [0, 10]]        # the floor's outline
+obstacles: [[[9, 4], [11, 4], [11, 6], [9, 6]]]       # opaque polygons (columns, racks)
+walls: [[[5, 0], [5, 3]]]                             # opaque segments
+openings: [[[5, 3], [5, 4]]]                          # doorways: drawn, never occluding
+target_height_m: 1.7                                  # face height the levels refer to
+levels: {person: 50, plate: 300}                      # optional custom profile, px/m
+zones: [{id: lobby, polygon: [[0, 0], [5, 0], [5, 10], [0, 10]], required: identify}]
+models:                                               # the catalogue, for placement
+  - {id: vf, sensor_width_mm: 4.8, focal_range_mm: [2.8, 12], resolution_h: 2560, ir_range_m: 30, price: 420}
+cameras:                                              # optics inline, or from a model
+  - {id: c1, position: [1, 5], height_m: 3.0, pan_deg: 0, sensor_width_mm: 4.8, focal_mm: 4, resolution_h: 1920}
+  - {id: c2, position: [19, 9], pan_deg: 225, hfov_deg: 360, resolution_h: 2880}
+  - {id: c3, position: [10, 0.2], pan_deg: 90, model: vf, focal_mm: 6}
+candidates: [[0.2, 0.2], [19.8, 9.8]]                 # mounting points for placement
+placement: {grid_m: 2.0, pans: 8, models: [vf], height_m: 3.0, sample_m: 0.5}
+"#;
+
+    #[test]
+    fn the_documented_format_parses() {
+        let plan = FloorPlan::from_yaml(DOCUMENTED).unwrap();
+        assert_eq!(plan.cameras.len(), 3);
+        assert_eq!(plan.openings.len(), 1);
+        assert!(plan.cameras[1].optics.is_panoramic());
+        assert_eq!(plan.cameras[2].height_m, DEFAULT_MOUNTING_HEIGHT_M);
+        assert_eq!(plan.placement.grid_m, Some(2.0));
+        assert_eq!(plan.levels.as_ref().map(|l| l.levels().len()), Some(2));
+        // "identify" is not in the plan's own profile but resolves through IEC 62676-4.
+        assert_eq!(plan.zones[0].required_ppm, 250.0);
+    }
 
     #[test]
     fn the_issue_plan_parses() {
