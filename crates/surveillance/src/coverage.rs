@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use crate::geometry::{Bounds, Containment, Point, locate};
+use crate::geometry::{Bounds, Containment, Point, clip_polygon_to_box, locate};
 use crate::levels::LevelProfile;
 use crate::optics::horizontal_reach;
 use crate::plan::{Camera, FloorPlan};
@@ -164,16 +164,15 @@ struct SeenAt {
 }
 
 impl SeenAt {
-    /// The union of only the polygons that can reach `near`: what a zone needs, without
-    /// carrying the whole site through its booleans.
-    fn near(&self, near: &Bounds) -> Region {
-        let polys: Vec<Vec<Point>> = self
-            .polys
+    /// The polygons cut to the box `near`: what a zone needs, without carrying the whole
+    /// site through its booleans.
+    fn near(&self, near: &Bounds) -> Vec<Vec<Point>> {
+        self.polys
             .iter()
             .filter(|(_, b)| b.overlaps(near))
-            .map(|(p, _)| p.clone())
-            .collect();
-        region::union_of(&polys)
+            .map(|(p, _)| clip_polygon_to_box(p, near))
+            .filter(|p| p.len() >= 3)
+            .collect()
     }
 }
 
@@ -317,8 +316,8 @@ pub fn coverage_with(
             });
             let req = by_density.get(&z.required_ppm.to_bits()).map_or(0, |i| *i);
             let seen = unions[req].near(&near);
-            let covered = region::area(&region::intersection(&zone_floor, &seen));
-            let uncovered = region::difference(&zone_floor, &seen);
+            let covered = region::area(&region::intersection_with_union(&zone_floor, &seen));
+            let uncovered = region::difference_with_union(&zone_floor, &seen);
             let uncovered_m2 = region::area(&uncovered);
             let level_fractions = levels
                 .iter()
@@ -328,7 +327,7 @@ pub fn coverage_with(
                     (
                         l.level.clone(),
                         fraction(
-                            region::area(&region::intersection(&zone_floor, &seen)),
+                            region::area(&region::intersection_with_union(&zone_floor, &seen)),
                             area,
                         ),
                     )
@@ -503,6 +502,40 @@ cameras:
             "{} vs {expected}",
             z.covered_m2
         );
+    }
+
+    #[test]
+    fn zone_figures_from_nearby_cameras_match_the_whole_union() {
+        let spec = crate::synthetic::CampusSpec {
+            buildings_x: 2,
+            buildings_y: 2,
+            site_w: 160.0,
+            site_h: 100.0,
+            ..crate::synthetic::CampusSpec::BENCH
+        };
+        let plan = crate::synthetic::campus(&spec);
+        let r = coverage(
+            &plan,
+            &LevelProfile::iec62676_2015(),
+            CoverageOptions::default(),
+        );
+        let floor = region::floor(&plan);
+        let identify = r.levels.iter().position(|l| l.level == "identify").unwrap();
+        for (z, zc) in plan.zones.iter().zip(&r.zones) {
+            let zone_floor = region::intersection(&region::polygon(&z.polygon), &floor);
+            let direct = region::area(&region::intersection(&zone_floor, &r.regions[identify]));
+            assert!(
+                (direct - zc.covered_m2).abs() < 1e-6,
+                "{}: {direct} vs {}",
+                z.id,
+                zc.covered_m2
+            );
+            assert!((zc.covered_m2 + zc.uncovered_m2 - zc.area_m2).abs() < 1e-6);
+            let visible = region::area(&region::intersection(&zone_floor, &r.regions[0]));
+            let lf = zc.level_fractions[0].1 * zc.area_m2;
+            assert!((visible - lf).abs() < 1e-6, "{}: {visible} vs {lf}", z.id);
+        }
+        assert!(r.zones.iter().any(|z| z.covered_m2 > 0.0));
     }
 
     #[test]

@@ -76,6 +76,34 @@ fn binary(a: &Region, b: &Region, rule: OverlayRule) -> Region {
     FloatOverlay::with_subj_and_clip(a, b).overlay(rule, FillRule::NonZero)
 }
 
+/// `zone` intersected with the union of `polygons`, in one pass.
+pub fn intersection_with_union(zone: &Region, polygons: &[Vec<Point>]) -> Region {
+    let contours: Vec<Vec<[f64; 2]>> = polygons
+        .iter()
+        .filter(|p| p.len() >= 3)
+        .map(|p| contour(p))
+        .collect();
+    if contours.is_empty() || zone.is_empty() {
+        return Vec::new();
+    }
+    FloatOverlay::with_subj_and_clip(zone, &contours)
+        .overlay(OverlayRule::Intersect, FillRule::NonZero)
+}
+
+/// `zone` less the union of `polygons`, in one pass.
+pub fn difference_with_union(zone: &Region, polygons: &[Vec<Point>]) -> Region {
+    let contours: Vec<Vec<[f64; 2]>> = polygons
+        .iter()
+        .filter(|p| p.len() >= 3)
+        .map(|p| contour(p))
+        .collect();
+    if contours.is_empty() || zone.is_empty() {
+        return zone.clone();
+    }
+    FloatOverlay::with_subj_and_clip(zone, &contours)
+        .overlay(OverlayRule::Difference, FillRule::NonZero)
+}
+
 pub fn intersection(a: &Region, b: &Region) -> Region {
     binary(a, b, OverlayRule::Intersect)
 }
