@@ -269,26 +269,23 @@ impl Bounds {
 /// carry no area.
 pub fn clip_polygon_to_box(poly: &[Point], b: &Bounds) -> Vec<Point> {
     let mut out: Vec<Point> = poly.to_vec();
-    // Each side as (inside test, intersection with the side's line).
-    let sides: [(&dyn Fn(Point) -> bool, &dyn Fn(Point, Point) -> Point); 4] = [
-        (&|p: Point| p.x >= b.min.x, &|p: Point, q: Point| {
-            let t = (b.min.x - p.x) / (q.x - p.x);
-            Point::new(b.min.x, p.y + t * (q.y - p.y))
-        }),
-        (&|p: Point| p.x <= b.max.x, &|p: Point, q: Point| {
-            let t = (b.max.x - p.x) / (q.x - p.x);
-            Point::new(b.max.x, p.y + t * (q.y - p.y))
-        }),
-        (&|p: Point| p.y >= b.min.y, &|p: Point, q: Point| {
-            let t = (b.min.y - p.y) / (q.y - p.y);
-            Point::new(p.x + t * (q.x - p.x), b.min.y)
-        }),
-        (&|p: Point| p.y <= b.max.y, &|p: Point, q: Point| {
-            let t = (b.max.y - p.y) / (q.y - p.y);
-            Point::new(p.x + t * (q.x - p.x), b.max.y)
-        }),
-    ];
-    for (inside, cut) in sides {
+    // The box's four sides in turn: left, right, bottom, top.
+    for side in 0..4 {
+        let inside = |p: Point| match side {
+            0 => p.x >= b.min.x,
+            1 => p.x <= b.max.x,
+            2 => p.y >= b.min.y,
+            _ => p.y <= b.max.y,
+        };
+        let cut = |p: Point, q: Point| {
+            if side < 2 {
+                let x = if side == 0 { b.min.x } else { b.max.x };
+                Point::new(x, p.y + (x - p.x) / (q.x - p.x) * (q.y - p.y))
+            } else {
+                let y = if side == 2 { b.min.y } else { b.max.y };
+                Point::new(p.x + (y - p.y) / (q.y - p.y) * (q.x - p.x), y)
+            }
+        };
         if out.is_empty() {
             break;
         }
