@@ -398,8 +398,8 @@ fn owasp_band(x: f64) -> usize {
 }
 
 /// Overall severity: rows = impact low/medium/high, columns = likelihood low/medium/high
-/// (the OWASP Risk Rating Methodology's table, as recalled: not re-checked against the
-/// OWASP page in this build).
+/// (the OWASP Risk Rating Methodology's table; cells and the 0-<3 / 3-<6 / 6-9 bands agree
+/// with an independent transcription, the OWASP page itself was not reachable in this build).
 const OWASP_SEVERITY: [[usize; 3]; 3] = [[0, 1, 2], [1, 2, 3], [2, 3, 4]];
 const OWASP_LEVELS: [(&str, &str); 5] = [
     ("Note", "#90a4ae"),
