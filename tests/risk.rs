@@ -225,3 +225,41 @@ fn tornado_ranks_the_widest_input_first() {
     assert_eq!(nodes, ["lef", "primary_loss"]);
     assert!(bars[0]["ale_at_p90"].as_f64() > bars[0]["ale_at_p10"].as_f64());
 }
+
+#[test]
+fn simulate_reads_the_stored_register_of_a_site() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("s.db").display());
+    assert_ok(&rampart(&["demo", "--db", &db, "--quiet"]));
+    let out = rampart(&[
+        "risk", "simulate", "--db", &db, "--site", "whs", "--trials", "200000", "--seed", "5",
+        "--json",
+    ]);
+    assert_ok(&out);
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let scenarios = v["scenarios"].as_array().unwrap();
+    assert_eq!(scenarios.len(), 1, "{v}");
+    assert_eq!(scenarios[0]["id"], "r-whs-cargo-fair");
+    // The demo's model, by hand: LEF = TEF x V with TEF ~ PERT(2, 6, 15) and
+    // V ~ PERT(0.1, 0.25, 0.5); loss = primary ~ lognormal from the 90 %
+    // interval (80k, 600k) + SLEF ~ U(0.2, 0.5) x SLM ~ PERT(20k, 50k, 250k).
+    let pert = |a: f64, m: f64, b: f64| (a + 4.0 * m + b) / 6.0;
+    let z = 1.6448536;
+    let (mu, sigma) = (
+        (80e3f64.ln() + 600e3f64.ln()) / 2.0,
+        (600e3f64.ln() - 80e3f64.ln()) / (2.0 * z),
+    );
+    let loss = (mu + sigma * sigma / 2.0).exp() + 0.35 * pert(20e3, 50e3, 250e3);
+    let expected = pert(2.0, 6.0, 15.0) * pert(0.1, 0.25, 0.5) * loss;
+    let mean = scenarios[0]["ale"]["mean"].as_f64().unwrap();
+    assert!(
+        (mean / expected - 1.0).abs() < 0.01,
+        "mean ALE {mean}, expected {expected}"
+    );
+
+    let none = rampart(&["risk", "simulate", "--db", &db, "--site", "hq"]);
+    assert!(!none.status.success());
+    assert!(stderr(&none).contains("no risk scenario assessed with the FAIR method"));
+    let unknown = rampart(&["risk", "simulate", "--db", &db, "--site", "mars"]);
+    assert!(stderr(&unknown).contains("has no site mars"));
+}

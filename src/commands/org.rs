@@ -188,7 +188,7 @@ pub fn demo(ctx: &Context, args: DemoArgs) -> Result<ExitCode> {
 }
 
 /// The organisation named, or the only one in the store.
-async fn pick_organisation(store: &dyn Store, named: Option<&str>) -> Result<Id> {
+pub(crate) async fn pick_organisation(store: &dyn Store, named: Option<&str>) -> Result<Id> {
     if let Some(s) = named {
         return Id::new(s).with_context(|| format!("--org {s:?}"));
     }

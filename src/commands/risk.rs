@@ -47,8 +47,16 @@ enum RiskCommand {
 
 #[derive(Debug, clap::Args)]
 struct SimulateArgs {
-    /// The scenario file.
-    file: PathBuf,
+    /// The scenario file; or, with `--site`, the stored register.
+    #[arg(required_unless_present = "site")]
+    file: Option<PathBuf>,
+    /// Simulate the FAIR-assessed risk scenarios of this site in the store
+    /// instead of a file (`--db` chooses the store).
+    #[arg(long, value_name = "ID", conflicts_with = "file")]
+    site: Option<String>,
+    /// With `--site`: the organisation, when the store holds several.
+    #[arg(long, value_name = "ID", requires = "site")]
+    org: Option<String>,
     /// Trials (simulated years); default: the file's `trials`, else 100,000.
     #[arg(long)]
     trials: Option<u64>,
@@ -97,11 +105,16 @@ struct OptimizeArgs {
     threads: Option<usize>,
 }
 
-pub fn run(args: Args) -> Result<()> {
+pub fn run(ctx: &super::Context, args: Args) -> Result<()> {
     match args.command {
         RiskCommand::Simulate(a) => {
             let threads = a.threads;
-            with_threads(threads, || simulate_command(a))
+            let (file, source) = match (&a.file, &a.site) {
+                (Some(path), _) => (load(path)?, path.display().to_string()),
+                (None, Some(site)) => stored_register(ctx, a.org.as_deref(), site)?,
+                (None, None) => anyhow::bail!("give a scenario file or --site"),
+            };
+            with_threads(threads, || simulate_command(a, file, &source))
         }
         RiskCommand::Optimize(a) => {
             let threads = a.threads;
@@ -300,14 +313,63 @@ fn simulate_json(
     })
 }
 
-fn simulate_command(a: SimulateArgs) -> Result<()> {
-    let file = load(&a.file)?;
+/// The FAIR-assessed risk scenarios of a stored site, as a scenario file:
+/// each stored model becomes a scenario under the risk's id.
+fn stored_register(
+    ctx: &super::Context,
+    org: Option<&str>,
+    site: &str,
+) -> Result<(ScenarioFile, String)> {
+    use rampart_domain::{Assessment, Id, RiskScenario};
+    let site = Id::new(site).with_context(|| format!("--site {site:?}"))?;
+    let risks = super::block_on(async {
+        let store = ctx.open_store().await?;
+        let org = super::org::pick_organisation(store.as_ref(), org).await?;
+        if store
+            .get::<rampart_domain::Site>(&org, &site)
+            .await?
+            .is_none()
+        {
+            anyhow::bail!("organisation {org} has no site {site}");
+        }
+        let risks = store
+            .list::<RiskScenario>(&org, &rampart_store::ListQuery::site(&site))
+            .await?;
+        anyhow::Ok((org, risks))
+    })??;
+    let (org, risks) = risks;
+    let scenarios: Vec<serde_json::Value> = risks
+        .into_iter()
+        .filter_map(|r| match r.value.assessment {
+            Assessment::Fair {
+                model: serde_json::Value::Object(mut m),
+            } => {
+                m.insert(
+                    "id".into(),
+                    serde_json::Value::String(r.value.id.to_string()),
+                );
+                Some(serde_json::Value::Object(m))
+            }
+            _ => None,
+        })
+        .collect();
+    anyhow::ensure!(
+        !scenarios.is_empty(),
+        "site {site} of {org} has no risk scenario assessed with the FAIR method"
+    );
+    let text = serde_json::json!({ "scenarios": scenarios }).to_string();
+    let source = format!("the stored register of site {site}");
+    let file = parse(&text).with_context(|| format!("in {source}"))?;
+    Ok((file, source))
+}
+
+fn simulate_command(a: SimulateArgs, file: ScenarioFile, source: &str) -> Result<()> {
     let p = &file.portfolio;
     let mut controls = if a.inherent { Vec::new() } else { p.in_place() };
     for id in &a.with {
         let i = p
             .control_index(id)
-            .with_context(|| format!("--with {id}: no such control in {}", a.file.display()))?;
+            .with_context(|| format!("--with {id}: no such control in {source}"))?;
         controls.push(i);
     }
     let options = SimulationOptions {
