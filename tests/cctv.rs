@@ -141,6 +141,21 @@ fn coverage_json_has_the_issue_shape_and_judges_the_lobby() {
     let drawing = std::fs::read_to_string(&svg).unwrap();
     assert!(drawing.starts_with("<svg") && drawing.contains(r#"data-camera="c1""#));
 
+    // The same drawing as PNG, for reports: a real PNG image of the plan's width.
+    let png = dir.path().join("lobby.png");
+    let out = rampart(&[
+        "cctv",
+        "coverage",
+        &data("lobby.yaml"),
+        "--png",
+        png.to_str().unwrap(),
+    ]);
+    assert_ok(&out);
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    let width = u32::from_be_bytes([bytes[16], bytes[17], bytes[18], bytes[19]]);
+    assert_eq!(width, 1200);
+
     let text = rampart(&[
         "cctv",
         "coverage",

@@ -91,6 +91,9 @@ struct CoverageArgs {
     /// Write an SVG drawing of the plan and its coverage.
     #[arg(long, value_name = "OUT")]
     svg: Option<PathBuf>,
+    /// Write the same drawing as a PNG image (for reports).
+    #[arg(long, value_name = "OUT")]
+    png: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -281,9 +284,15 @@ fn coverage_cmd(a: CoverageArgs) -> Result<()> {
         None => plan.default_profile(),
     };
     let report = coverage::coverage(&plan, &profile, CoverageOptions::default());
-    if let Some(out) = &a.svg {
-        std::fs::write(out, drawing::svg(&plan, Some(&report), 1200.0))
-            .with_context(|| format!("writing {}", out.display()))?;
+    if a.svg.is_some() || a.png.is_some() {
+        let svg = drawing::svg(&plan, Some(&report), 1200.0);
+        if let Some(out) = &a.svg {
+            std::fs::write(out, &svg).with_context(|| format!("writing {}", out.display()))?;
+        }
+        if let Some(out) = &a.png {
+            let png = drawing::png(&svg).context("rendering the drawing as PNG")?;
+            std::fs::write(out, png).with_context(|| format!("writing {}", out.display()))?;
+        }
     }
     if a.json {
         let cameras = plan
@@ -397,7 +406,7 @@ fn coverage_cmd(a: CoverageArgs) -> Result<()> {
             reach.join(", ")
         );
     }
-    if let Some(out) = &a.svg {
+    for out in [&a.svg, &a.png].into_iter().flatten() {
         println!();
         println!("Drawing written to {}", out.display());
     }
