@@ -127,7 +127,7 @@ fn main() -> ExitCode {
         }
         Command::SynthOrg(args) => commands::synth::run(&ctx, args),
         // engine dispatch
-        Command::Pps(args) => commands::pps::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Pps(args) => commands::pps::run(&ctx, args).map(|()| ExitCode::SUCCESS),
         Command::Risk(args) => commands::risk::run(&ctx, args).map(|()| ExitCode::SUCCESS),
         Command::Cctv(args) => commands::cctv::run(args).map(|()| ExitCode::SUCCESS),
     };

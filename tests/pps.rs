@@ -186,3 +186,26 @@ fn upgrade_for_a_budget_and_for_a_target() {
     let o = rampart(&["pps", "upgrade", &file]);
     assert!(!o.status.success());
 }
+
+#[test]
+fn analyze_reads_the_facility_model_stored_for_a_site() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("s.db").display());
+    assert_ok(&rampart(&["demo", "--db", &db, "--quiet"]));
+    // The demo's data centre holds the same model as the example file.
+    let stored = rampart(&[
+        "pps", "analyze", "--db", &db, "--site", "dc", "--top", "3", "--json",
+    ]);
+    assert_ok(&stored);
+    let file = rampart(&["pps", "analyze", &data_centre(), "--top", "3", "--json"]);
+    assert_ok(&file);
+    assert_eq!(stdout(&stored), stdout(&file));
+
+    let none = rampart(&["pps", "analyze", "--db", &db, "--site", "hq"]);
+    assert!(!none.status.success());
+    assert!(
+        stderr(&none).contains("site hq of northwind has no facility model"),
+        "{}",
+        stderr(&none)
+    );
+}

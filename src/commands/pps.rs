@@ -41,8 +41,18 @@ enum PpsCommand {
 
 #[derive(clap::Args, Debug)]
 struct AnalyzeArgs {
-    /// The facility file (YAML).
-    file: PathBuf,
+    /// The facility file (YAML); or, with `--site`, the stored model.
+    #[arg(required_unless_present = "site")]
+    file: Option<PathBuf>,
+    /// Analyse the facility model stored for this site (`--db` chooses the store).
+    #[arg(long, value_name = "ID", conflicts_with = "file")]
+    site: Option<String>,
+    /// With `--site`: which of the site's facility models, when it has several.
+    #[arg(long, value_name = "ID", requires = "site")]
+    model: Option<String>,
+    /// With `--site`: the organisation, when the store holds several.
+    #[arg(long, value_name = "ID", requires = "site")]
+    org: Option<String>,
     /// How many of the most vulnerable paths to list.
     #[arg(long, value_name = "K", default_value_t = 5)]
     top: usize,
@@ -80,9 +90,18 @@ struct Goal {
     target_pe: Option<f64>,
 }
 
-pub fn run(args: Args) -> Result<()> {
+pub fn run(ctx: &super::Context, args: Args) -> Result<()> {
     match args.command {
-        PpsCommand::Analyze(a) => run_analyze(a),
+        PpsCommand::Analyze(a) => {
+            let facility = match (&a.file, &a.site) {
+                (Some(path), _) => read_facility(path)?,
+                (None, Some(site)) => {
+                    stored_facility(ctx, a.org.as_deref(), site, a.model.as_deref())?
+                }
+                (None, None) => anyhow::bail!("give a facility file or --site"),
+            };
+            run_analyze(a, facility)
+        }
         PpsCommand::Upgrade(u) => run_upgrade(u),
     }
 }
@@ -113,8 +132,59 @@ struct PathJson {
     p_interruption: f64,
 }
 
-fn run_analyze(args: AnalyzeArgs) -> Result<()> {
-    let facility = read_facility(&args.file)?;
+/// The facility model stored for a site.
+fn stored_facility(
+    ctx: &super::Context,
+    org: Option<&str>,
+    site: &str,
+    model: Option<&str>,
+) -> Result<Facility> {
+    use rampart_domain::{FacilityModel, Id};
+    let site = Id::new(site).with_context(|| format!("--site {site:?}"))?;
+    let (org, models) = super::block_on(async {
+        let store = ctx.open_store().await?;
+        let org = super::org::pick_organisation(store.as_ref(), org).await?;
+        let models = store
+            .list::<FacilityModel>(&org, &rampart_store::ListQuery::site(&site))
+            .await?;
+        anyhow::Ok((org, models))
+    })??;
+    let ids = || {
+        models
+            .iter()
+            .map(|m| m.value.id.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let chosen = match model {
+        Some(m) => models
+            .iter()
+            .find(|f| f.value.id.as_str() == m)
+            .with_context(|| {
+                format!(
+                    "site {site} of {org} has no facility model {m} (it has: {})",
+                    ids()
+                )
+            })?,
+        None => match models.as_slice() {
+            [] => anyhow::bail!("site {site} of {org} has no facility model"),
+            [one] => one,
+            _ => anyhow::bail!(
+                "site {site} has several facility models ({}); choose one with --model",
+                ids()
+            ),
+        },
+    };
+    let text = chosen.value.model.to_string();
+    Facility::from_yaml(&text)
+        .with_context(|| format!("in facility model {} of site {site}", chosen.value.id))
+}
+
+fn run_analyze(args: AnalyzeArgs, facility: Facility) -> Result<()> {
+    let source = match (&args.file, &args.site) {
+        (Some(path), _) => path.display().to_string(),
+        (None, site) => format!("site {}", site.as_deref().unwrap_or("?")),
+    };
     let options = SearchOptions {
         top: args.top.max(1),
         ..SearchOptions::default()
@@ -150,10 +220,7 @@ fn run_analyze(args: AnalyzeArgs) -> Result<()> {
     } else {
         Vec::new()
     };
-    print!(
-        "{}",
-        analysis_text(&facility, &args.file, &analysis, &others)
-    );
+    print!("{}", analysis_text(&facility, &source, &analysis, &others));
     if args.sensitivity {
         print!(
             "{}",
@@ -205,7 +272,7 @@ fn sensitivity_text(facility: &Facility, adversary: Option<&str>) -> Result<Stri
 
 fn analysis_text(
     facility: &Facility,
-    file: &Path,
+    file: &str,
     analysis: &Analysis,
     others: &[Analysis],
 ) -> String {
@@ -213,7 +280,7 @@ fn analysis_text(
     let _ = writeln!(
         out,
         "{}: adversary `{}` (P_N {:.2}), response {:.0} ± {:.0} s",
-        file.display(),
+        file,
         analysis.adversary,
         analysis.p_neutralization,
         facility.response.mean,

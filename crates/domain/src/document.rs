@@ -36,6 +36,10 @@ pub struct OrgDocument {
     pub devices: Vec<Device>,
     #[serde(default)]
     pub risks: Vec<RiskScenario>,
+    #[serde(default)]
+    pub facility_models: Vec<FacilityModel>,
+    #[serde(default)]
+    pub floor_plans: Vec<FloorPlan>,
 }
 
 /// One thing wrong with a document, located by entity kind, position in its
@@ -91,6 +95,8 @@ impl OrgDocument {
             applied_controls: Vec::new(),
             devices: Vec::new(),
             risks: Vec::new(),
+            facility_models: Vec::new(),
+            floor_plans: Vec::new(),
         }
     }
 
@@ -105,6 +111,8 @@ impl OrgDocument {
             + self.applied_controls.len()
             + self.devices.len()
             + self.risks.len()
+            + self.facility_models.len()
+            + self.floor_plans.len()
     }
 
     /// Every rule of the model; an empty list means the document is sound.
@@ -146,7 +154,9 @@ impl OrgDocument {
         let applied = v.index(&self.applied_controls);
         let devices = v.index(&self.devices);
         let risks = v.index(&self.risks);
-        let _ = (devices, risks);
+        let facility_models = v.index(&self.facility_models);
+        let floor_plans = v.index(&self.floor_plans);
+        let _ = (devices, risks, facility_models, floor_plans);
 
         let ids = Ids {
             site: sites.keys().copied().collect(),
@@ -176,6 +186,8 @@ impl OrgDocument {
         v.entities(&self.applied_controls, &ids);
         v.entities(&self.devices, &ids);
         v.entities(&self.risks, &ids);
+        v.entities(&self.facility_models, &ids);
+        v.entities(&self.floor_plans, &ids);
 
         v.zone_cycles(&self.zones, &zones);
         v.risk_inputs(&self.risks, org);
@@ -211,7 +223,11 @@ impl<'a> Ids<'a> {
             EntityKind::Threat => set(&self.threat),
             EntityKind::Control => set(&self.control),
             EntityKind::AppliedControl => map(&self.applied),
-            EntityKind::Device | EntityKind::Risk | EntityKind::User => None,
+            EntityKind::Device
+            | EntityKind::Risk
+            | EntityKind::User
+            | EntityKind::FacilityModel
+            | EntityKind::FloorPlan => None,
         }
     }
 }

@@ -23,10 +23,12 @@ pub enum EntityKind {
     Person,
     Risk,
     User,
+    FacilityModel,
+    FloorPlan,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 10] = [
+    pub const ALL: [EntityKind; 12] = [
         EntityKind::Site,
         EntityKind::Zone,
         EntityKind::Asset,
@@ -37,6 +39,8 @@ impl EntityKind {
         EntityKind::Person,
         EntityKind::Risk,
         EntityKind::User,
+        EntityKind::FacilityModel,
+        EntityKind::FloorPlan,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +55,8 @@ impl EntityKind {
             EntityKind::Person => "person",
             EntityKind::Risk => "risk",
             EntityKind::User => "user",
+            EntityKind::FacilityModel => "facility_model",
+            EntityKind::FloorPlan => "floor_plan",
         }
     }
 
@@ -71,6 +77,8 @@ impl EntityKind {
             EntityKind::Person => "people",
             EntityKind::Risk => "risks",
             EntityKind::User => "users",
+            EntityKind::FacilityModel => "facility_models",
+            EntityKind::FloorPlan => "floor_plans",
         }
     }
 }
@@ -461,6 +469,60 @@ impl Entity for User {
     fn check(&self) -> Vec<(&'static str, ProblemKind, String)> {
         let mut out = Vec::new();
         required(&mut out, "display_name", &self.display_name);
+        out
+    }
+}
+
+fn object(
+    out: &mut Vec<(&'static str, ProblemKind, String)>,
+    field: &'static str,
+    v: &serde_json::Value,
+) {
+    if !v.is_object() {
+        out.push((
+            field,
+            ProblemKind::Invalid,
+            format!("{field} must be a mapping"),
+        ));
+    }
+}
+
+impl Entity for FacilityModel {
+    const KIND: EntityKind = EntityKind::FacilityModel;
+    fn id(&self) -> &Id {
+        &self.id
+    }
+    fn site(&self) -> Option<&Id> {
+        Some(&self.site)
+    }
+    fn references(&self) -> Vec<Reference<'_>> {
+        vec![r("site", EntityKind::Site, &self.site)]
+    }
+    fn check(&self) -> Vec<(&'static str, ProblemKind, String)> {
+        let mut out = Vec::new();
+        required(&mut out, "name", &self.name);
+        object(&mut out, "model", &self.model);
+        out
+    }
+}
+
+impl Entity for FloorPlan {
+    const KIND: EntityKind = EntityKind::FloorPlan;
+    fn id(&self) -> &Id {
+        &self.id
+    }
+    fn site(&self) -> Option<&Id> {
+        Some(&self.site)
+    }
+    fn references(&self) -> Vec<Reference<'_>> {
+        let mut out = vec![r("site", EntityKind::Site, &self.site)];
+        opt(&mut out, "zone", EntityKind::Zone, &self.zone);
+        out
+    }
+    fn check(&self) -> Vec<(&'static str, ProblemKind, String)> {
+        let mut out = Vec::new();
+        required(&mut out, "name", &self.name);
+        object(&mut out, "plan", &self.plan);
         out
     }
 }

@@ -645,3 +645,31 @@ pub enum Role {
     Responder,
     Viewer,
 }
+
+/// A site's physical protection system as a facility model: areas, path
+/// elements with detection and delay, entries, targets and the response
+/// force. The model is the protection engine's facility description, kept as
+/// written; the engine checks it when it is analysed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FacilityModel {
+    pub id: Id,
+    pub site: Id,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub model: serde_json::Value,
+}
+
+/// A floor plan of a site with its cameras and the camera level each zone
+/// requires: the surveillance engine's plan description, kept as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FloorPlan {
+    pub id: Id,
+    pub site: Id,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<Id>,
+    pub name: String,
+    pub plan: serde_json::Value,
+}

@@ -225,6 +225,10 @@ struct SpanIndex {
     devices: Items,
     #[serde(default)]
     risks: Items,
+    #[serde(default)]
+    facility_models: Items,
+    #[serde(default)]
+    floor_plans: Items,
 }
 
 impl SpanIndex {
@@ -239,6 +243,8 @@ impl SpanIndex {
             EntityKind::AppliedControl => &self.applied_controls,
             EntityKind::Device => &self.devices,
             EntityKind::Risk => &self.risks,
+            EntityKind::FacilityModel => &self.facility_models,
+            EntityKind::FloorPlan => &self.floor_plans,
             EntityKind::User => return None,
         })
     }

@@ -167,6 +167,8 @@ pub async fn export_document(store: &dyn Store, org: &Id) -> Result<OrgDocument>
     load!(applied_controls, EntityKind::AppliedControl);
     load!(devices, EntityKind::Device);
     load!(risks, EntityKind::Risk);
+    load!(facility_models, EntityKind::FacilityModel);
+    load!(floor_plans, EntityKind::FloorPlan);
     Ok(doc)
 }
 

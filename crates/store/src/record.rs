@@ -133,6 +133,8 @@ pub(crate) fn document_records(doc: &OrgDocument) -> Result<Vec<Record>> {
     push(&mut out, &doc.applied_controls)?;
     push(&mut out, &doc.devices)?;
     push(&mut out, &doc.risks)?;
+    push(&mut out, &doc.facility_models)?;
+    push(&mut out, &doc.floor_plans)?;
     Ok(out)
 }
 
