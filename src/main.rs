@@ -129,7 +129,7 @@ fn main() -> ExitCode {
         // engine dispatch
         Command::Pps(args) => commands::pps::run(&ctx, args).map(|()| ExitCode::SUCCESS),
         Command::Risk(args) => commands::risk::run(&ctx, args).map(|()| ExitCode::SUCCESS),
-        Command::Cctv(args) => commands::cctv::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Cctv(args) => commands::cctv::run(&ctx, args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -268,3 +268,24 @@ fn bad_plans_are_refused_naming_the_item() {
     assert!(!zero.status.success());
     assert!(stderr(&zero).contains("focal_mm"), "{}", stderr(&zero));
 }
+
+#[test]
+fn coverage_reads_the_floor_plan_stored_for_a_site() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("s.db").display());
+    assert_ok(&rampart(&["demo", "--db", &db, "--quiet"]));
+    // The demo's head-office lobby plan is the example lobby file.
+    let stored = rampart(&["cctv", "coverage", "--db", &db, "--site", "hq", "--json"]);
+    assert_ok(&stored);
+    let file = rampart(&["cctv", "coverage", &data("lobby.yaml"), "--json"]);
+    assert_ok(&file);
+    assert_eq!(stdout(&stored), stdout(&file));
+
+    let none = rampart(&["cctv", "coverage", "--db", &db, "--site", "whs"]);
+    assert!(!none.status.success());
+    assert!(
+        stderr(&none).contains("site whs of northwind has no floor plan"),
+        "{}",
+        stderr(&none)
+    );
+}

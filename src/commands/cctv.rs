@@ -79,8 +79,18 @@ struct CalcArgs {
 
 #[derive(clap::Args, Debug)]
 struct CoverageArgs {
-    /// The floor plan (YAML).
-    file: PathBuf,
+    /// The floor plan (YAML); or, with `--site`, a stored floor plan.
+    #[arg(required_unless_present = "site")]
+    file: Option<PathBuf>,
+    /// Use the floor plan stored for this site (`--db` chooses the store).
+    #[arg(long, value_name = "ID", conflicts_with = "file")]
+    site: Option<String>,
+    /// With `--site`: which of the site's floor plans, when it has several.
+    #[arg(long, value_name = "ID", requires = "site")]
+    plan: Option<String>,
+    /// With `--site`: the organisation, when the store holds several.
+    #[arg(long, value_name = "ID", requires = "site")]
+    org: Option<String>,
     /// Level profile: iec62676-2015 or iec62676-2025 (default: the plan's own `levels`, else
     /// iec62676-2015).
     #[arg(long)]
@@ -203,10 +213,17 @@ struct PlaceOut {
     schedule: ScheduleOut,
 }
 
-pub fn run(args: Args) -> Result<()> {
+pub fn run(ctx: &super::Context, args: Args) -> Result<()> {
     match args.command {
         CctvCommand::Calc(a) => calc(a),
-        CctvCommand::Coverage(a) => coverage_cmd(a),
+        CctvCommand::Coverage(a) => {
+            let plan = match (&a.file, &a.site) {
+                (Some(path), _) => read_plan(path)?,
+                (None, Some(site)) => stored_plan(ctx, a.org.as_deref(), site, a.plan.as_deref())?,
+                (None, None) => anyhow::bail!("give a floor plan file or --site"),
+            };
+            coverage_cmd(a, plan)
+        }
         CctvCommand::Place(a) => place_cmd(a),
     }
 }
@@ -277,8 +294,54 @@ fn calc(a: CalcArgs) -> Result<()> {
     Ok(())
 }
 
-fn coverage_cmd(a: CoverageArgs) -> Result<()> {
-    let plan = read_plan(&a.file)?;
+/// A floor plan stored for a site.
+fn stored_plan(
+    ctx: &super::Context,
+    org: Option<&str>,
+    site: &str,
+    plan: Option<&str>,
+) -> Result<FloorPlan> {
+    use rampart_domain::Id;
+    let site = Id::new(site).with_context(|| format!("--site {site:?}"))?;
+    let (org, plans) = super::block_on(async {
+        let store = ctx.open_store().await?;
+        let org = super::org::pick_organisation(store.as_ref(), org).await?;
+        let plans = store
+            .list::<rampart_domain::FloorPlan>(&org, &rampart_store::ListQuery::site(&site))
+            .await?;
+        anyhow::Ok((org, plans))
+    })??;
+    let ids = || {
+        plans
+            .iter()
+            .map(|p| p.value.id.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let chosen = match plan {
+        Some(p) => plans
+            .iter()
+            .find(|f| f.value.id.as_str() == p)
+            .with_context(|| {
+                format!(
+                    "site {site} of {org} has no floor plan {p} (it has: {})",
+                    ids()
+                )
+            })?,
+        None => match plans.as_slice() {
+            [] => anyhow::bail!("site {site} of {org} has no floor plan"),
+            [one] => one,
+            _ => anyhow::bail!(
+                "site {site} has several floor plans ({}); choose one with --plan",
+                ids()
+            ),
+        },
+    };
+    FloorPlan::from_yaml(&chosen.value.plan.to_string())
+        .with_context(|| format!("in floor plan {} of site {site}", chosen.value.id))
+}
+
+fn coverage_cmd(a: CoverageArgs, plan: FloorPlan) -> Result<()> {
     let profile = match &a.profile {
         Some(p) => LevelProfile::named(p)?,
         None => plan.default_profile(),
