@@ -354,3 +354,52 @@ fn help_explains_each_command_with_an_example() {
     assert_ok(&out);
     assert!(stdout(&out).contains("_rampart"));
 }
+
+#[test]
+fn engine_models_are_checked_at_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(dir.path(), "s.db");
+    let demo = std::fs::read_to_string(root().join("examples/demo-organisation.yaml")).unwrap();
+    let fence = "{id: fence-north, type: fence, from: offsite, to: yard, p_detect: 0.7, location: B, delay_mean: 12,";
+    assert!(demo.contains(fence));
+    let cases = [
+        (
+            demo.replacen(
+                fence,
+                &fence.replace("delay_mean: 12", "delay_mean: -12"),
+                1,
+            ),
+            "facility model dc-pps (site dc)",
+        ),
+        (
+            demo.replacen("focal_mm: 4,", "focal_mm: 0,", 1),
+            "floor plan hq-lobby-plan (site hq)",
+        ),
+        (
+            demo.replacen(
+                "lef: {pert: [0.02, 0.1, 0.4]}",
+                "lef: {pert: [0.5, 0.1, 0.4]}",
+                1,
+            ),
+            "risk r-dc-breach-fair: its FAIR model",
+        ),
+    ];
+    for (text, expect) in cases {
+        let path = dir.path().join("org.yaml");
+        std::fs::write(&path, text).unwrap();
+        let out = rampart(&["import", "--db", &db, path.to_str().unwrap()]);
+        assert!(!out.status.success(), "{expect}: accepted");
+        assert!(
+            stderr(&out).contains(expect),
+            "expected {expect:?} in:\n{}",
+            stderr(&out)
+        );
+    }
+    // Nothing was stored by the refused imports.
+    let export = rampart(&["export", "--db", &db]);
+    assert!(
+        stderr(&export).contains("holds no organisation"),
+        "{}",
+        stderr(&export)
+    );
+}

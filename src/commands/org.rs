@@ -66,6 +66,7 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     let doc = rampart_orgfile::parse(&name, &text, Format::from_name(&name));
     spinner.finish_and_clear();
     let doc = doc?;
+    check_engine_models(&doc).with_context(|| format!("in {name}"))?;
     let parsed = started.elapsed().as_secs_f64();
     let mode = if args.replace {
         ImportMode::Replace
@@ -149,6 +150,7 @@ pub fn demo(ctx: &Context, args: DemoArgs) -> Result<ExitCode> {
     let url = ctx.database_url()?;
     let doc = rampart_orgfile::parse("demo-organisation.yaml", DEMO_ORGANISATION, Format::Yaml)
         .map_err(|e| anyhow::anyhow!("the built-in demo organisation is invalid: {e}"))?;
+    check_engine_models(&doc).context("the built-in demo organisation")?;
     let started = Instant::now();
     let outcome = block_on(async {
         let store = crate::db::open(&url).await?;
@@ -185,6 +187,34 @@ pub fn demo(ctx: &Context, args: DemoArgs) -> Result<ExitCode> {
         doc.organisation.id,
     ));
     Ok(ExitCode::SUCCESS)
+}
+
+/// The models that engines read (FAIR scenarios, facility models, floor
+/// plans) are kept as written by the domain; check each with its engine
+/// before anything is stored, so that a broken one is refused at import and
+/// not found at the first analysis.
+pub(crate) fn check_engine_models(doc: &rampart_domain::OrgDocument) -> Result<()> {
+    use rampart_domain::Assessment;
+    for r in &doc.risks {
+        if let Assessment::Fair {
+            model: serde_json::Value::Object(m),
+        } = &r.assessment
+        {
+            let mut m = m.clone();
+            m.insert("id".into(), serde_json::Value::String(r.id.to_string()));
+            let text = serde_json::json!({ "scenarios": [m] }).to_string();
+            rampart_risk::parse(&text).with_context(|| format!("risk {}: its FAIR model", r.id))?;
+        }
+    }
+    for f in &doc.facility_models {
+        rampart_protection::Facility::from_yaml(&f.model.to_string())
+            .with_context(|| format!("facility model {} (site {})", f.id, f.site))?;
+    }
+    for p in &doc.floor_plans {
+        rampart_surveillance::FloorPlan::from_yaml(&p.plan.to_string())
+            .with_context(|| format!("floor plan {} (site {})", p.id, p.site))?;
+    }
+    Ok(())
 }
 
 /// The organisation named, or the only one in the store.
