@@ -301,44 +301,10 @@ fn stored_plan(
     site: &str,
     plan: Option<&str>,
 ) -> Result<FloorPlan> {
-    use rampart_domain::Id;
-    let site = Id::new(site).with_context(|| format!("--site {site:?}"))?;
-    let (org, plans) = super::block_on(async {
-        let store = ctx.open_store().await?;
-        let org = super::org::pick_organisation(store.as_ref(), org).await?;
-        let plans = store
-            .list::<rampart_domain::FloorPlan>(&org, &rampart_store::ListQuery::site(&site))
-            .await?;
-        anyhow::Ok((org, plans))
-    })??;
-    let ids = || {
-        plans
-            .iter()
-            .map(|p| p.value.id.to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let chosen = match plan {
-        Some(p) => plans
-            .iter()
-            .find(|f| f.value.id.as_str() == p)
-            .with_context(|| {
-                format!(
-                    "site {site} of {org} has no floor plan {p} (it has: {})",
-                    ids()
-                )
-            })?,
-        None => match plans.as_slice() {
-            [] => anyhow::bail!("site {site} of {org} has no floor plan"),
-            [one] => one,
-            _ => anyhow::bail!(
-                "site {site} has several floor plans ({}); choose one with --plan",
-                ids()
-            ),
-        },
-    };
-    FloorPlan::from_yaml(&chosen.value.plan.to_string())
-        .with_context(|| format!("in floor plan {} of site {site}", chosen.value.id))
+    let stored = super::stored_at_site::<rampart_domain::FloorPlan>(ctx, org, site)?;
+    let chosen = stored.choose(plan, "floor plan", "--plan")?;
+    FloorPlan::from_yaml(&chosen.plan.to_string())
+        .with_context(|| format!("in floor plan {} of site {}", chosen.id, stored.site))
 }
 
 fn coverage_cmd(a: CoverageArgs, plan: FloorPlan) -> Result<()> {

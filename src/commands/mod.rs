@@ -10,7 +10,7 @@ pub mod synth;
 
 use std::future::Future;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use rampart_store::{DatabaseUrl, Store};
 
 /// What every command may need: where the store is, who acts, how chatty to be.
@@ -73,6 +73,74 @@ impl Context {
         spinner.set_message(what);
         spinner.enable_steady_tick(std::time::Duration::from_millis(120));
         spinner
+    }
+}
+
+/// What the store holds of kind `E` for a site, with the organisation it was
+/// read from (`org`, or the store's only one). For the `--site` options that
+/// feed stored models to the engines.
+pub fn stored_at_site<E: rampart_domain::Entity>(
+    ctx: &Context,
+    org: Option<&str>,
+    site: &str,
+) -> Result<SiteItems<E>> {
+    use rampart_domain::Id;
+    let site = Id::new(site).with_context(|| format!("--site {site:?}"))?;
+    let (org, items) = block_on(async {
+        let store = ctx.open_store().await?;
+        let org = org::pick_organisation(store.as_ref(), org).await?;
+        if store
+            .get::<rampart_domain::Site>(&org, &site)
+            .await?
+            .is_none()
+        {
+            anyhow::bail!("organisation {org} has no site {site}");
+        }
+        let items = store
+            .list::<E>(&org, &rampart_store::ListQuery::site(&site))
+            .await?;
+        anyhow::Ok((org, items.into_iter().map(|s| s.value).collect()))
+    })??;
+    Ok(SiteItems { org, site, items })
+}
+
+/// Entities of one kind at a site, as [`stored_at_site`] read them.
+#[derive(Debug)]
+pub struct SiteItems<E> {
+    pub org: rampart_domain::Id,
+    pub site: rampart_domain::Id,
+    pub items: Vec<E>,
+}
+
+impl<E: rampart_domain::Entity> SiteItems<E> {
+    /// The item named `wanted`, or the only one. `what` names the kind in
+    /// messages ("facility model") and `flag` the option that chooses.
+    pub fn choose(&self, wanted: Option<&str>, what: &str, flag: &str) -> Result<&E> {
+        let (site, org) = (&self.site, &self.org);
+        let ids = || {
+            self.items
+                .iter()
+                .map(|e| e.id().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match wanted {
+            Some(w) => self
+                .items
+                .iter()
+                .find(|e| e.id().as_str() == w)
+                .with_context(|| {
+                    format!("site {site} of {org} has no {what} {w} (it has: {})", ids())
+                }),
+            None => match self.items.as_slice() {
+                [] => anyhow::bail!("site {site} of {org} has no {what}"),
+                [one] => Ok(one),
+                _ => anyhow::bail!(
+                    "site {site} has several {what}s ({}); choose one with {flag}",
+                    ids()
+                ),
+            },
+        }
     }
 }
 

@@ -66,7 +66,6 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     let doc = rampart_orgfile::parse(&name, &text, Format::from_name(&name));
     spinner.finish_and_clear();
     let doc = doc?;
-    check_engine_models(&doc).with_context(|| format!("in {name}"))?;
     let parsed = started.elapsed().as_secs_f64();
     let mode = if args.replace {
         ImportMode::Replace
@@ -76,7 +75,7 @@ pub fn import(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     let summary = block_on(async {
         let store = ctx.open_store().await?;
         let writing = Instant::now();
-        let summary = write_document(ctx, store.as_ref(), &doc, mode).await;
+        let summary = write_document(ctx, store.as_ref(), &doc, &name, mode).await;
         summary.map(|s| (s, writing.elapsed().as_secs_f64()))
     })??;
     let (summary, written) = summary;
@@ -92,8 +91,10 @@ async fn write_document(
     ctx: &Context,
     store: &dyn Store,
     doc: &rampart_domain::OrgDocument,
+    source: &str,
     mode: ImportMode,
 ) -> Result<ImportSummary> {
+    check_engine_models(doc).with_context(|| format!("in {source}"))?;
     let bar = ctx.progress(doc.entity_count() as u64, "importing");
     let progress = |n: u64| bar.set_position(n);
     let summary = import_document(store, &ctx.actor, doc, mode, &progress).await;
@@ -150,7 +151,6 @@ pub fn demo(ctx: &Context, args: DemoArgs) -> Result<ExitCode> {
     let url = ctx.database_url()?;
     let doc = rampart_orgfile::parse("demo-organisation.yaml", DEMO_ORGANISATION, Format::Yaml)
         .map_err(|e| anyhow::anyhow!("the built-in demo organisation is invalid: {e}"))?;
-    check_engine_models(&doc).context("the built-in demo organisation")?;
     let started = Instant::now();
     let outcome = block_on(async {
         let store = crate::db::open(&url).await?;
@@ -162,7 +162,16 @@ pub fn demo(ctx: &Context, args: DemoArgs) -> Result<ExitCode> {
         } else {
             ImportMode::CreateOnly
         };
-        Ok(Some(write_document(ctx, store.as_ref(), &doc, mode).await?))
+        Ok(Some(
+            write_document(
+                ctx,
+                store.as_ref(),
+                &doc,
+                "the built-in demo organisation",
+                mode,
+            )
+            .await?,
+        ))
     })??;
     match outcome {
         Some(summary) => report_import(ctx, &summary, started),
@@ -194,15 +203,9 @@ pub fn demo(ctx: &Context, args: DemoArgs) -> Result<ExitCode> {
 /// before anything is stored, so that a broken one is refused at import and
 /// not found at the first analysis.
 pub(crate) fn check_engine_models(doc: &rampart_domain::OrgDocument) -> Result<()> {
-    use rampart_domain::Assessment;
+    // One risk at a time, so that the error names the one that is wrong.
     for r in &doc.risks {
-        if let Assessment::Fair {
-            model: serde_json::Value::Object(m),
-        } = &r.assessment
-        {
-            let mut m = m.clone();
-            m.insert("id".into(), serde_json::Value::String(r.id.to_string()));
-            let text = serde_json::json!({ "scenarios": [m] }).to_string();
+        if let Some(text) = super::risk::fair_scenario_text([r]) {
             rampart_risk::parse(&text).with_context(|| format!("risk {}: its FAIR model", r.id))?;
         }
     }

@@ -139,45 +139,10 @@ fn stored_facility(
     site: &str,
     model: Option<&str>,
 ) -> Result<Facility> {
-    use rampart_domain::{FacilityModel, Id};
-    let site = Id::new(site).with_context(|| format!("--site {site:?}"))?;
-    let (org, models) = super::block_on(async {
-        let store = ctx.open_store().await?;
-        let org = super::org::pick_organisation(store.as_ref(), org).await?;
-        let models = store
-            .list::<FacilityModel>(&org, &rampart_store::ListQuery::site(&site))
-            .await?;
-        anyhow::Ok((org, models))
-    })??;
-    let ids = || {
-        models
-            .iter()
-            .map(|m| m.value.id.to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let chosen = match model {
-        Some(m) => models
-            .iter()
-            .find(|f| f.value.id.as_str() == m)
-            .with_context(|| {
-                format!(
-                    "site {site} of {org} has no facility model {m} (it has: {})",
-                    ids()
-                )
-            })?,
-        None => match models.as_slice() {
-            [] => anyhow::bail!("site {site} of {org} has no facility model"),
-            [one] => one,
-            _ => anyhow::bail!(
-                "site {site} has several facility models ({}); choose one with --model",
-                ids()
-            ),
-        },
-    };
-    let text = chosen.value.model.to_string();
-    Facility::from_yaml(&text)
-        .with_context(|| format!("in facility model {} of site {site}", chosen.value.id))
+    let stored = super::stored_at_site::<rampart_domain::FacilityModel>(ctx, org, site)?;
+    let chosen = stored.choose(model, "facility model", "--model")?;
+    Facility::from_yaml(&chosen.model.to_string())
+        .with_context(|| format!("in facility model {} of site {}", chosen.id, stored.site))
 }
 
 fn run_analyze(args: AnalyzeArgs, facility: Facility) -> Result<()> {

@@ -320,47 +320,35 @@ fn stored_register(
     org: Option<&str>,
     site: &str,
 ) -> Result<(ScenarioFile, String)> {
-    use rampart_domain::{Assessment, Id, RiskScenario};
-    let site = Id::new(site).with_context(|| format!("--site {site:?}"))?;
-    let risks = super::block_on(async {
-        let store = ctx.open_store().await?;
-        let org = super::org::pick_organisation(store.as_ref(), org).await?;
-        if store
-            .get::<rampart_domain::Site>(&org, &site)
-            .await?
-            .is_none()
-        {
-            anyhow::bail!("organisation {org} has no site {site}");
-        }
-        let risks = store
-            .list::<RiskScenario>(&org, &rampart_store::ListQuery::site(&site))
-            .await?;
-        anyhow::Ok((org, risks))
-    })??;
-    let (org, risks) = risks;
+    let stored = super::stored_at_site::<rampart_domain::RiskScenario>(ctx, org, site)?;
+    let (org, site) = (&stored.org, &stored.site);
+    let text = fair_scenario_text(&stored.items).with_context(|| {
+        format!("site {site} of {org} has no risk scenario assessed with the FAIR method")
+    })?;
+    let source = format!("the stored register of site {site}");
+    let file = parse(&text).with_context(|| format!("in {source}"))?;
+    Ok((file, source))
+}
+
+/// A scenario file (JSON) of the risks assessed with the FAIR method, each
+/// stored model a scenario under the risk's id; `None` when there is none.
+pub(crate) fn fair_scenario_text<'a>(
+    risks: impl IntoIterator<Item = &'a rampart_domain::RiskScenario>,
+) -> Option<String> {
     let scenarios: Vec<serde_json::Value> = risks
         .into_iter()
-        .filter_map(|r| match r.value.assessment {
-            Assessment::Fair {
-                model: serde_json::Value::Object(mut m),
+        .filter_map(|r| match &r.assessment {
+            rampart_domain::Assessment::Fair {
+                model: serde_json::Value::Object(m),
             } => {
-                m.insert(
-                    "id".into(),
-                    serde_json::Value::String(r.value.id.to_string()),
-                );
+                let mut m = m.clone();
+                m.insert("id".into(), serde_json::Value::String(r.id.to_string()));
                 Some(serde_json::Value::Object(m))
             }
             _ => None,
         })
         .collect();
-    anyhow::ensure!(
-        !scenarios.is_empty(),
-        "site {site} of {org} has no risk scenario assessed with the FAIR method"
-    );
-    let text = serde_json::json!({ "scenarios": scenarios }).to_string();
-    let source = format!("the stored register of site {site}");
-    let file = parse(&text).with_context(|| format!("in {source}"))?;
-    Ok((file, source))
+    (!scenarios.is_empty()).then(|| serde_json::json!({ "scenarios": scenarios }).to_string())
 }
 
 fn simulate_command(a: SimulateArgs, file: ScenarioFile, source: &str) -> Result<()> {

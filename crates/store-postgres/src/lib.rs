@@ -18,7 +18,7 @@ use rampart_store::audit::Chain;
 use rampart_store::{
     AuditEntry, Backend, ChangeAction, DatabaseUrl, ImportMode, ImportSummary, ListQuery, Progress,
     Record, Result, Store, StoreError, Stored, StoredRecord, import_audit_text,
-    import_reference_rows, now_text, organisation_from_row, record_from_row,
+    import_reference_rows, key_from_row, now_text, organisation_from_row, record_from_row,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
@@ -42,17 +42,20 @@ fn json_text<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| StoreError::Encode(e.to_string()))
 }
 
-fn id_of(s: String, kind: EntityKind) -> Result<Id> {
-    Id::new(s.clone()).map_err(|e| StoreError::Corrupt {
-        kind,
-        id: s,
-        reason: e.to_string(),
-    })
-}
-
-fn kind_of(s: &str) -> Result<EntityKind> {
-    EntityKind::parse(s)
-        .ok_or_else(|| StoreError::Database(format!("unknown record kind {s:?} in the store")))
+/// Schema names go into SQL as identifiers, which cannot be bound as
+/// parameters: only lower-case letters, digits and `_` are let through.
+fn check_schema_name(schema: &str) -> Result<()> {
+    let valid = !schema.is_empty()
+        && schema
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if valid {
+        Ok(())
+    } else {
+        Err(StoreError::Database(format!(
+            "invalid schema name {schema:?}"
+        )))
+    }
 }
 
 impl PostgresStore {
@@ -69,21 +72,12 @@ impl PostgresStore {
         let mut opts = PgConnectOptions::from_str(url.expose())
             .map_err(|e| StoreError::Database(format!("{url}: {e}")))?;
         if let Some(schema) = schema {
-            if schema.is_empty()
-                || !schema
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-            {
-                return Err(StoreError::Database(format!(
-                    "invalid schema name {schema:?}"
-                )));
-            }
+            check_schema_name(schema)?;
             let admin = PgPoolOptions::new()
                 .max_connections(1)
                 .connect_with(opts.clone())
                 .await
                 .map_err(|e| StoreError::Database(format!("cannot connect to {url}: {e}")))?;
-            // Identifiers cannot be bound as parameters; the name was checked above.
             sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
                 "CREATE SCHEMA IF NOT EXISTS {schema}"
             )))
@@ -127,14 +121,7 @@ impl PostgresStore {
     /// Drop a schema made by [`PostgresStore::open_in_schema`].
     #[doc(hidden)]
     pub async fn drop_schema_for_tests(&self, schema: &str) -> Result<()> {
-        if !schema
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        {
-            return Err(StoreError::Database(format!(
-                "invalid schema name {schema:?}"
-            )));
-        }
+        check_schema_name(schema)?;
         self.execute_raw_for_tests(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
             .await
             .map(|_| ())
@@ -298,15 +285,12 @@ impl Store for PostgresStore {
                 .fetch_all(&mut *tx)
                 .await
                 .map_err(db)?;
-                let old_records = old_records
-                    .iter()
-                    .map(|r| {
-                        let kind = kind_of(&r.kind)?;
-                        Ok((kind, id_of(r.id.clone(), kind)?, r.body.as_str()))
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                let before =
-                    import_audit_text(&old.body, old_records.iter().map(|(k, i, b)| (*k, i, *b)));
+                let before = import_audit_text(
+                    &old.body,
+                    old_records
+                        .iter()
+                        .map(|r| (r.kind.as_str(), r.id.as_str(), r.body.as_str())),
+                );
                 sqlx::query!("DELETE FROM record_refs WHERE from_seq IN (SELECT seq FROM records WHERE org_id = $1)", org)
                     .execute(&mut *tx)
                     .await
@@ -385,7 +369,7 @@ impl Store for PostgresStore {
             records
                 .iter()
                 .zip(&all_bodies)
-                .map(|(r, b)| (r.kind, &r.id, b.as_str())),
+                .map(|(r, b)| (r.kind.as_str(), r.id.as_str(), b.as_str())),
         );
         let mut chain = audit_head(&mut tx).await?;
         let entry = chain.append(
@@ -640,12 +624,12 @@ impl Store for PostgresStore {
         .await
         .map_err(db)?;
         if let Some(r) = referrer {
-            let referrer_kind = kind_of(&r.from_kind)?;
+            let (referrer_kind, referrer) = key_from_row(&r.from_kind, r.from_id)?;
             return Err(StoreError::Referenced {
                 kind,
                 id: id.clone(),
                 referrer_kind,
-                referrer: id_of(r.from_id, referrer_kind)?,
+                referrer,
             });
         }
         sqlx::query!(

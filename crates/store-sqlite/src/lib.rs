@@ -18,7 +18,7 @@ use rampart_store::audit::Chain;
 use rampart_store::{
     AuditEntry, Backend, ChangeAction, DatabaseUrl, ImportMode, ImportSummary, ListQuery, Progress,
     Record, Result, Store, StoreError, Stored, StoredRecord, import_audit_text,
-    import_reference_rows, now_text, organisation_from_row, record_from_row,
+    import_reference_rows, key_from_row, now_text, organisation_from_row, record_from_row,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -39,19 +39,6 @@ fn db(e: sqlx::Error) -> StoreError {
 
 fn json_text<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| StoreError::Encode(e.to_string()))
-}
-
-fn id_of(s: String, kind: EntityKind) -> Result<Id> {
-    Id::new(s.clone()).map_err(|e| StoreError::Corrupt {
-        kind,
-        id: s,
-        reason: e.to_string(),
-    })
-}
-
-fn kind_of(s: &str) -> Result<EntityKind> {
-    EntityKind::parse(s)
-        .ok_or_else(|| StoreError::Database(format!("unknown record kind {s:?} in the store")))
 }
 
 impl SqliteStore {
@@ -256,18 +243,12 @@ impl Store for SqliteStore {
                 .fetch_all(&mut *tx)
                 .await
                 .map_err(db)?;
-                let old_records = old_records
-                    .iter()
-                    .map(|r| {
-                        Ok((
-                            kind_of(&r.kind)?,
-                            id_of(r.id.clone(), kind_of(&r.kind)?)?,
-                            r.body.as_str(),
-                        ))
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                let before =
-                    import_audit_text(&old.body, old_records.iter().map(|(k, i, b)| (*k, i, *b)));
+                let before = import_audit_text(
+                    &old.body,
+                    old_records
+                        .iter()
+                        .map(|r| (r.kind.as_str(), r.id.as_str(), r.body.as_str())),
+                );
                 sqlx::query!("DELETE FROM record_refs WHERE from_seq IN (SELECT seq FROM records WHERE org_id = ?1)", org)
                     .execute(&mut *tx)
                     .await
@@ -345,7 +326,7 @@ impl Store for SqliteStore {
             records
                 .iter()
                 .zip(&bodies)
-                .map(|(r, b)| (r.kind, &r.id, b.as_str())),
+                .map(|(r, b)| (r.kind.as_str(), r.id.as_str(), b.as_str())),
         );
         let mut chain = audit_head(&mut tx).await?;
         let entry = chain.append(
@@ -584,11 +565,12 @@ impl Store for SqliteStore {
         .await
         .map_err(db)?;
         if let Some(r) = referrer {
+            let (referrer_kind, referrer) = key_from_row(&r.from_kind, r.from_id)?;
             return Err(StoreError::Referenced {
                 kind,
                 id: id.clone(),
-                referrer_kind: kind_of(&r.from_kind)?,
-                referrer: id_of(r.from_id, kind)?,
+                referrer_kind,
+                referrer,
             });
         }
         sqlx::query!(

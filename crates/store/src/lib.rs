@@ -26,7 +26,7 @@ pub use audit::{AuditEntry, AuditVerification, ChangeAction};
 pub use error::StoreError;
 pub use record::{
     ListQuery, Record, Stored, StoredRecord, import_audit_text, import_reference_rows,
-    organisation_from_row, record_from_row,
+    key_from_row, organisation_from_row, record_from_row,
 };
 pub use url::DatabaseUrl;
 

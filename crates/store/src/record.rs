@@ -165,6 +165,19 @@ fn zones_parents_first(zones: &[rampart_domain::Zone]) -> Vec<rampart_domain::Zo
     out
 }
 
+/// The kind and id of a record as a backend read them, checked.
+pub fn key_from_row(kind: &str, id: String) -> Result<(EntityKind, Id)> {
+    let kind = EntityKind::parse(kind).ok_or_else(|| {
+        StoreError::Database(format!("unknown record kind {kind:?} in the store"))
+    })?;
+    let id = Id::new(id.clone()).map_err(|e| StoreError::Corrupt {
+        kind,
+        id,
+        reason: e.to_string(),
+    })?;
+    Ok((kind, id))
+}
+
 /// Build a [`StoredRecord`] from the columns a backend read, checking what
 /// the database cannot (a known kind, valid ids, readable JSON).
 pub fn record_from_row(
@@ -176,18 +189,10 @@ pub fn record_from_row(
     updated_at: String,
     updated_by: String,
 ) -> Result<StoredRecord> {
-    let kind = EntityKind::parse(kind).ok_or_else(|| {
-        StoreError::Database(format!("unknown record kind {kind:?} in the store"))
-    })?;
-    let check = |s: String| {
-        Id::new(s.clone()).map_err(|e| StoreError::Corrupt {
-            kind,
-            id: s,
-            reason: e.to_string(),
-        })
-    };
-    let id = check(id)?;
-    let site = site.map(check).transpose()?;
+    let (kind, id) = key_from_row(kind, id)?;
+    let site = site
+        .map(|s| key_from_row(kind.as_str(), s).map(|(_, s)| s))
+        .transpose()?;
     let body = serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
         kind,
         id: id.to_string(),
@@ -221,12 +226,16 @@ pub fn organisation_from_row(
     })
 }
 
-/// The audit text of an import: the organisation and every record written,
-/// as one JSON document, built from the exact texts that were stored.
+/// The audit text of an import: the organisation and every record written
+/// (kind, id, body), as one JSON document built from the exact texts that
+/// were stored. Bodies are JSON already and go in as they are.
 pub fn import_audit_text<'a>(
     organisation_body: &str,
-    records: impl IntoIterator<Item = (EntityKind, &'a Id, &'a str)>,
+    records: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
 ) -> String {
+    // Kinds and ids are plain strings: quoting them through serde_json keeps
+    // the document valid whatever a stored row holds.
+    let quote = |s: &str| serde_json::Value::from(s).to_string();
     let mut out = String::with_capacity(organisation_body.len() + 64);
     out.push_str("{\"organisation\":");
     out.push_str(organisation_body);
@@ -235,12 +244,11 @@ pub fn import_audit_text<'a>(
         if i > 0 {
             out.push(',');
         }
-        // Kinds and ids are slugs ([A-Za-z0-9._-]): no JSON escaping needed.
-        out.push_str("{\"kind\":\"");
-        out.push_str(kind.as_str());
-        out.push_str("\",\"id\":\"");
-        out.push_str(id.as_str());
-        out.push_str("\",\"body\":");
+        out.push_str("{\"kind\":");
+        out.push_str(&quote(kind));
+        out.push_str(",\"id\":");
+        out.push_str(&quote(id));
+        out.push_str(",\"body\":");
         out.push_str(body);
         out.push('}');
     }
@@ -281,15 +289,13 @@ mod tests {
 
     #[test]
     fn the_import_audit_text_is_json_holding_every_record() {
-        let id = |s: &str| Id::new(s).unwrap();
-        let (a, b) = (id("hq"), id("cam-1.lobby"));
         let text = import_audit_text(
             r#"{"id":"acme","name":"Acme \"Ltd\""}"#,
             [
-                (EntityKind::Site, &a, r#"{"id":"hq"}"#),
+                ("site", "hq", r#"{"id":"hq"}"#),
                 (
-                    EntityKind::Device,
-                    &b,
+                    "device",
+                    "cam-1.lobby",
                     r#"{"id":"cam-1.lobby","note":"a\nb"}"#,
                 ),
             ],
