@@ -1,0 +1,111 @@
+//! What every request handler can reach: the database, the settings and
+//! the metrics. Nothing here is state another server process would need:
+//! sessions, lockouts and tokens are in the database.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rampart_domain::EntityKind;
+use rampart_store::{Database, Store};
+
+use crate::metrics::Metrics;
+use crate::problem::FieldError;
+
+/// The settings of a server process.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// Mark cookies `Secure` and use the `__Host-` prefix: set when the
+    /// server is reached over HTTPS (directly or through a TLS proxy).
+    pub secure_cookies: bool,
+    /// A session unused for this long ends.
+    pub session_idle: Duration,
+    /// A session ends this long after login, however active.
+    pub session_absolute: Duration,
+    /// Requests with a larger body are refused (413).
+    pub max_body_bytes: usize,
+    /// Requests taking longer are cut off (408).
+    pub request_timeout: Duration,
+    /// Failed logins for one login name within `lockout_window` before the
+    /// name is locked for `lockout_for`.
+    pub max_login_failures: i64,
+    /// The same for one client address, which catches password spraying
+    /// across many names.
+    pub max_address_failures: i64,
+    pub lockout_window: Duration,
+    pub lockout_for: Duration,
+    /// Origins (scheme://host:port) allowed to send state-changing requests
+    /// besides the server's own.
+    pub trusted_origins: Vec<String>,
+    /// Take the client address from `X-Forwarded-For` (behind a load
+    /// balancer that sets it).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            secure_cookies: false,
+            session_idle: Duration::from_secs(30 * 60),
+            session_absolute: Duration::from_secs(12 * 3600),
+            max_body_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            max_login_failures: 5,
+            max_address_failures: 50,
+            lockout_window: Duration::from_secs(15 * 60),
+            lockout_for: Duration::from_secs(15 * 60),
+            trusted_origins: Vec::new(),
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+/// Checks the models that an engine owns (a risk's FAIR model, a facility
+/// model, a floor plan) before they are stored. The binary supplies it,
+/// because only the binary knows the engines; the server only calls it.
+pub type ModelCheck =
+    Arc<dyn Fn(EntityKind, &serde_json::Value) -> Result<(), Vec<FieldError>> + Send + Sync>;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Arc<dyn Database>,
+    pub check_model: ModelCheck,
+    pub config: Arc<ServerConfig>,
+    pub metrics: Arc<Metrics>,
+    pub started: Instant,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("db", &self.db)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    pub fn new(db: Arc<dyn Database>, config: ServerConfig, check_model: ModelCheck) -> AppState {
+        AppState {
+            db,
+            check_model,
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::new()),
+            started: Instant::now(),
+        }
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        &*self.db
+    }
+
+    pub fn session_cookie_name(&self) -> &'static str {
+        if self.config.secure_cookies {
+            "__Host-rampart_session"
+        } else {
+            "rampart_session"
+        }
+    }
+}
