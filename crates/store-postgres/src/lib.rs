@@ -9,6 +9,9 @@
 //! This crate owns its schema (`migrations/`) and is the only place that
 //! knows PostgreSQL's SQL.
 
+mod auth;
+mod list;
+
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -16,9 +19,10 @@ use async_trait::async_trait;
 use rampart_domain::{EntityKind, Id, Organisation};
 use rampart_store::audit::Chain;
 use rampart_store::{
-    AuditEntry, Backend, ChangeAction, DatabaseUrl, ImportMode, ImportSummary, ListQuery, Progress,
-    Record, Result, Store, StoreError, Stored, StoredRecord, import_audit_text,
-    import_reference_rows, key_from_row, now_text, organisation_from_row, record_from_row,
+    AuditEntry, AuditQuery, Backend, ChangeAction, DatabaseUrl, ImportMode, ImportSummary,
+    ListQuery, Progress, Record, Result, Store, StoreError, Stored, StoredRecord,
+    import_audit_text, import_reference_rows, key_from_row, now_text, organisation_from_row,
+    record_from_row,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
@@ -34,7 +38,7 @@ pub struct PostgresStore {
     pool: PgPool,
 }
 
-fn db(e: sqlx::Error) -> StoreError {
+pub(crate) fn db(e: sqlx::Error) -> StoreError {
     StoreError::Database(e.to_string())
 }
 
@@ -98,7 +102,7 @@ impl PostgresStore {
         Ok(store)
     }
 
-    async fn write_tx(&self) -> Result<Transaction<'static, Postgres>> {
+    pub(crate) async fn write_tx(&self) -> Result<Transaction<'static, Postgres>> {
         let mut tx = self.pool.begin().await.map_err(db)?;
         sqlx::query!("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
             .execute(&mut *tx)
@@ -128,7 +132,7 @@ impl PostgresStore {
     }
 }
 
-async fn audit_head(tx: &mut Transaction<'_, Postgres>) -> Result<Chain> {
+pub(crate) async fn audit_head(tx: &mut Transaction<'_, Postgres>) -> Result<Chain> {
     let head = sqlx::query!("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
         .fetch_optional(&mut **tx)
         .await
@@ -136,7 +140,7 @@ async fn audit_head(tx: &mut Transaction<'_, Postgres>) -> Result<Chain> {
     Ok(Chain::after(head.map(|h| (h.seq, h.hash))))
 }
 
-async fn append_audit(tx: &mut Transaction<'_, Postgres>, e: &AuditEntry) -> Result<()> {
+pub(crate) async fn append_audit(tx: &mut Transaction<'_, Postgres>, e: &AuditEntry) -> Result<()> {
     sqlx::query!(
         r#"INSERT INTO audit_log (seq, at, actor, action, org_id, kind, entity_id, before, after, prev_hash, hash)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"#,
@@ -427,6 +431,21 @@ impl Store for PostgresStore {
         kind: EntityKind,
         query: &ListQuery,
     ) -> Result<Vec<StoredRecord>> {
+        if !query.filters.is_empty() || !query.sort.is_empty() {
+            let mut qb = list::list_query(org.as_str(), kind.as_str(), query);
+            let rows: Vec<list::RecordRow> = qb
+                .build_query_as()
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+            return rows
+                .into_iter()
+                .map(|(kind, id, site, body, version, updated_at, updated_by)| {
+                    record_from_row(&kind, id, site, &body, version, updated_at, updated_by)
+                })
+                .collect();
+        }
+        // The common case keeps its compile-time checked (and benchmarked) query.
         let sites: Option<Vec<String>> = query
             .sites
             .as_ref()
@@ -459,6 +478,24 @@ impl Store for PostgresStore {
                 )
             })
             .collect()
+    }
+
+    async fn count_records(&self, org: &Id, kind: EntityKind, query: &ListQuery) -> Result<i64> {
+        let mut qb = list::count_query(org.as_str(), kind.as_str(), query);
+        qb.build_query_scalar::<i64>()
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)
+    }
+
+    async fn audit_page(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        let mut qb = list::audit_page_query(query);
+        let rows: Vec<list::AuditRow> = qb
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(rows.into_iter().map(list::audit_entry).collect())
     }
 
     async fn insert_record(&self, actor: &str, org: &Id, record: &Record) -> Result<StoredRecord> {

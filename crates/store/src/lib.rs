@@ -15,6 +15,7 @@
 //! suite (the `tests` binary at the workspace root) runs against both.
 
 pub mod audit;
+pub mod auth;
 mod error;
 mod record;
 mod url;
@@ -23,10 +24,12 @@ use async_trait::async_trait;
 use rampart_domain::{EntityKind, Id, OrgDocument, Organisation};
 
 pub use audit::{AuditEntry, AuditVerification, ChangeAction};
+pub use auth::{ApiToken, AuthStore, Credential, FailedLogin, Session, Throttle};
 pub use error::StoreError;
 pub use record::{
-    ListQuery, Record, Stored, StoredRecord, import_audit_text, import_reference_rows,
-    key_from_row, organisation_from_row, record_from_row,
+    FieldFilter, FieldPath, FilterOp, FilterValue, ListQuery, Record, SortField, SortKey, Stored,
+    StoredRecord, import_audit_text, import_reference_rows, key_from_row, organisation_from_row,
+    record_from_row,
 };
 pub use url::DatabaseUrl;
 
@@ -98,6 +101,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         query: &ListQuery,
     ) -> Result<Vec<StoredRecord>>;
 
+    /// How many records of a kind match `query` (its limit and offset aside).
+    async fn count_records(&self, org: &Id, kind: EntityKind, query: &ListQuery) -> Result<i64>;
+
+    /// Audit entries of one organisation, newest first, optionally of one
+    /// kind and entity or by one actor; `before` pages backwards by `seq`.
+    async fn audit_page(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
+
     /// Create one record. Its references must exist.
     async fn insert_record(&self, actor: &str, org: &Id, record: &Record) -> Result<StoredRecord>;
 
@@ -122,6 +132,24 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Audit entries with `seq > after`, oldest first, at most `limit`.
     async fn audit_entries(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>>;
+}
+
+/// A whole backend: the entity store and the authentication state. Both
+/// backends implement both; the server holds one `Arc<dyn Database>`.
+pub trait Database: Store + AuthStore {}
+
+impl<T: Store + AuthStore> Database for T {}
+
+/// Which audit entries to read, for [`Store::audit_page`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AuditQuery {
+    pub org: Option<Id>,
+    pub kind: Option<String>,
+    pub entity_id: Option<String>,
+    pub actor: Option<String>,
+    /// Entries with `seq` below this; `None` from the newest.
+    pub before: Option<i64>,
+    pub limit: i64,
 }
 
 /// Validate a document, turn it into records and import it.

@@ -91,11 +91,15 @@ impl StoredRecord {
     }
 }
 
-/// Which records of a kind to list.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// Which records of a kind to list, in which order.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListQuery {
     /// Only records of these sites; `None` for all.
     pub sites: Option<Vec<Id>>,
+    /// Only records whose content matches every one of these.
+    pub filters: Vec<FieldFilter>,
+    /// Order by these keys, then by creation order. Empty: creation order.
+    pub sort: Vec<SortKey>,
     pub limit: Option<i64>,
     pub offset: i64,
 }
@@ -111,6 +115,84 @@ impl ListQuery {
             ..ListQuery::default()
         }
     }
+}
+
+/// A field of a record's content, by its path of names (`owner`,
+/// `assessment.method`). Names are lower-case letters, digits and `_`, so a
+/// path can be written into a backend's JSON path expression safely; the
+/// value side of a filter is always a bound parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FieldPath(String);
+
+impl FieldPath {
+    pub fn new(path: &str) -> Result<FieldPath, String> {
+        let ok_name = |n: &str| {
+            !n.is_empty()
+                && n.len() <= 64
+                && n.starts_with(|c: char| c.is_ascii_lowercase())
+                && n.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        };
+        let names: Vec<&str> = path.split('.').collect();
+        if names.len() > 4 || !names.iter().all(|n| ok_name(n)) {
+            return Err(format!(
+                "{path:?} is not a field path (lower-case names joined by '.', at most 4)"
+            ));
+        }
+        Ok(FieldPath(path.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The names, outermost first.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.split('.')
+    }
+}
+
+/// A condition on one field of a record's content.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldFilter {
+    pub field: FieldPath,
+    pub value: FilterValue,
+    pub op: FilterOp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FilterValue {
+    Text(String),
+    Number(f64),
+    Bool(bool),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterOp {
+    /// The field equals the value (a missing field equals nothing).
+    Eq,
+    /// The field is a list holding the value.
+    Contains,
+    /// Text field containing the value, ignoring ASCII case.
+    Like,
+    /// Number or text ordered at or above / at or below the value.
+    AtLeast,
+    AtMost,
+}
+
+/// One key of a list's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortKey {
+    pub field: SortField,
+    pub descending: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SortField {
+    Id,
+    UpdatedAt,
+    /// A field of the content; records without it sort last.
+    Content(FieldPath),
 }
 
 /// All entities of a document as records, referenced kinds before the kinds
