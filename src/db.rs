@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, bail};
-use rampart_store::{Backend, DatabaseUrl, Store};
+use std::sync::Arc;
+
+use rampart_store::{Backend, Database, DatabaseUrl, Store};
 use rampart_store_postgres::PostgresStore;
 use rampart_store_sqlite::SqliteStore;
 
@@ -41,6 +43,15 @@ pub async fn open(url: &DatabaseUrl) -> Result<Box<dyn Store>> {
     Ok(match url.backend() {
         Some(Backend::Sqlite) => Box::new(SqliteStore::open(url).await?),
         Some(Backend::Postgres) => Box::new(PostgresStore::open(url).await?),
+        None => bail!("{url}: unknown database; use sqlite:PATH or postgres://USER@HOST/DB"),
+    })
+}
+
+/// The store with its authentication state, for the server.
+pub async fn open_database(url: &DatabaseUrl) -> Result<Arc<dyn Database>> {
+    Ok(match url.backend() {
+        Some(Backend::Sqlite) => Arc::new(SqliteStore::open(url).await?),
+        Some(Backend::Postgres) => Arc::new(PostgresStore::open(url).await?),
         None => bail!("{url}: unknown database; use sqlite:PATH or postgres://USER@HOST/DB"),
     })
 }

@@ -71,10 +71,25 @@ enum Command {
     /// Example: rampart export --org northwind --format json -o northwind.json
     Export(commands::org::ExportArgs),
 
-    /// Load the demonstration organisation: a logistics company with an office, a data centre and a warehouse.
+    /// Load the demonstration organisation (a logistics company with an office, a data centre
+    /// and a warehouse) and serve it in the web application.
     ///
-    /// Example: rampart demo --db sqlite:./demo.db
+    /// One account per role is made, with a fresh password printed each time.
+    ///
+    /// Example: rampart demo --db sqlite:./demo.db --listen 127.0.0.1:8080
     Demo(commands::org::DemoArgs),
+
+    /// Serve the web application and its REST API.
+    ///
+    /// On a store whose organisation has no account yet, an administrator
+    /// `admin` is created with a one-time password, printed once.
+    ///
+    /// Example: rampart serve --db postgres://rampart@db/rampart --listen 0.0.0.0:8080 --secure-cookies
+    Serve(commands::serve::ServeArgs),
+
+    /// Manage the accounts of the web application.
+    #[command(subcommand)]
+    User(commands::serve::UserCommand),
 
     /// Inspect and verify the tamper-evident audit log.
     #[command(name = "audit-log", subcommand)]
@@ -115,6 +130,8 @@ fn main() -> ExitCode {
         Command::Import(args) => commands::org::import(&ctx, args),
         Command::Export(args) => commands::org::export(&ctx, args),
         Command::Demo(args) => commands::org::demo(&ctx, args),
+        Command::Serve(args) => commands::serve::serve(&ctx, args),
+        Command::User(cmd) => commands::serve::user(&ctx, cmd),
         Command::AuditLog(cmd) => commands::audit_log::run(&ctx, cmd),
         Command::Completions { shell } => {
             clap_complete::generate(

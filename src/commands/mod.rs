@@ -6,6 +6,7 @@ pub mod cctv;
 pub mod org;
 pub mod pps;
 pub mod risk;
+pub mod serve;
 pub mod synth;
 
 use std::future::Future;

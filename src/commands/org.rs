@@ -49,6 +49,11 @@ pub struct DemoArgs {
     /// Reload the demonstration organisation even if it is already there.
     #[arg(long)]
     reset: bool,
+    /// Only seed the store; do not start the web application.
+    #[arg(long)]
+    no_serve: bool,
+    #[command(flatten)]
+    serve: super::serve::ServeArgs,
 }
 
 pub fn init(ctx: &Context) -> Result<ExitCode> {
@@ -195,6 +200,8 @@ pub fn demo(ctx: &Context, args: DemoArgs) -> Result<ExitCode> {
         doc.risks.len(),
         doc.organisation.id,
     ));
+    let serve = (!args.no_serve).then_some(args.serve);
+    super::serve::demo_serve(ctx, &doc.organisation.id, serve)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -203,21 +210,58 @@ pub fn demo(ctx: &Context, args: DemoArgs) -> Result<ExitCode> {
 /// before anything is stored, so that a broken one is refused at import and
 /// not found at the first analysis.
 pub(crate) fn check_engine_models(doc: &rampart_domain::OrgDocument) -> Result<()> {
-    // One risk at a time, so that the error names the one that is wrong.
+    // One record at a time, so that the error names the one that is wrong.
     for r in &doc.risks {
-        if let Some(text) = super::risk::fair_scenario_text([r]) {
-            rampart_risk::parse(&text).with_context(|| format!("risk {}: its FAIR model", r.id))?;
-        }
+        check_risk_model(r)?;
     }
     for f in &doc.facility_models {
-        rampart_protection::Facility::from_yaml(&f.model.to_string())
-            .with_context(|| format!("facility model {} (site {})", f.id, f.site))?;
+        check_facility_model(f)?;
     }
     for p in &doc.floor_plans {
-        rampart_surveillance::FloorPlan::from_yaml(&p.plan.to_string())
-            .with_context(|| format!("floor plan {} (site {})", p.id, p.site))?;
+        check_floor_plan(p)?;
     }
     Ok(())
+}
+
+fn check_risk_model(r: &rampart_domain::RiskScenario) -> Result<()> {
+    if let Some(text) = super::risk::fair_scenario_text([r]) {
+        rampart_risk::parse(&text).with_context(|| format!("risk {}: its FAIR model", r.id))?;
+    }
+    Ok(())
+}
+
+fn check_facility_model(f: &rampart_domain::FacilityModel) -> Result<()> {
+    rampart_protection::Facility::from_yaml(&f.model.to_string())
+        .with_context(|| format!("facility model {} (site {})", f.id, f.site))?;
+    Ok(())
+}
+
+fn check_floor_plan(p: &rampart_domain::FloorPlan) -> Result<()> {
+    rampart_surveillance::FloorPlan::from_yaml(&p.plan.to_string())
+        .with_context(|| format!("floor plan {} (site {})", p.id, p.site))?;
+    Ok(())
+}
+
+/// The same checks for one record written through the web application,
+/// given as its JSON: the hook the server calls, since it knows no engine.
+pub(crate) fn check_engine_model(
+    kind: rampart_domain::EntityKind,
+    value: &serde_json::Value,
+) -> Result<(), String> {
+    use rampart_domain::EntityKind as K;
+    let outcome = match kind {
+        K::Risk => serde_json::from_value(value.clone())
+            .map_err(anyhow::Error::from)
+            .and_then(|r| check_risk_model(&r)),
+        K::FacilityModel => serde_json::from_value(value.clone())
+            .map_err(anyhow::Error::from)
+            .and_then(|f| check_facility_model(&f)),
+        K::FloorPlan => serde_json::from_value(value.clone())
+            .map_err(anyhow::Error::from)
+            .and_then(|p| check_floor_plan(&p)),
+        _ => Ok(()),
+    };
+    outcome.map_err(|e| format!("{e:#}"))
 }
 
 /// The organisation named, or the only one in the store.
