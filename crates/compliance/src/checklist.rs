@@ -83,9 +83,7 @@ struct FileItem {
 /// Whether `s` is an OSCAL token (XML NCName without the exotic characters).
 pub fn is_token(s: &str) -> bool {
     let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '_')
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'))
 }
 
@@ -107,7 +105,10 @@ pub fn parse_checklist(text: &str) -> Result<Framework, ChecklistError> {
         message: message.to_owned(),
     };
     if !is_token(&file.id) {
-        return Err(invalid("id".into(), "the checklist id must be a token (letters, digits, '.', '-', '_')"));
+        return Err(invalid(
+            "id".into(),
+            "the checklist id must be a token (letters, digits, '.', '-', '_')",
+        ));
     }
     let mut sections = Vec::with_capacity(file.sections.len());
     let mut mappings = Vec::new();

@@ -14,7 +14,9 @@ use std::collections::BTreeMap;
 pub const NIST_800_53_REV5: &str = "nist-sp-800-53-rev5";
 
 /// How much a failure of an item matters; sets the severity of findings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Criticality {
     Low,
@@ -133,7 +135,9 @@ impl Framework {
         let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for m in self.mappings.iter().filter(|m| m.framework == framework) {
             for c in &m.controls {
-                out.entry(c.to_ascii_lowercase()).or_default().push(m.item.clone());
+                out.entry(c.to_ascii_lowercase())
+                    .or_default()
+                    .push(m.item.clone());
             }
         }
         out
@@ -182,7 +186,12 @@ fn section(id: &str, title: &str, controls: &[Control]) -> Section {
                 continue;
             }
             let mut test = String::new();
-            for name in ["assessment-objective", "objective", "assessment-method", "assessment"] {
+            for name in [
+                "assessment-objective",
+                "objective",
+                "assessment-method",
+                "assessment",
+            ] {
                 if let Some(p) = c.prose(name) {
                     if !test.is_empty() {
                         test.push('\n');

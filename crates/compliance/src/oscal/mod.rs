@@ -11,8 +11,8 @@ pub(crate) mod locate;
 mod profile;
 
 pub use catalog::{
-    BackMatter, Catalog, Control, ControlCount, Group, Guideline, Link, Metadata, Param, Part, Prop,
-    Resource, Rlink, Selection, parse_catalog, render_prose,
+    BackMatter, Catalog, Control, ControlCount, Group, Guideline, Link, Metadata, Param, Part,
+    Prop, Resource, Rlink, Selection, parse_catalog, render_prose,
 };
 pub use profile::{
     Add, Alter, CatalogSources, Import, Matching, Merge, Modify, Position, Profile, Remove,
@@ -34,7 +34,9 @@ pub enum OscalError {
         message: String,
     },
     /// The JSON is not the kind of OSCAL document that was expected.
-    #[error("expected an OSCAL {expected} (a JSON object with the top-level key \"{expected}\"), but {found}")]
+    #[error(
+        "expected an OSCAL {expected} (a JSON object with the top-level key \"{expected}\"), but {found}"
+    )]
     WrongDocument {
         expected: &'static str,
         found: String,

@@ -15,7 +15,9 @@
 //! (`use-first`). Imports of other profiles are resolved by the caller, who
 //! supplies the resolved catalog under that href. `custom` merge is refused.
 
-use super::catalog::{BackMatter, Catalog, Control, Group, Guideline, Link, Metadata, Param, Part, Prop, Selection};
+use super::catalog::{
+    BackMatter, Catalog, Control, Group, Guideline, Link, Metadata, Param, Part, Prop, Selection,
+};
 use super::{OscalError, parse_document};
 use crate::uuid;
 use serde::{Deserialize, Serialize};
@@ -311,7 +313,11 @@ fn prune(controls: &[Control], keep: &HashSet<String>, seen: &mut HashSet<String
     out
 }
 
-fn prune_groups(groups: &[Group], keep: &HashSet<String>, seen: &mut HashSet<String>) -> Vec<Group> {
+fn prune_groups(
+    groups: &[Group],
+    keep: &HashSet<String>,
+    seen: &mut HashSet<String>,
+) -> Vec<Group> {
     let mut out = Vec::new();
     for g in groups {
         let controls = prune(&g.controls, keep, seen);
@@ -350,7 +356,11 @@ pub fn resolve(profile: &Profile, sources: &CatalogSources<'_>) -> Result<Catalo
     for import in &profile.imports {
         let catalog = sources.lookup(profile, &import.href)?;
         let mut keep = if import.include_all.is_some() || import.include_controls.is_empty() {
-            catalog.controls().into_iter().map(|c| c.id.clone()).collect()
+            catalog
+                .controls()
+                .into_iter()
+                .map(|c| c.id.clone())
+                .collect()
         } else {
             select(catalog, &import.include_controls)
         };
@@ -482,8 +492,19 @@ fn apply_modify(catalog: &mut Catalog, modify: &Modify) -> Result<(), OscalError
     Ok(())
 }
 
-fn matches(r: &Remove, kind: &str, name: Option<&str>, class: Option<&str>, id: Option<&str>, ns: Option<&str>) -> bool {
-    let any = r.by_name.is_some() || r.by_class.is_some() || r.by_id.is_some() || r.by_item_name.is_some() || r.by_ns.is_some();
+fn matches(
+    r: &Remove,
+    kind: &str,
+    name: Option<&str>,
+    class: Option<&str>,
+    id: Option<&str>,
+    ns: Option<&str>,
+) -> bool {
+    let any = r.by_name.is_some()
+        || r.by_class.is_some()
+        || r.by_id.is_some()
+        || r.by_item_name.is_some()
+        || r.by_ns.is_some();
     any && r.by_item_name.as_deref().is_none_or(|k| k == kind)
         && r.by_name.as_deref().is_none_or(|n| Some(n) == name)
         && r.by_class.as_deref().is_none_or(|c| Some(c) == class)
@@ -492,7 +513,16 @@ fn matches(r: &Remove, kind: &str, name: Option<&str>, class: Option<&str>, id: 
 }
 
 fn remove_props(props: &mut Vec<Prop>, r: &Remove) {
-    props.retain(|p| !matches(r, "prop", Some(&p.name), p.class.as_deref(), None, p.ns.as_deref()));
+    props.retain(|p| {
+        !matches(
+            r,
+            "prop",
+            Some(&p.name),
+            p.class.as_deref(),
+            None,
+            p.ns.as_deref(),
+        )
+    });
 }
 
 fn remove_links(links: &mut Vec<Link>, r: &Remove) {
@@ -500,7 +530,16 @@ fn remove_links(links: &mut Vec<Link>, r: &Remove) {
 }
 
 fn remove_parts(parts: &mut Vec<Part>, r: &Remove) {
-    parts.retain(|p| !matches(r, "part", Some(&p.name), p.class.as_deref(), p.id.as_deref(), p.ns.as_deref()));
+    parts.retain(|p| {
+        !matches(
+            r,
+            "part",
+            Some(&p.name),
+            p.class.as_deref(),
+            p.id.as_deref(),
+            p.ns.as_deref(),
+        )
+    });
     for p in parts {
         remove_props(&mut p.props, r);
         remove_links(&mut p.links, r);
@@ -509,7 +548,8 @@ fn remove_parts(parts: &mut Vec<Part>, r: &Remove) {
 }
 
 fn remove(c: &mut Control, r: &Remove) {
-    c.params.retain(|p| !matches(r, "param", None, p.class.as_deref(), Some(&p.id), None));
+    c.params
+        .retain(|p| !matches(r, "param", None, p.class.as_deref(), Some(&p.id), None));
     remove_props(&mut c.props, r);
     remove_links(&mut c.links, r);
     remove_parts(&mut c.parts, r);
@@ -543,7 +583,9 @@ fn add_at_part(parts: &mut Vec<Part>, by_id: &str, a: &Add, pos: Position) -> bo
         }
         return true;
     }
-    parts.iter_mut().any(|p| add_at_part(&mut p.parts, by_id, a, pos))
+    parts
+        .iter_mut()
+        .any(|p| add_at_part(&mut p.parts, by_id, a, pos))
 }
 
 fn add(c: &mut Control, a: &Add) -> Result<(), OscalError> {
@@ -552,7 +594,8 @@ fn add(c: &mut Control, a: &Add) -> Result<(), OscalError> {
     }
     match a.by_id.as_deref() {
         None | Some("") => {
-            let start = a.position == Some(Position::Starting) || a.position == Some(Position::Before);
+            let start =
+                a.position == Some(Position::Starting) || a.position == Some(Position::Before);
             splice(&mut c.params, &a.params, start);
             splice(&mut c.props, &a.props, start);
             splice(&mut c.links, &a.links, start);
