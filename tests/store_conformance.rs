@@ -2,12 +2,19 @@
 //! PostgreSQL, through the same `Store` trait. A backend is conformant when
 //! all of them pass.
 
-use rampart_domain::{Asset, AssetKind, EntityKind, Id, OrgDocument, Rating, Site, Zone};
+use std::cmp::Ordering;
+
+use rampart_domain::{
+    Asset, AssetKind, EntityKind, Id, OrgDocument, Rating, Role, Site, User, Zone,
+};
 use rampart_store::{
-    ImportMode, ListQuery, Record, Store, StoreError, export_document, import_document,
+    ApiToken, AuditQuery, AuthStore, Credential, FailedLogin, FieldFilter, FieldPath, FilterOp,
+    FilterValue, ImportMode, ListQuery, Record, Session, SortField, SortKey, Store, StoreError,
+    StoredRecord, export_document, import_document,
 };
 use rampart_store_postgres::PostgresStore;
 use rampart_store_sqlite::SqliteStore;
+use serde_json::Value;
 
 use crate::util;
 
@@ -20,6 +27,13 @@ enum Subject {
 
 impl Subject {
     fn store(&self) -> &dyn Store {
+        match self {
+            Subject::Sqlite(s, _) => s,
+            Subject::Postgres(s, _) => s,
+        }
+    }
+
+    fn auth(&self) -> &dyn AuthStore {
         match self {
             Subject::Sqlite(s, _) => s,
             Subject::Postgres(s, _) => s,
@@ -85,6 +99,13 @@ conformance!(
     imports_are_all_or_nothing,
     lists_filter_by_site_and_page,
     the_audit_log_records_every_change_and_detects_tampering,
+    filtered_sorted_lists_and_counts_agree_with_the_oracle,
+    credentials_are_set_replaced_refused_and_audited_without_hashes,
+    sessions_are_kept_touched_and_expired,
+    api_tokens_are_listed_revoked_and_audited_without_hashes,
+    failed_logins_are_counted_windowed_and_locked,
+    concurrent_failed_logins_are_all_counted,
+    audit_pages_filter_and_page_backwards,
 );
 
 fn demo() -> OrgDocument {
@@ -540,7 +561,7 @@ async fn the_audit_log_records_every_change_and_detects_tampering(s: &Subject) {
         ),
         ("import", "organisation", "northwind")
     );
-    let written: serde_json::Value =
+    let written: Value =
         serde_json::from_str(import.after.as_deref().expect("after")).expect("JSON");
     assert_eq!(
         written["records"].as_array().expect("records").len(),
@@ -607,4 +628,1190 @@ async fn the_audit_log_records_every_change_and_detects_tampering(s: &Subject) {
         "{v:?}"
     );
     assert_eq!(v.entries, 3);
+}
+
+// ---------------------------------------------------------------------------
+// Filters, sort keys and counts, against an in-memory oracle.
+
+/// A field of a record's content; JSON `null` counts as missing.
+fn field<'a>(body: &'a Value, path: &FieldPath) -> Option<&'a Value> {
+    let mut v = body;
+    for name in path.names() {
+        v = v.get(name)?;
+    }
+    (!v.is_null()).then_some(v)
+}
+
+fn value_eq(v: &Value, want: &FilterValue) -> bool {
+    match (v, want) {
+        (Value::String(s), FilterValue::Text(t)) => s == t,
+        (Value::Number(n), FilterValue::Number(x)) => n.as_f64() == Some(*x),
+        (Value::Bool(b), FilterValue::Bool(c)) => b == c,
+        _ => false,
+    }
+}
+
+fn filter_matches(f: &FieldFilter, r: &StoredRecord) -> bool {
+    let Some(v) = field(&r.body, &f.field) else {
+        return false;
+    };
+    match f.op {
+        FilterOp::Eq => value_eq(v, &f.value),
+        FilterOp::Contains => v
+            .as_array()
+            .is_some_and(|a| a.iter().any(|e| value_eq(e, &f.value))),
+        FilterOp::Like => match (v, &f.value) {
+            (Value::String(s), FilterValue::Text(t)) => {
+                s.to_ascii_lowercase().contains(&t.to_ascii_lowercase())
+            }
+            _ => false,
+        },
+        FilterOp::AtLeast | FilterOp::AtMost => {
+            let ord = match (v, &f.value) {
+                (Value::String(s), FilterValue::Text(t)) => Some(s.as_str().cmp(t.as_str())),
+                (Value::Number(n), FilterValue::Number(x)) => {
+                    n.as_f64().and_then(|n| n.partial_cmp(x))
+                }
+                _ => None,
+            };
+            match (ord, f.op) {
+                (Some(o), FilterOp::AtLeast) => o != Ordering::Less,
+                (Some(o), _) => o != Ordering::Greater,
+                (None, _) => false,
+            }
+        }
+    }
+}
+
+/// The reference semantics of a query's conditions (its page aside).
+fn matches(q: &ListQuery, r: &StoredRecord) -> bool {
+    let on_site = match &q.sites {
+        None => true,
+        Some(sites) => r.site.as_ref().is_some_and(|s| sites.contains(s)),
+    };
+    on_site && q.filters.iter().all(|f| filter_matches(f, r))
+}
+
+/// Numbers, then text, then booleans, then lists and objects.
+fn rank(v: &Value) -> u8 {
+    match v {
+        Value::Number(_) => 0,
+        Value::String(_) => 1,
+        Value::Bool(_) => 2,
+        _ => 3,
+    }
+}
+
+fn value_cmp(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x
+            .as_f64()
+            .partial_cmp(&y.as_f64())
+            .unwrap_or(Ordering::Equal),
+        (Value::String(x), Value::String(y)) => x.as_str().cmp(y.as_str()),
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        _ => Ordering::Equal,
+    }
+}
+
+/// The reference order: each key (records lacking a content field last in
+/// both directions), then creation order.
+fn oracle_cmp(
+    keys: &[SortKey],
+    a: &(usize, &StoredRecord),
+    b: &(usize, &StoredRecord),
+) -> Ordering {
+    for k in keys {
+        let dir = |o: Ordering| if k.descending { o.reverse() } else { o };
+        let ord = match &k.field {
+            SortField::Id => dir(a.1.id.as_str().cmp(b.1.id.as_str())),
+            SortField::UpdatedAt => dir(a.1.updated_at.cmp(&b.1.updated_at)),
+            SortField::Content(p) => match (field(&a.1.body, p), field(&b.1.body, p)) {
+                (None, None) => Ordering::Equal,
+                (None, Some(_)) => Ordering::Greater,
+                (Some(_), None) => Ordering::Less,
+                (Some(x), Some(y)) => dir(rank(x).cmp(&rank(y)).then(value_cmp(x, y))),
+            },
+        };
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    a.0.cmp(&b.0)
+}
+
+/// What a backend must answer for `q`, from every record in creation order.
+fn oracle(all: &[StoredRecord], q: &ListQuery) -> (Vec<String>, usize) {
+    let mut hits: Vec<(usize, &StoredRecord)> = all
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| matches(q, r))
+        .collect();
+    hits.sort_by(|a, b| oracle_cmp(&q.sort, a, b));
+    let total = hits.len();
+    let ids = hits
+        .into_iter()
+        .skip(usize::try_from(q.offset).expect("offset"))
+        .take(
+            q.limit
+                .map_or(usize::MAX, |l| usize::try_from(l).expect("limit")),
+        )
+        .map(|(_, r)| r.id.to_string())
+        .collect();
+    (ids, total)
+}
+
+fn path(p: &str) -> FieldPath {
+    FieldPath::new(p).expect("field path")
+}
+
+fn filter(p: &str, op: FilterOp, value: FilterValue) -> FieldFilter {
+    FieldFilter {
+        field: path(p),
+        value,
+        op,
+    }
+}
+
+fn text(s: &str) -> FilterValue {
+    FilterValue::Text(s.into())
+}
+
+fn by(p: &str, descending: bool) -> SortKey {
+    SortKey {
+        field: SortField::Content(path(p)),
+        descending,
+    }
+}
+
+fn query(filters: Vec<FieldFilter>, sort: Vec<SortKey>) -> ListQuery {
+    ListQuery {
+        filters,
+        sort,
+        ..ListQuery::all()
+    }
+}
+
+async fn filtered_sorted_lists_and_counts_agree_with_the_oracle(s: &Subject) {
+    use FilterOp::*;
+    use FilterValue::Number;
+    let store = s.store();
+    let org = load_demo(store).await.organisation.id;
+    let id_desc = SortKey {
+        field: SortField::Id,
+        descending: true,
+    };
+    let id_asc = SortKey {
+        field: SortField::Id,
+        descending: false,
+    };
+    let cases: Vec<(EntityKind, ListQuery)> = vec![
+        (
+            EntityKind::Asset,
+            query(vec![filter("owner", Eq, text("p-okafor"))], vec![]),
+        ),
+        (
+            EntityKind::Asset,
+            query(
+                vec![filter("kind", Eq, text("system"))],
+                vec![by("value", true)],
+            ),
+        ),
+        (
+            EntityKind::Asset,
+            query(vec![filter("name", Like, text("SERVER"))], vec![]),
+        ),
+        // Pattern characters match themselves.
+        (
+            EntityKind::Asset,
+            query(vec![filter("name", Like, text("(2"))], vec![]),
+        ),
+        (
+            EntityKind::Asset,
+            query(vec![filter("name", Like, text("_"))], vec![]),
+        ),
+        (
+            EntityKind::Asset,
+            query(vec![filter("name", Like, text("%"))], vec![]),
+        ),
+        (
+            EntityKind::Asset,
+            query(vec![filter("value", AtLeast, Number(9.0))], vec![]),
+        ),
+        (
+            EntityKind::Asset,
+            query(
+                vec![filter("value", AtMost, Number(4.0))],
+                vec![by("name", false)],
+            ),
+        ),
+        (
+            EntityKind::Asset,
+            query(
+                vec![filter("replacement_cost", AtLeast, Number(1_000_000.0))],
+                vec![by("replacement_cost", true)],
+            ),
+        ),
+        // Missing values sort last in both directions.
+        (
+            EntityKind::Asset,
+            query(vec![], vec![by("replacement_cost", false)]),
+        ),
+        (
+            EntityKind::Asset,
+            query(vec![], vec![by("replacement_cost", true)]),
+        ),
+        (
+            EntityKind::Asset,
+            query(vec![], vec![by("value", true), id_asc.clone()]),
+        ),
+        (EntityKind::Asset, query(vec![], vec![id_desc.clone()])),
+        (
+            EntityKind::Asset,
+            query(
+                vec![],
+                vec![SortKey {
+                    field: SortField::UpdatedAt,
+                    descending: true,
+                }],
+            ),
+        ),
+        // Types must agree: text never equals a number, nor a number text.
+        (
+            EntityKind::Asset,
+            query(vec![filter("value", Eq, text("9"))], vec![]),
+        ),
+        (
+            EntityKind::Asset,
+            query(vec![filter("owner", AtLeast, Number(0.0))], vec![]),
+        ),
+        (
+            EntityKind::Asset,
+            query(
+                vec![filter("owner", AtLeast, text("p-m"))],
+                vec![by("owner", false)],
+            ),
+        ),
+        (
+            EntityKind::Asset,
+            query(vec![filter("owner", Contains, text("p-okafor"))], vec![]),
+        ),
+        (
+            EntityKind::Asset,
+            query(vec![filter("no_such_field", Eq, text("x"))], vec![]),
+        ),
+        // Site scope and several filters at once.
+        (
+            EntityKind::Asset,
+            ListQuery {
+                sites: Some(vec![id("dc"), id("whs")]),
+                ..query(
+                    vec![
+                        filter("value", AtLeast, Number(7.0)),
+                        filter("kind", Eq, text("system")),
+                    ],
+                    vec![by("replacement_cost", true)],
+                )
+            },
+        ),
+        (
+            EntityKind::Risk,
+            query(
+                vec![filter("treatment", Eq, text("mitigate"))],
+                vec![by("title", false)],
+            ),
+        ),
+        (
+            EntityKind::Risk,
+            query(vec![filter("treatment", Eq, text("accept"))], vec![]),
+        ),
+        (
+            EntityKind::Risk,
+            query(
+                vec![filter("title", Like, text("THEFT"))],
+                vec![by("title", true)],
+            ),
+        ),
+        (
+            EntityKind::Risk,
+            query(
+                vec![filter("controls", Contains, text("ac-whs-alarm"))],
+                vec![],
+            ),
+        ),
+        (
+            EntityKind::Risk,
+            query(
+                vec![filter("assessment.method", Eq, text("matrix"))],
+                vec![by("owner", true)],
+            ),
+        ),
+        (
+            EntityKind::Risk,
+            query(
+                vec![],
+                vec![by("assessment.method", false), by("title", true)],
+            ),
+        ),
+        (
+            EntityKind::Device,
+            query(vec![filter("status", Eq, text("degraded"))], vec![]),
+        ),
+        (
+            EntityKind::Device,
+            query(
+                vec![filter("kind", Eq, text("camera"))],
+                vec![by("name", false)],
+            ),
+        ),
+        (
+            EntityKind::Control,
+            query(
+                vec![filter("capex", AtLeast, Number(100_000.0))],
+                vec![by("capex", true)],
+            ),
+        ),
+        (
+            EntityKind::Control,
+            query(
+                vec![filter("effectiveness", AtMost, Number(0.5))],
+                vec![by("effectiveness", false)],
+            ),
+        ),
+        (
+            EntityKind::Person,
+            query(
+                vec![filter("sites", Contains, text("dc"))],
+                vec![by("name", false)],
+            ),
+        ),
+        (
+            EntityKind::Person,
+            query(
+                vec![filter("roles", Contains, text("Security Officer"))],
+                vec![],
+            ),
+        ),
+        (
+            EntityKind::Person,
+            query(vec![filter("sites", Contains, Number(1.0))], vec![]),
+        ),
+        (
+            EntityKind::Person,
+            query(vec![filter("kind", Eq, FilterValue::Bool(true))], vec![]),
+        ),
+    ];
+    for (kind, q) in &cases {
+        let all = store
+            .list_records(&org, *kind, &ListQuery::all())
+            .await
+            .expect("list all");
+        let (want, total) = oracle(&all, q);
+        let got: Vec<String> = store
+            .list_records(&org, *kind, q)
+            .await
+            .expect("list")
+            .into_iter()
+            .map(|r| r.id.to_string())
+            .collect();
+        assert_eq!(got, want, "{kind} {q:?}");
+        let count = store.count_records(&org, *kind, q).await.expect("count");
+        assert_eq!(
+            count,
+            i64::try_from(total).expect("total"),
+            "count of {kind} {q:?}"
+        );
+        // A page of it, and the count ignores the page.
+        let page = ListQuery {
+            limit: Some(5),
+            offset: 3,
+            ..q.clone()
+        };
+        let got: Vec<String> = store
+            .list_records(&org, *kind, &page)
+            .await
+            .expect("page")
+            .into_iter()
+            .map(|r| r.id.to_string())
+            .collect();
+        assert_eq!(got, oracle(&all, &page).0, "page of {kind} {q:?}");
+        assert_eq!(
+            store
+                .count_records(&org, *kind, &page)
+                .await
+                .expect("count"),
+            count
+        );
+    }
+    // The cases above are not all trivially empty.
+    let nonempty = {
+        let mut n = 0;
+        for (kind, q) in &cases {
+            if store.count_records(&org, *kind, q).await.expect("count") > 0 {
+                n += 1;
+            }
+        }
+        n
+    };
+    assert!(nonempty >= 20, "only {nonempty} cases select anything");
+
+    // Paging through a sorted list, page by page, reads it whole, once.
+    let sorted = query(
+        vec![filter("value", AtLeast, Number(5.0))],
+        vec![by("value", true), by("name", false)],
+    );
+    let all = store
+        .list_records(&org, EntityKind::Asset, &ListQuery::all())
+        .await
+        .expect("list all");
+    let (want, total) = oracle(&all, &sorted);
+    assert!(total > 20);
+    let mut paged = Vec::new();
+    for offset in (0..).step_by(7) {
+        let page = ListQuery {
+            limit: Some(7),
+            offset,
+            ..sorted.clone()
+        };
+        let got = store
+            .list_records(&org, EntityKind::Asset, &page)
+            .await
+            .expect("page");
+        if got.is_empty() {
+            break;
+        }
+        paged.extend(got.into_iter().map(|r| r.id.to_string()));
+    }
+    assert_eq!(paged, want);
+
+    // Without filters or sort, the count is the plain list's length.
+    let n = store
+        .count_records(&org, EntityKind::Asset, &ListQuery::site(&id("dc")))
+        .await
+        .expect("count");
+    assert_eq!(
+        n,
+        i64::try_from(
+            store
+                .list::<Asset>(&org, &ListQuery::site(&id("dc")))
+                .await
+                .expect("list")
+                .len()
+        )
+        .expect("len")
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Authentication state.
+
+const HASH_1: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$first-hash-AAAAAAAAAAAAAAAA";
+const HASH_2: &str = "$argon2id$v=19$m=19456,t=2,p=1$b3RoZXJzYWx0$second-hash-BBBBBBBBBBBBBBB";
+
+/// An RFC 3339 time in the store's form, `minutes` after a fixed start.
+fn at(minutes: i64) -> String {
+    let t = jiff::Timestamp::from_second(1_767_225_600 + minutes * 60).expect("time");
+    rampart_store::timestamp_text(t)
+}
+
+async fn add_user(store: &dyn Store, org: &Id, user: &str) -> Id {
+    let u = User {
+        id: id(user),
+        display_name: user.to_uppercase(),
+        email: None,
+        role: Role::Assessor,
+        all_sites: false,
+        sites: vec![id("hq")],
+        person: None,
+        disabled: false,
+    };
+    store.create("admin", org, &u).await.expect("create user");
+    u.id
+}
+
+fn credential(org: &Id, user: &Id, login: &str, hash: &str) -> Credential {
+    Credential {
+        login: login.into(),
+        org: org.clone(),
+        user: user.clone(),
+        password_hash: hash.into(),
+        must_change: true,
+        updated_at: at(0),
+    }
+}
+
+/// Every audit entry, as text, for "no hash in the log" checks.
+async fn audit_text(store: &dyn Store) -> String {
+    let entries = store.audit_entries(0, 100_000).await.expect("audit");
+    serde_json::to_string(&entries).expect("JSON")
+}
+
+async fn credentials_are_set_replaced_refused_and_audited_without_hashes(s: &Subject) {
+    let (store, auth) = (s.store(), s.auth());
+    let org = load_demo(store).await.organisation.id;
+    let alice = add_user(store, &org, "alice").await;
+    let bob = add_user(store, &org, "bob").await;
+
+    let first = credential(&org, &alice, "alice@northwind.example", HASH_1);
+    auth.set_credential("admin", &first).await.expect("set");
+    assert_eq!(
+        auth.credential_by_login("alice@northwind.example")
+            .await
+            .expect("get"),
+        Some(first.clone())
+    );
+    assert_eq!(
+        auth.credential_of(&org, &alice).await.expect("get"),
+        Some(first.clone())
+    );
+    assert_eq!(auth.credential_by_login("nobody").await.expect("get"), None);
+
+    // Replaced whole: a new hash and a new login; the old login is free again.
+    let second = Credential {
+        login: "alice".into(),
+        password_hash: HASH_2.into(),
+        must_change: false,
+        updated_at: at(5),
+        ..first.clone()
+    };
+    auth.set_credential("alice", &second)
+        .await
+        .expect("replace");
+    assert_eq!(
+        auth.credential_by_login("alice").await.expect("get"),
+        Some(second.clone())
+    );
+    assert_eq!(
+        auth.credential_by_login("alice@northwind.example")
+            .await
+            .expect("get"),
+        None
+    );
+    assert_eq!(
+        auth.credential_of(&org, &alice).await.expect("get"),
+        Some(second.clone())
+    );
+
+    // Another user cannot take a login in use.
+    let err = auth
+        .set_credential("admin", &credential(&org, &bob, "alice", HASH_1))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::AlreadyExists {
+                kind: EntityKind::User,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(auth.credential_of(&org, &bob).await.expect("get"), None);
+    assert_eq!(
+        auth.credential_by_login("alice").await.expect("get"),
+        Some(second.clone())
+    );
+
+    // Nor can a user that does not exist have one.
+    let err = auth
+        .set_credential("admin", &credential(&org, &id("ghost"), "ghost", HASH_1))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::NotFound { kind: EntityKind::User, id } if id.as_str() == "ghost"),
+        "{err:?}"
+    );
+    let err = auth
+        .set_credential(
+            "admin",
+            &credential(&id("no-such-org"), &alice, "x", HASH_1),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err:?}");
+
+    // Audited: created then updated, the login in, the hash never.
+    let page = store
+        .audit_page(&AuditQuery {
+            org: Some(org.clone()),
+            kind: Some("credential".into()),
+            limit: 10,
+            ..AuditQuery::default()
+        })
+        .await
+        .expect("audit page");
+    let summary: Vec<(&str, &str, &str)> = page
+        .iter()
+        .map(|e| (e.actor.as_str(), e.action.as_str(), e.entity_id.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [("alice", "update", "alice"), ("admin", "create", "alice")]
+    );
+    assert!(
+        page[0]
+            .after
+            .as_deref()
+            .is_some_and(|a| a.contains("\"alice\""))
+    );
+    assert!(
+        page[0]
+            .before
+            .as_deref()
+            .is_some_and(|b| b.contains("alice@northwind.example"))
+    );
+    let log = audit_text(store).await;
+    for secret in [HASH_1, HASH_2, "first-hash", "second-hash", "argon2"] {
+        assert!(!log.contains(secret), "the audit log holds {secret:?}");
+    }
+    let v = store.verify_audit_log().await.expect("verify");
+    assert!(v.is_intact(), "{v:?}");
+
+    // A credential does not outlive its user.
+    auth.set_credential("admin", &credential(&org, &bob, "bob", HASH_1))
+        .await
+        .expect("set");
+    store
+        .delete::<User>("admin", &org, &bob, 1)
+        .await
+        .expect("delete user");
+    assert_eq!(auth.credential_of(&org, &bob).await.expect("get"), None);
+    assert_eq!(auth.credential_by_login("bob").await.expect("get"), None);
+    assert!(store.verify_audit_log().await.expect("verify").is_intact());
+}
+
+fn session(org: &Id, user: &Id, n: u8, created: i64, expires: i64) -> Session {
+    Session {
+        token_hash: format!("{n:02x}").repeat(32),
+        org: org.clone(),
+        user: user.clone(),
+        csrf_token: format!("csrf-{n}"),
+        created_at: at(created),
+        last_seen_at: at(created),
+        expires_at: at(expires),
+    }
+}
+
+async fn sessions_are_kept_touched_and_expired(s: &Subject) {
+    let (store, auth) = (s.store(), s.auth());
+    let org = load_demo(store).await.organisation.id;
+    let alice = add_user(store, &org, "alice").await;
+    let bob = add_user(store, &org, "bob").await;
+    let audit_before = store.verify_audit_log().await.expect("verify").entries;
+
+    let a1 = session(&org, &alice, 1, 0, 600);
+    let a2 = session(&org, &alice, 2, 10, 600);
+    let b1 = session(&org, &bob, 3, 20, 30);
+    for x in [&a1, &a2, &b1] {
+        auth.insert_session(x).await.expect("insert session");
+    }
+    assert_eq!(
+        auth.session(&a1.token_hash).await.expect("get"),
+        Some(a1.clone())
+    );
+    assert_eq!(auth.session(&"ff".repeat(32)).await.expect("get"), None);
+    let err = auth
+        .insert_session(&session(&org, &id("ghost"), 4, 0, 60))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: EntityKind::User,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+
+    auth.touch_session(&a1.token_hash, &at(40))
+        .await
+        .expect("touch");
+    let touched = auth
+        .session(&a1.token_hash)
+        .await
+        .expect("get")
+        .expect("session");
+    assert_eq!(touched.last_seen_at, at(40));
+    assert_eq!(
+        (touched.created_at, touched.csrf_token),
+        (a1.created_at.clone(), a1.csrf_token.clone())
+    );
+
+    auth.delete_session(&a2.token_hash).await.expect("delete");
+    assert_eq!(auth.session(&a2.token_hash).await.expect("get"), None);
+    auth.insert_session(&a2).await.expect("again");
+
+    // At minute 45, idle since before minute 15 (a2, last seen at 10) or past
+    // the absolute end (b1, at 30) goes; a1, seen at 40, stays.
+    assert_eq!(
+        auth.delete_expired_sessions(&at(15), &at(45))
+            .await
+            .expect("expire"),
+        2
+    );
+    assert!(auth.session(&a1.token_hash).await.expect("get").is_some());
+    assert!(auth.session(&a2.token_hash).await.expect("get").is_none());
+    assert!(auth.session(&b1.token_hash).await.expect("get").is_none());
+
+    auth.insert_session(&a2).await.expect("again");
+    auth.insert_session(&b1).await.expect("again");
+    assert_eq!(
+        auth.delete_sessions_of(&org, &alice)
+            .await
+            .expect("delete of"),
+        2
+    );
+    assert!(auth.session(&a1.token_hash).await.expect("get").is_none());
+    assert!(auth.session(&b1.token_hash).await.expect("get").is_some());
+    assert_eq!(
+        auth.delete_sessions_of(&org, &alice)
+            .await
+            .expect("delete of"),
+        0
+    );
+
+    // Sessions change on every request: they are not audited.
+    assert_eq!(
+        store.verify_audit_log().await.expect("verify").entries,
+        audit_before
+    );
+    // A deleted user's sessions end with it.
+    store
+        .delete::<User>("admin", &org, &bob, 1)
+        .await
+        .expect("delete user");
+    assert!(auth.session(&b1.token_hash).await.expect("get").is_none());
+}
+
+fn api_token(org: &Id, user: &Id, n: u8, created: i64, expires: Option<i64>) -> ApiToken {
+    ApiToken {
+        id: format!("tok-{n}"),
+        token_hash: format!("{:02x}", 0xa0 + n).repeat(32),
+        org: org.clone(),
+        user: user.clone(),
+        name: format!("CI job {n}"),
+        created_at: at(created),
+        expires_at: expires.map(at),
+        last_used_at: None,
+        revoked: false,
+    }
+}
+
+async fn api_tokens_are_listed_revoked_and_audited_without_hashes(s: &Subject) {
+    let (store, auth) = (s.store(), s.auth());
+    let org = load_demo(store).await.organisation.id;
+    let alice = add_user(store, &org, "alice").await;
+    let bob = add_user(store, &org, "bob").await;
+
+    let t1 = api_token(&org, &alice, 1, 0, None);
+    let t2 = api_token(&org, &alice, 2, 10, Some(60 * 24 * 90));
+    let t3 = api_token(&org, &bob, 3, 20, None);
+    for t in [&t1, &t2, &t3] {
+        auth.insert_api_token("alice", t)
+            .await
+            .expect("insert token");
+    }
+    assert_eq!(
+        auth.api_token(&t1.token_hash).await.expect("get"),
+        Some(t1.clone())
+    );
+    assert_eq!(auth.api_token(&"00".repeat(32)).await.expect("get"), None);
+    assert_eq!(
+        auth.api_tokens_of(&org, &alice).await.expect("list"),
+        [t2.clone(), t1.clone()]
+    );
+    assert_eq!(
+        auth.api_tokens_of(&org, &bob).await.expect("list"),
+        [t3.clone()]
+    );
+    let err = auth
+        .insert_api_token("alice", &api_token(&org, &id("ghost"), 4, 0, None))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: EntityKind::User,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+
+    auth.touch_api_token(&t2.token_hash, &at(30))
+        .await
+        .expect("touch");
+    let used = auth
+        .api_token(&t2.token_hash)
+        .await
+        .expect("get")
+        .expect("token");
+    assert_eq!(used.last_used_at, Some(at(30)));
+
+    assert!(
+        auth.revoke_api_token("alice", &org, "tok-1")
+            .await
+            .expect("revoke")
+    );
+    assert!(
+        auth.api_token(&t1.token_hash)
+            .await
+            .expect("get")
+            .expect("token")
+            .revoked
+    );
+    assert!(
+        !auth
+            .api_token(&t2.token_hash)
+            .await
+            .expect("get")
+            .expect("token")
+            .revoked
+    );
+    // Revoking again changes nothing; unknown ids and other organisations' ids are not found.
+    assert!(
+        auth.revoke_api_token("alice", &org, "tok-1")
+            .await
+            .expect("revoke")
+    );
+    assert!(
+        !auth
+            .revoke_api_token("alice", &org, "tok-9")
+            .await
+            .expect("revoke")
+    );
+    assert!(
+        !auth
+            .revoke_api_token("alice", &id("other"), "tok-2")
+            .await
+            .expect("revoke")
+    );
+    assert_eq!(
+        auth.api_tokens_of(&org, &alice).await.expect("list").len(),
+        2
+    );
+
+    let page = store
+        .audit_page(&AuditQuery {
+            org: Some(org.clone()),
+            kind: Some("api_token".into()),
+            limit: 10,
+            ..AuditQuery::default()
+        })
+        .await
+        .expect("audit page");
+    let summary: Vec<(&str, &str)> = page
+        .iter()
+        .map(|e| (e.action.as_str(), e.entity_id.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("update", "tok-1"),
+            ("create", "tok-3"),
+            ("create", "tok-2"),
+            ("create", "tok-1")
+        ]
+    );
+    let created: Value =
+        serde_json::from_str(page[2].after.as_deref().expect("after")).expect("JSON");
+    assert_eq!(created["name"], "CI job 2");
+    assert_eq!(created["expires_at"], at(60 * 24 * 90).as_str());
+    assert!(
+        page[0]
+            .after
+            .as_deref()
+            .is_some_and(|a| a.contains("\"revoked\":true"))
+    );
+    let log = audit_text(store).await;
+    for t in [&t1, &t2, &t3] {
+        assert!(
+            !log.contains(&t.token_hash),
+            "the audit log holds a token hash"
+        );
+    }
+    let v = store.verify_audit_log().await.expect("verify");
+    assert!(v.is_intact(), "{v:?}");
+}
+
+fn failure<'a>(
+    key: &'a str,
+    now: &'a str,
+    window_starts_after: &'a str,
+    lock_until: &'a str,
+) -> FailedLogin<'a> {
+    FailedLogin {
+        key,
+        now,
+        window_starts_after,
+        max_failures: 3,
+        lock_until,
+    }
+}
+
+async fn failed_logins_are_counted_windowed_and_locked(s: &Subject) {
+    let auth = s.auth();
+    let (t0, t1, t2, t3) = (at(0), at(1), at(2), at(3));
+    let (before, lock, early_lock) = (at(-15), at(30), at(20));
+    let r = auth
+        .register_failure(&failure("alice", &t0, &before, &lock))
+        .await
+        .expect("fail");
+    assert_eq!(
+        (
+            r.failures,
+            r.window_start.as_str(),
+            r.locked_until.as_deref()
+        ),
+        (1, t0.as_str(), None)
+    );
+    let r = auth
+        .register_failure(&failure("alice", &t1, &before, &lock))
+        .await
+        .expect("fail");
+    assert_eq!(
+        (
+            r.failures,
+            r.window_start.as_str(),
+            r.locked_until.as_deref()
+        ),
+        (2, t0.as_str(), None)
+    );
+    let r = auth
+        .register_failure(&failure("alice", &t2, &before, &lock))
+        .await
+        .expect("fail");
+    assert_eq!(
+        (r.failures, r.locked_until.as_deref()),
+        (3, Some(lock.as_str()))
+    );
+    // A later failure with an earlier lock end keeps the later lock.
+    let r = auth
+        .register_failure(&failure("alice", &t3, &before, &early_lock))
+        .await
+        .expect("fail");
+    assert_eq!(
+        (r.failures, r.locked_until.as_deref()),
+        (4, Some(lock.as_str()))
+    );
+    assert_eq!(auth.throttle("alice").await.expect("get"), Some(r));
+    // Other keys count apart.
+    let r = auth
+        .register_failure(&failure("10.0.0.7", &t3, &before, &lock))
+        .await
+        .expect("fail");
+    assert_eq!(r.failures, 1);
+
+    // Once the window is over, counting starts again at 1 from now.
+    let (later, after_window, later_lock) = (at(60), at(45), at(90));
+    let r = auth
+        .register_failure(&failure("alice", &later, &after_window, &later_lock))
+        .await
+        .expect("fail");
+    assert_eq!((r.failures, r.window_start.as_str()), (1, later.as_str()));
+    // A window that starts exactly at the boundary is over too.
+    let r = auth
+        .register_failure(&failure("alice", &at(61), &later, &later_lock))
+        .await
+        .expect("fail");
+    assert_eq!((r.failures, r.window_start.as_str()), (1, at(61).as_str()));
+    for n in 2..=3 {
+        let r = auth
+            .register_failure(&failure("alice", &at(61 + n), &after_window, &later_lock))
+            .await
+            .expect("fail");
+        assert_eq!(r.failures, n);
+    }
+    let r = auth
+        .throttle("alice")
+        .await
+        .expect("get")
+        .expect("throttle");
+    assert_eq!(
+        (r.failures, r.locked_until.as_deref()),
+        (3, Some(later_lock.as_str()))
+    );
+
+    // A successful login forgets.
+    auth.clear_throttle("alice").await.expect("clear");
+    assert_eq!(auth.throttle("alice").await.expect("get"), None);
+    assert!(auth.throttle("10.0.0.7").await.expect("get").is_some());
+    let r = auth
+        .register_failure(&failure("alice", &later, &after_window, &later_lock))
+        .await
+        .expect("fail");
+    assert_eq!((r.failures, r.locked_until), (1, None));
+}
+
+async fn concurrent_failed_logins_are_all_counted(s: &Subject) {
+    let auth = s.auth();
+    let (now, before, lock) = (at(0), at(-15), at(30));
+    let tries = (0..8).map(|_| {
+        let f = FailedLogin {
+            max_failures: 100,
+            ..failure("burst", &now, &before, &lock)
+        };
+        async move { auth.register_failure(&f).await }
+    });
+    let results = futures_join_all(tries).await;
+    let mut counts: Vec<i64> = results
+        .into_iter()
+        .map(|r| r.expect("register failure").failures)
+        .collect();
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=8).collect::<Vec<i64>>());
+    assert_eq!(
+        auth.throttle("burst")
+            .await
+            .expect("get")
+            .expect("throttle")
+            .failures,
+        8
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Audit pages.
+
+async fn audit_pages_filter_and_page_backwards(s: &Subject) {
+    let store = s.store();
+    let doc = load_demo(store).await;
+    let org = doc.organisation.id.clone();
+    let created = store
+        .create("alice", &org, &new_asset("Wall safe"))
+        .await
+        .expect("create");
+    let mut edit = created.value.clone();
+    for (n, actor) in ["bob", "carol", "bob", "dave"].into_iter().enumerate() {
+        edit.name = format!("Safe {n}");
+        store
+            .update(actor, &org, &edit, 1 + n as i64)
+            .await
+            .expect("update");
+    }
+    let zone = store
+        .get::<Zone>(&org, &id("hq-exec-suite"))
+        .await
+        .expect("get")
+        .expect("zone");
+    let mut z = zone.value.clone();
+    z.name = "Executive floor".into();
+    store
+        .update("alice", &org, &z, zone.version)
+        .await
+        .expect("update zone");
+    let mut other = doc.clone();
+    other.organisation.id = id("other");
+    import_document(store, "erin", &other, ImportMode::CreateOnly, &no_progress)
+        .await
+        .expect("import other");
+
+    let page = |q: AuditQuery| async move { store.audit_page(&q).await.expect("audit page") };
+    let seqs = |p: &[rampart_store::AuditEntry]| p.iter().map(|e| e.seq).collect::<Vec<_>>();
+
+    // Everything, newest first.
+    let everything = page(AuditQuery {
+        limit: 100,
+        ..AuditQuery::default()
+    })
+    .await;
+    assert_eq!(seqs(&everything), (1..=8).rev().collect::<Vec<i64>>());
+    assert_eq!(everything, {
+        let mut all = store.audit_entries(0, 100).await.expect("entries");
+        all.reverse();
+        all
+    });
+
+    let mine = page(AuditQuery {
+        org: Some(org.clone()),
+        limit: 100,
+        ..AuditQuery::default()
+    })
+    .await;
+    assert_eq!(seqs(&mine), (1..=7).rev().collect::<Vec<i64>>());
+    let theirs = page(AuditQuery {
+        org: Some(id("other")),
+        limit: 100,
+        ..AuditQuery::default()
+    })
+    .await;
+    assert_eq!(
+        theirs
+            .iter()
+            .map(|e| (e.seq, e.actor.as_str(), e.action.as_str()))
+            .collect::<Vec<_>>(),
+        [(8, "erin", "import")]
+    );
+
+    let safe = AuditQuery {
+        org: Some(org.clone()),
+        kind: Some("asset".into()),
+        entity_id: Some("hq-new-safe".into()),
+        limit: 100,
+        ..AuditQuery::default()
+    };
+    let history = page(safe.clone()).await;
+    assert_eq!(seqs(&history), [6, 5, 4, 3, 2]);
+    assert_eq!(history.last().map(|e| e.action.as_str()), Some("create"));
+    let zones = page(AuditQuery {
+        kind: Some("zone".into()),
+        limit: 100,
+        ..AuditQuery::default()
+    })
+    .await;
+    assert_eq!(seqs(&zones), [7]);
+    let bobs = page(AuditQuery {
+        actor: Some("bob".into()),
+        limit: 100,
+        ..AuditQuery::default()
+    })
+    .await;
+    assert_eq!(seqs(&bobs), [5, 3]);
+    let bob_on_safe = page(AuditQuery {
+        actor: Some("bob".into()),
+        ..safe.clone()
+    })
+    .await;
+    assert_eq!(seqs(&bob_on_safe), [5, 3]);
+    assert!(
+        page(AuditQuery {
+            entity_id: Some("nothing".into()),
+            limit: 100,
+            ..AuditQuery::default()
+        })
+        .await
+        .is_empty()
+    );
+
+    // Cursor paging: two at a time, each page before the last one's oldest.
+    let mut cursor = None;
+    let mut walked = Vec::new();
+    loop {
+        let p = page(AuditQuery {
+            before: cursor,
+            limit: 2,
+            ..safe.clone()
+        })
+        .await;
+        assert!(p.len() <= 2);
+        let Some(last) = p.last() else { break };
+        cursor = Some(last.seq);
+        walked.extend(seqs(&p));
+    }
+    assert_eq!(walked, seqs(&history));
+    assert_eq!(
+        seqs(
+            &page(AuditQuery {
+                before: Some(4),
+                ..safe.clone()
+            })
+            .await
+        ),
+        [3, 2]
+    );
+    assert!(page(AuditQuery { limit: 0, ..safe }).await.is_empty());
 }
