@@ -236,37 +236,6 @@ pub(crate) fn count_query(
     Ok(qb)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn like_patterns_escape_their_wildcards() {
-        assert_eq!(like_pattern("a%b_c\\d"), "%a\\%b\\_c\\\\d%");
-    }
-
-    #[test]
-    fn paths_are_bound_never_written_into_the_sql() {
-        let q = ListQuery {
-            filters: vec![FieldFilter {
-                field: FieldPath::new("owner").expect("path"),
-                value: FilterValue::Text("x' OR 1=1 --".into()),
-                op: FilterOp::Eq,
-            }],
-            sort: vec![SortKey {
-                field: SortField::Content(FieldPath::new("assessment.method").expect("path")),
-                descending: true,
-            }],
-            ..ListQuery::all()
-        };
-        let sql = list_query("o", "asset", &q).expect("query").into_string();
-        assert!(
-            !sql.contains("owner") && !sql.contains("assessment") && !sql.contains("OR 1=1"),
-            "{sql}"
-        );
-    }
-}
-
 /// A page of the audit log, newest first: only the conditions asked for are
 /// written, so that SQLite can use the index on (org, kind, entity, seq).
 pub(crate) fn audit_page_query(q: &rampart_store::AuditQuery) -> QueryBuilder<Sqlite> {
@@ -324,5 +293,36 @@ pub(crate) fn audit_entry(
         after,
         prev_hash,
         hash,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_escape_their_wildcards() {
+        assert_eq!(like_pattern("a%b_c\\d"), "%a\\%b\\_c\\\\d%");
+    }
+
+    #[test]
+    fn paths_are_bound_never_written_into_the_sql() {
+        let q = ListQuery {
+            filters: vec![FieldFilter {
+                field: FieldPath::new("owner").expect("path"),
+                value: FilterValue::Text("x' OR 1=1 --".into()),
+                op: FilterOp::Eq,
+            }],
+            sort: vec![SortKey {
+                field: SortField::Content(FieldPath::new("assessment.method").expect("path")),
+                descending: true,
+            }],
+            ..ListQuery::all()
+        };
+        let sql = list_query("o", "asset", &q).expect("query").into_string();
+        assert!(
+            !sql.contains("owner") && !sql.contains("assessment") && !sql.contains("OR 1=1"),
+            "{sql}"
+        );
     }
 }
