@@ -201,7 +201,7 @@ fn section(id: &str, title: &str, controls: &[Control]) -> Section {
             }
             out.push(Item {
                 id: c.id.clone(),
-                label: c.prop("label").map(str::to_owned),
+                label: c.prop("label").map(|_| c.label().to_owned()),
                 title: c.title.clone(),
                 text: c.prose("statement").unwrap_or_default(),
                 look_for: c.prose("guidance").unwrap_or_default(),

@@ -308,7 +308,10 @@ pub fn import_assessment_results(
                 .flat_map(|o| &o.relevant_evidence)
                 .filter_map(|e| {
                     let mut x = evidence.get(e.href.as_deref()?)?.clone();
-                    if x.description.is_empty() {
+                    // Rampart writes "SHA-256 <hex>" when there was no
+                    // description; that placeholder is not one.
+                    if x.description.is_empty() && e.description != format!("SHA-256 {}", x.sha256)
+                    {
                         x.description = e.description.clone();
                     }
                     Some(x)

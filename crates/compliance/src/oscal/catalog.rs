@@ -297,9 +297,16 @@ impl Control {
             .map(|p| p.value.as_str())
     }
 
-    /// The label to show (`AC-2(1)`), falling back to the id.
+    /// The label to show (`AC-2(1)`): the `label` prop without a class
+    /// (SP 800-53 also carries zero-padded and 800-53A variants), else the
+    /// first `label`, else the id.
     pub fn label(&self) -> &str {
-        self.prop("label").unwrap_or(&self.id)
+        self.props
+            .iter()
+            .find(|p| p.name == "label" && p.class.is_none())
+            .map(|p| p.value.as_str())
+            .or_else(|| self.prop("label"))
+            .unwrap_or(&self.id)
     }
 
     /// The key that orders controls as the publisher meant (`ac-02.01`).
