@@ -11,3 +11,4 @@ mod cli_org;
 mod pps;
 mod risk;
 mod store_conformance;
+mod web;
