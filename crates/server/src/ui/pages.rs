@@ -1,0 +1,1785 @@
+//! The reading pages: the dashboard, the lists (with CSV) and the details.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use rampart_domain::{
+    AppliedControl, Assessment, Asset, Control, ControlStatus, Device, DeviceStatus, Entity,
+    EntityKind, FemaInputs, Id, MatrixInputs, Organisation, Person, RiskMatrixScales,
+    RiskScenario, Site, Threat, User, Zone,
+};
+use rampart_store::{AuditQuery, ListQuery, Stored};
+
+use super::{
+    Cell, Layout, PageError, PageResult, PageUser, Table, code, csv_response, html,
+    is_account_admin, label, money, url_encode, wants_fragment,
+};
+use crate::access::{self, Action};
+use crate::auth::Principal;
+use crate::problem::Problem;
+use crate::resource;
+use crate::state::AppState;
+
+pub fn routes(r: Router<AppState>) -> Router<AppState> {
+    r.route("/", get(dashboard))
+        .route("/sites", get(sites))
+        .route("/sites/{id}", get(site))
+        .route("/asset-register", get(assets))
+        .route("/asset-register/{id}", get(asset))
+        .route("/threats", get(threats))
+        .route("/threats/{id}", get(threat))
+        .route("/risks", get(risks))
+        .route("/risks/{id}", get(risk))
+        .route("/controls", get(controls))
+        .route("/controls/{id}", get(control))
+        .route("/devices", get(devices))
+        .route("/devices/{id}", get(device))
+        .route("/people", get(people))
+        .route("/people/{id}", get(person))
+        .route("/users", get(users))
+        .route("/users/{id}", get(user))
+        .route("/roles", get(roles))
+        .route("/audit-log", get(audit_log))
+}
+
+type Params = Query<BTreeMap<String, String>>;
+
+// ------------------------------------------------------------ loading
+
+/// Records of a kind the principal may see, on `sites` if given.
+pub async fn load<E: Entity>(
+    state: &AppState,
+    p: &Principal,
+    sites: Option<Vec<Id>>,
+) -> Result<Vec<Stored<E>>, Problem> {
+    let mut q = ListQuery::all();
+    if resource::site_scoped(E::KIND) {
+        q.sites = match (access::visible_sites(&p.user), sites) {
+            (None, s) => s,
+            (Some(v), None) => Some(v),
+            (Some(v), Some(s)) => Some(s.into_iter().filter(|x| v.contains(x)).collect()),
+        };
+        if q.sites.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(Vec::new());
+        }
+    }
+    Ok(state.store().list::<E>(&p.org, &q).await?)
+}
+
+/// One record the principal may see, or 404.
+pub async fn load_one<E: Entity>(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+) -> Result<Stored<E>, Problem> {
+    let missing = || {
+        Problem::not_found(format!(
+            "there is no {} {id:?}",
+            E::KIND.as_str().replace('_', " ")
+        ))
+    };
+    let id = Id::new(id).map_err(|_| missing())?;
+    let rec = state
+        .store()
+        .get_record(&p.org, E::KIND, &id)
+        .await?
+        .ok_or_else(missing)?;
+    if let Some(site) = &rec.site
+        && !p.may_see_site(site)
+    {
+        return Err(missing());
+    }
+    Ok(rec.decode()?)
+}
+
+pub async fn organisation(state: &AppState, p: &Principal) -> Result<Organisation, Problem> {
+    Ok(state
+        .store()
+        .organisation(&p.org)
+        .await?
+        .ok_or_else(|| Problem::not_found("the organisation no longer exists"))?
+        .value)
+}
+
+fn names<E>(list: &[Stored<E>], id: impl Fn(&E) -> &Id, name: impl Fn(&E) -> String) -> BTreeMap<Id, String> {
+    list.iter()
+        .map(|s| (id(&s.value).clone(), name(&s.value)))
+        .collect()
+}
+
+fn name_of(map: &BTreeMap<Id, String>, id: &Id) -> String {
+    map.get(id).cloned().unwrap_or_else(|| id.to_string())
+}
+
+fn opt_name(map: &BTreeMap<Id, String>, id: Option<&Id>) -> String {
+    id.map(|i| name_of(map, i)).unwrap_or_default()
+}
+
+fn link_or_blank(map: &BTreeMap<Id, String>, id: Option<&Id>, base: &str) -> Cell {
+    match id {
+        Some(i) => Cell::link(name_of(map, i), format!("{base}/{i}")),
+        None => Cell::text(""),
+    }
+}
+
+fn require_read(p: &Principal, kind: EntityKind) -> Result<(), Problem> {
+    resource::require(p, kind, Action::Read)
+}
+
+// ------------------------------------------------------------ scoring
+
+/// A score on one method's scale, for ordering and banding.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Score {
+    pub value: u32,
+    pub max: u32,
+    pub fema: bool,
+}
+
+impl Score {
+    pub fn matrix(m: &MatrixInputs, scales: &RiskMatrixScales) -> Score {
+        Score {
+            value: u32::from(m.likelihood) * u32::from(m.impact),
+            max: (scales.likelihood.len() * scales.impact.len()) as u32,
+            fema: false,
+        }
+    }
+
+    pub fn fema(f: &FemaInputs) -> Score {
+        Score {
+            value: u32::from(f.score()),
+            max: 1000,
+            fema: true,
+        }
+    }
+
+    pub fn ratio(&self) -> f64 {
+        f64::from(self.value) / f64::from(self.max.max(1))
+    }
+
+    pub fn text(&self) -> String {
+        format!("{} / {}", self.value, self.max)
+    }
+
+    /// FEMA 452's colour code (low 1-60, medium 61-175, high 176-1000); a
+    /// matrix product in thirds of the largest product.
+    pub fn level(&self) -> Level {
+        if self.fema {
+            match self.value {
+                0..=60 => Level::Low,
+                61..=175 => Level::Medium,
+                _ => Level::High,
+            }
+        } else {
+            let r = self.ratio();
+            if r <= 1.0 / 3.0 {
+                Level::Low
+            } else if r <= 2.0 / 3.0 {
+                Level::Medium
+            } else {
+                Level::High
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Low,
+    Medium,
+    High,
+}
+
+impl Level {
+    pub const ALL: [Level; 3] = [Level::Low, Level::Medium, Level::High];
+    pub fn code(self) -> &'static str {
+        match self {
+            Level::Low => "low",
+            Level::Medium => "medium",
+            Level::High => "high",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Level::Low => "Low",
+            Level::Medium => "Medium",
+            Level::High => "High",
+        }
+    }
+    pub fn class(self) -> &'static str {
+        match self {
+            Level::Low => "level level-low",
+            Level::Medium => "level level-medium",
+            Level::High => "level level-high",
+        }
+    }
+}
+
+/// Inherent, current and residual scores of an assessment (matrix and FEMA
+/// only: NIST levels and FAIR losses need their engines).
+pub fn scores(a: &Assessment, scales: &RiskMatrixScales) -> [Option<Score>; 3] {
+    match a {
+        Assessment::Matrix { inherent, current, residual } => [
+            Some(Score::matrix(inherent, scales)),
+            current.as_ref().map(|m| Score::matrix(m, scales)),
+            residual.as_ref().map(|m| Score::matrix(m, scales)),
+        ],
+        Assessment::Fema452 { inherent, current, residual } => [
+            Some(Score::fema(inherent)),
+            current.as_ref().map(Score::fema),
+            residual.as_ref().map(Score::fema),
+        ],
+        _ => [None, None, None],
+    }
+}
+
+/// The score that counts today: current where assessed, else inherent.
+pub fn present_score(a: &Assessment, scales: &RiskMatrixScales) -> Option<Score> {
+    let [i, c, _] = scores(a, scales);
+    c.or(i)
+}
+
+pub fn method_label(a: &Assessment) -> &'static str {
+    match a {
+        Assessment::Matrix { .. } => "Matrix",
+        Assessment::Fema452 { .. } => "FEMA 452",
+        Assessment::Nist80030 { .. } => "NIST SP 800-30",
+        Assessment::Fair { .. } => "Open FAIR",
+    }
+}
+
+fn score_cell(s: Option<Score>) -> Cell {
+    match s {
+        Some(s) => Cell::num(s.text()),
+        None => Cell::text(""),
+    }
+}
+
+fn level_cell(s: Option<Score>) -> Cell {
+    match s {
+        Some(s) => Cell::text(s.level().label()).class(s.level().class()),
+        None => Cell::text("Not banded").class("muted"),
+    }
+}
+
+// ------------------------------------------------------------ dashboard
+
+struct HeatCell {
+    count: usize,
+    class: &'static str,
+    label: String,
+}
+
+struct HeatRow {
+    likelihood: String,
+    cells: Vec<HeatCell>,
+}
+
+struct HeatMap {
+    impacts: Vec<String>,
+    rows: Vec<HeatRow>,
+    total: usize,
+}
+
+struct BandRow {
+    band: &'static str,
+    range: &'static str,
+    count: usize,
+    class: &'static str,
+}
+
+struct SitePanel {
+    id: String,
+    name: String,
+    heat: HeatMap,
+    bands: Vec<BandRow>,
+    fema_total: usize,
+    top: Table,
+    overdue: Table,
+    devices: Table,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct Dashboard {
+    layout: Layout,
+    org_name: String,
+    today: String,
+    panels: Vec<SitePanel>,
+}
+
+async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> PageResult {
+    let org = organisation(&state, &p).await?;
+    let (sites, risks, applied, devices, controls, assets, threats) = tokio::try_join!(
+        load::<Site>(&state, &p, None),
+        load::<RiskScenario>(&state, &p, None),
+        load::<AppliedControl>(&state, &p, None),
+        load::<Device>(&state, &p, None),
+        load::<Control>(&state, &p, None),
+        load::<Asset>(&state, &p, None),
+        load::<Threat>(&state, &p, None),
+    )?;
+    let today = jiff::Zoned::now().date();
+    let control_names = names(&controls, |c| &c.id, |c| c.name.clone());
+    let asset_names = names(&assets, |a| &a.id, |a| a.name.clone());
+    let threat_names = names(&threats, |t| &t.id, |t| t.name.clone());
+    let scales = &org.risk_matrix;
+    let mut panels = Vec::new();
+    for s in &sites {
+        let site = &s.value;
+        let here: Vec<&RiskScenario> = risks
+            .iter()
+            .map(|r| &r.value)
+            .filter(|r| r.site == site.id)
+            .collect();
+        // Heat map: likelihood rows (highest first) by impact columns.
+        let (nl, ni) = (scales.likelihood.len(), scales.impact.len());
+        let mut counts = vec![vec![0usize; ni]; nl];
+        let mut total = 0;
+        for r in &here {
+            if let Assessment::Matrix { inherent, current, .. } = &r.assessment {
+                let m = current.unwrap_or(*inherent);
+                let (l, i) = (usize::from(m.likelihood), usize::from(m.impact));
+                if (1..=nl).contains(&l) && (1..=ni).contains(&i) {
+                    counts[l - 1][i - 1] += 1;
+                    total += 1;
+                }
+            }
+        }
+        let rows = (0..nl)
+            .rev()
+            .map(|l| HeatRow {
+                likelihood: scales.likelihood[l].clone(),
+                cells: (0..ni)
+                    .map(|i| {
+                        let score = Score {
+                            value: ((l + 1) * (i + 1)) as u32,
+                            max: (nl * ni) as u32,
+                            fema: false,
+                        };
+                        let count = counts[l][i];
+                        HeatCell {
+                            count,
+                            class: match score.level() {
+                                Level::Low => "heat heat-low",
+                                Level::Medium => "heat heat-medium",
+                                Level::High => "heat heat-high",
+                            },
+                            label: format!(
+                                "{} likelihood, {} impact: {count} risk{}",
+                                scales.likelihood[l],
+                                scales.impact[i],
+                                if count == 1 { "" } else { "s" }
+                            ),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        let heat = HeatMap {
+            impacts: scales.impact.clone(),
+            rows,
+            total,
+        };
+        // FEMA 452 bands.
+        let mut band_counts = [0usize; 3];
+        for r in &here {
+            if let Assessment::Fema452 { .. } = r.assessment
+                && let Some(sc) = present_score(&r.assessment, scales)
+            {
+                band_counts[match sc.level() {
+                    Level::Low => 0,
+                    Level::Medium => 1,
+                    Level::High => 2,
+                }] += 1;
+            }
+        }
+        let fema_total = band_counts.iter().sum();
+        let bands = vec![
+            BandRow { band: "High", range: "176 to 1000", count: band_counts[2], class: "level level-high" },
+            BandRow { band: "Medium", range: "61 to 175", count: band_counts[1], class: "level level-medium" },
+            BandRow { band: "Low", range: "1 to 60", count: band_counts[0], class: "level level-low" },
+        ];
+        // Top risks.
+        let mut scored: Vec<(&RiskScenario, Score)> = here
+            .iter()
+            .filter_map(|r| present_score(&r.assessment, scales).map(|s| (*r, s)))
+            .collect();
+        scored.sort_by(|a, b| b.1.ratio().total_cmp(&a.1.ratio()).then(a.0.id.cmp(&b.0.id)));
+        let mut top = Table::new(
+            format!("Highest risks at {}", site.name),
+            &["Risk", "Threat", "Asset", "Method", "Score", "Level"],
+            "No matrix or FEMA 452 risks are assessed at this site.",
+        );
+        for (r, sc) in scored.into_iter().take(5) {
+            top.rows.push(vec![
+                Cell::link(r.title.clone(), format!("/risks/{}", r.id)),
+                Cell::text(name_of(&threat_names, &r.threat)),
+                Cell::text(name_of(&asset_names, &r.asset)),
+                Cell::text(method_label(&r.assessment)),
+                Cell::num(sc.text()),
+                level_cell(Some(sc)),
+            ]);
+        }
+        // Overdue controls.
+        let mut overdue = Table::new(
+            format!("Overdue controls at {}", site.name),
+            &["Control", "Status", "Due", "Owner"],
+            "No control is overdue at this site.",
+        );
+        for a in applied.iter().map(|a| &a.value).filter(|a| a.site == site.id) {
+            let done = a.status.in_place() || a.status == ControlStatus::Retired;
+            if let Some(due) = a.due
+                && due < today
+                && !done
+            {
+                overdue.rows.push(vec![
+                    Cell::link(name_of(&control_names, &a.control), format!("/controls/{}", a.control)),
+                    Cell::text(label(&a.status)),
+                    Cell::text(due.to_string()).class("overdue"),
+                    Cell::text(a.owner.as_ref().map(ToString::to_string).unwrap_or_default()),
+                ]);
+            }
+        }
+        // Devices needing attention.
+        let mut faulty = Table::new(
+            format!("Devices out of service or degraded at {}", site.name),
+            &["Device", "Kind", "Zone", "Status"],
+            "Every device at this site is working.",
+        );
+        for d in devices.iter().map(|d| &d.value).filter(|d| d.site == site.id) {
+            if matches!(d.status, DeviceStatus::OutOfService | DeviceStatus::Degraded) {
+                faulty.rows.push(vec![
+                    Cell::link(d.name.clone().unwrap_or_else(|| d.id.to_string()), format!("/devices/{}", d.id)),
+                    Cell::text(label(&d.kind)),
+                    Cell::text(d.zone.as_ref().map(ToString::to_string).unwrap_or_default()),
+                    status_cell(d.status),
+                ]);
+            }
+        }
+        panels.push(SitePanel {
+            id: site.id.to_string(),
+            name: site.name.clone(),
+            heat,
+            bands,
+            fema_total,
+            top,
+            overdue,
+            devices: faulty,
+        });
+    }
+    let page = Dashboard {
+        layout: Layout::new(&p, "Dashboard", "/"),
+        org_name: org.name.clone(),
+        today: today.to_string(),
+        panels,
+    };
+    Ok(html(StatusCode::OK, &page))
+}
+
+fn status_cell(s: DeviceStatus) -> Cell {
+    let class = match s {
+        DeviceStatus::Operational => "status status-ok",
+        DeviceStatus::Degraded => "status status-warn",
+        DeviceStatus::OutOfService => "status status-bad",
+        DeviceStatus::Planned | DeviceStatus::Decommissioned => "status status-muted",
+    };
+    Cell::text(label(&s)).class(class)
+}
+
+// ------------------------------------------------------------ lists
+
+pub struct FilterOption {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// A filter of a list: a select when it has options, a text box otherwise.
+pub struct FilterField {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub value: String,
+    pub options: Vec<FilterOption>,
+}
+
+impl FilterField {
+    fn select(
+        name: &'static str,
+        label: &'static str,
+        params: &BTreeMap<String, String>,
+        any: &str,
+        options: Vec<(String, String)>,
+    ) -> FilterField {
+        let value = params.get(name).cloned().unwrap_or_default();
+        let mut opts = vec![FilterOption {
+            value: String::new(),
+            label: any.to_owned(),
+            selected: value.is_empty(),
+        }];
+        opts.extend(options.into_iter().map(|(v, l)| FilterOption {
+            selected: v == value,
+            value: v,
+            label: l,
+        }));
+        FilterField { name, label, value, options: opts }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+pub struct ListPage {
+    pub layout: Layout,
+    pub heading: String,
+    pub intro: String,
+    pub path: String,
+    pub filters: Vec<FilterField>,
+    pub results: Results,
+    pub new_href: Option<String>,
+    pub new_label: String,
+}
+
+/// The part of a list page that a filter replaces.
+pub struct Results {
+    pub table: Table,
+    pub csv_href: String,
+    pub more_href: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "results.html")]
+pub struct ResultsFragment {
+    pub results: Results,
+}
+
+/// The query string of the current filters, for the CSV link.
+fn query_of(params: &BTreeMap<String, String>, drop: &[&str]) -> String {
+    params
+        .iter()
+        .filter(|(k, v)| !v.is_empty() && !drop.contains(&k.as_str()))
+        .map(|(k, v)| format!("{}={}", url_encode(k), url_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn csv_href(path: &str, params: &BTreeMap<String, String>) -> String {
+    let q = query_of(params, &["format"]);
+    if q.is_empty() {
+        format!("{path}?format=csv")
+    } else {
+        format!("{path}?{q}&format=csv")
+    }
+}
+
+struct ListSpec<'a> {
+    p: &'a Principal,
+    section: &'static str,
+    path: &'static str,
+    heading: &'static str,
+    intro: String,
+    csv_name: &'static str,
+    filters: Vec<FilterField>,
+    new_href: Option<String>,
+    new_label: &'static str,
+}
+
+fn list_response(
+    spec: ListSpec<'_>,
+    table: Table,
+    params: &BTreeMap<String, String>,
+    headers: &HeaderMap,
+    more_href: Option<String>,
+) -> Response {
+    if params.get("format").map(String::as_str) == Some("csv") {
+        return csv_response(spec.csv_name, &table);
+    }
+    let results = Results {
+        table,
+        csv_href: csv_href(spec.path, params),
+        more_href,
+    };
+    if wants_fragment(headers, "results") {
+        return html(StatusCode::OK, &ResultsFragment { results });
+    }
+    let page = ListPage {
+        layout: Layout::new(spec.p, spec.heading, spec.section),
+        heading: spec.heading.to_owned(),
+        intro: spec.intro,
+        path: spec.path.to_owned(),
+        filters: spec.filters,
+        results,
+        new_href: spec.new_href,
+        new_label: spec.new_label.to_owned(),
+    };
+    html(StatusCode::OK, &page)
+}
+
+fn site_filter(params: &BTreeMap<String, String>) -> Result<Option<Vec<Id>>, Problem> {
+    match params.get("site").filter(|s| !s.is_empty()) {
+        Some(s) => Id::new(s.as_str())
+            .map(|id| Some(vec![id]))
+            .map_err(|e| Problem::bad_request(format!("site: {e}"))),
+        None => Ok(None),
+    }
+}
+
+fn site_options(sites: &[Stored<Site>]) -> Vec<(String, String)> {
+    sites
+        .iter()
+        .map(|s| (s.value.id.to_string(), s.value.name.clone()))
+        .collect()
+}
+
+fn new_link(p: &Principal, kind: EntityKind, href: &str) -> Option<String> {
+    let ok = if kind == EntityKind::Site {
+        access::may_create_site(&p.user)
+    } else {
+        access::allows(p.user.role, kind, Action::Write)
+    };
+    ok.then(|| href.to_owned())
+}
+
+async fn sites(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> PageResult {
+    require_read(&p, EntityKind::Site)?;
+    let sites = load::<Site>(&state, &p, None).await?;
+    let mut t = Table::new(
+        "Sites",
+        &["Site", "Id", "Kind", "Security level", "Address"],
+        "No site is visible to you.",
+    );
+    for s in &sites {
+        let v = &s.value;
+        t.rows.push(vec![
+            Cell::link(v.name.clone(), format!("/sites/{}", v.id)),
+            Cell::text(v.id.to_string()).class("mono"),
+            Cell::text(label(&v.kind)),
+            Cell::num(v.facility_security_level.map(fsl_text).unwrap_or_default()),
+            Cell::text(v.address.clone().unwrap_or_default()),
+        ]);
+    }
+    let spec = ListSpec {
+        p: &p,
+        section: "/sites",
+        path: "/sites",
+        heading: "Sites",
+        intro: "The places the organisation protects.".to_owned(),
+        csv_name: "sites",
+        filters: Vec::new(),
+        new_href: new_link(&p, EntityKind::Site, "/sites/new"),
+        new_label: "New site",
+    };
+    Ok(list_response(spec, t, &params, &headers, None))
+}
+
+/// ISC facility security levels are written in Roman numerals.
+pub fn fsl_text(l: u8) -> String {
+    match l {
+        1 => "I",
+        2 => "II",
+        3 => "III",
+        4 => "IV",
+        5 => "V",
+        _ => "?",
+    }
+    .to_owned()
+}
+
+async fn assets(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    headers: HeaderMap,
+    Query(params): Query<BTreeMap<String, String>>,
+) -> PageResult {
+    require_read(&p, EntityKind::Asset)?;
+    let org = organisation(&state, &p).await?;
+    let (sites, zones, people) = tokio::try_join!(
+        load::<Site>(&state, &p, None),
+        load::<Zone>(&state, &p, None),
+        load::<Person>(&state, &p, None),
+    )?;
+    let list = load::<Asset>(&state, &p, site_filter(&params)?).await?;
+    let site_names = names(&sites, |s| &s.id, |s| s.name.clone());
+    let zone_names = names(&zones, |z| &z.id, |z| z.name.clone());
+    let people_names = names(&people, |x| &x.id, |x| x.name.clone());
+    let kind = params.get("kind").cloned().unwrap_or_default();
+    let mut t = Table::new(
+        "Assets",
+        &["Asset", "Site", "Zone", "Kind", "Value (1-10)", "Owner", "Replacement cost"],
+        "No asset matches.",
+    );
+    for a in list.iter().map(|s| &s.value) {
+        if !kind.is_empty() && code(&a.kind) != kind {
+            continue;
+        }
+        t.rows.push(vec![
+            Cell::link(a.name.clone(), format!("/asset-register/{}", a.id)),
+            Cell::text(name_of(&site_names, &a.site)),
+            Cell::text(opt_name(&zone_names, a.zone.as_ref())),
+            Cell::text(label(&a.kind)),
+            Cell::num(a.value.get().to_string()),
+            link_or_blank(&people_names, a.owner.as_ref(), "/people"),
+            Cell::num(a.replacement_cost.map(|c| money(c, &org.currency)).unwrap_or_default()),
+        ]);
+    }
+    let kinds = ["people", "physical", "information", "system", "facility"]
+        .iter()
+        .map(|k| ((*k).to_owned(), super::capitalise(k)))
+        .collect();
+    let spec = ListSpec {
+        p: &p,
+        section: "/asset-register",
+        path: "/asset-register",
+        heading: "Assets",
+        intro: "What is worth protecting, with its value on the FEMA 452 scale.".to_owned(),
+        csv_name: "assets",
+        filters: vec![
+            FilterField::select("site", "Site", &params, "All sites", site_options(&sites)),
+            FilterField::select("kind", "Kind", &params, "All kinds", kinds),
+        ],
+        new_href: new_link(&p, EntityKind::Asset, "/asset-register/new"),
+        new_label: "New asset",
+    };
+    Ok(list_response(spec, t, &params, &headers, None))
+}
+
+/// A threat's ratings, only for the sites the principal may see.
+fn visible_ratings(t: &Threat, p: &Principal, site_names: &BTreeMap<Id, String>) -> String {
+    t.ratings
+        .iter()
+        .filter(|r| p.may_see_site(&r.site))
+        .map(|r| format!("{} {}", name_of(site_names, &r.site), r.rating.get()))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+async fn threats(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> PageResult {
+    require_read(&p, EntityKind::Threat)?;
+    let (sites, list) = tokio::try_join!(load::<Site>(&state, &p, None), load::<Threat>(&state, &p, None))?;
+    let site_names = names(&sites, |s| &s.id, |s| s.name.clone());
+    let category = params.get("category").cloned().unwrap_or_default();
+    let mut t = Table::new(
+        "Threat catalogue",
+        &["Threat", "Category", "Adversary", "Capability", "Motivation", "Rating by site (1-10)"],
+        "No threat matches.",
+    );
+    for th in list.iter().map(|s| &s.value) {
+        if !category.is_empty() && code(&th.category) != category {
+            continue;
+        }
+        t.rows.push(vec![
+            Cell::link(th.name.clone(), format!("/threats/{}", th.id)),
+            Cell::text(label(&th.category)),
+            Cell::text(th.adversary.as_ref().map(|a| label(&a.kind)).unwrap_or_default()),
+            Cell::num(th.adversary.as_ref().map(|a| a.capability.get().to_string()).unwrap_or_default()),
+            Cell::num(th.adversary.as_ref().map(|a| a.motivation.get().to_string()).unwrap_or_default()),
+            Cell::text(visible_ratings(th, &p, &site_names)),
+        ]);
+    }
+    let cats = ["criminal", "insider", "terrorism", "natural_hazard", "technical_failure", "cyber"]
+        .iter()
+        .map(|c| ((*c).to_owned(), super::capitalise(&c.replace('_', " "))))
+        .collect();
+    let spec = ListSpec {
+        p: &p,
+        section: "/threats",
+        path: "/threats",
+        heading: "Threats",
+        intro: "The threat catalogue and the design-basis adversaries.".to_owned(),
+        csv_name: "threats",
+        filters: vec![FilterField::select("category", "Category", &params, "All categories", cats)],
+        new_href: None,
+        new_label: "",
+    };
+    Ok(list_response(spec, t, &params, &headers, None))
+}
+
+async fn risks(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> PageResult {
+    require_read(&p, EntityKind::Risk)?;
+    let org = organisation(&state, &p).await?;
+    let (sites, assets, threats, people) = tokio::try_join!(
+        load::<Site>(&state, &p, None),
+        load::<Asset>(&state, &p, None),
+        load::<Threat>(&state, &p, None),
+        load::<Person>(&state, &p, None),
+    )?;
+    let list = load::<RiskScenario>(&state, &p, site_filter(&params)?).await?;
+    let site_names = names(&sites, |s| &s.id, |s| s.name.clone());
+    let asset_names = names(&assets, |a| &a.id, |a| a.name.clone());
+    let threat_names = names(&threats, |t| &t.id, |t| t.name.clone());
+    let people_names = names(&people, |x| &x.id, |x| x.name.clone());
+    let want = |k: &str| params.get(k).cloned().unwrap_or_default();
+    let (level, owner, treatment, method) = (want("level"), want("owner"), want("treatment"), want("method"));
+    let mut t = Table::new(
+        "Risk register",
+        &["Risk", "Site", "Threat", "Asset", "Method", "Inherent", "Current", "Residual", "Level", "Treatment", "Owner"],
+        "No risk matches these filters.",
+    );
+    for r in list.iter().map(|s| &s.value) {
+        let [i, c, res] = scores(&r.assessment, &org.risk_matrix);
+        let present = c.or(i);
+        let lvl = present.map(|s| s.level().code()).unwrap_or("unbanded");
+        if (!level.is_empty() && lvl != level)
+            || (!owner.is_empty() && r.owner.as_ref().map(Id::as_str) != Some(owner.as_str()))
+            || (!treatment.is_empty() && code(&r.treatment) != treatment)
+            || (!method.is_empty() && r.assessment.method_name() != method)
+        {
+            continue;
+        }
+        t.rows.push(vec![
+            Cell::link(r.title.clone(), format!("/risks/{}", r.id)),
+            Cell::text(name_of(&site_names, &r.site)),
+            Cell::text(name_of(&threat_names, &r.threat)),
+            Cell::text(name_of(&asset_names, &r.asset)),
+            Cell::text(method_label(&r.assessment)),
+            score_cell(i),
+            score_cell(c),
+            score_cell(res),
+            level_cell(present),
+            Cell::text(label(&r.treatment)),
+            link_or_blank(&people_names, r.owner.as_ref(), "/people"),
+        ]);
+    }
+    let mut levels: Vec<(String, String)> = Level::ALL
+        .iter()
+        .rev()
+        .map(|l| (l.code().to_owned(), l.label().to_owned()))
+        .collect();
+    levels.push(("unbanded".to_owned(), "Not banded (NIST, FAIR)".to_owned()));
+    let treatments = ["undecided", "mitigate", "accept", "transfer", "avoid"]
+        .iter()
+        .map(|c| ((*c).to_owned(), super::capitalise(c)))
+        .collect();
+    let methods = vec![
+        ("matrix".to_owned(), "Matrix".to_owned()),
+        ("fema452".to_owned(), "FEMA 452".to_owned()),
+        ("nist80030".to_owned(), "NIST SP 800-30".to_owned()),
+        ("fair".to_owned(), "Open FAIR".to_owned()),
+    ];
+    let owners = people
+        .iter()
+        .map(|x| (x.value.id.to_string(), x.value.name.clone()))
+        .collect();
+    let spec = ListSpec {
+        p: &p,
+        section: "/risks",
+        path: "/risks",
+        heading: "Risk register",
+        intro: format!(
+            "Scores are likelihood x impact on the organisation's {}x{} matrix, or FEMA 452 asset x threat x vulnerability (1 to 1000). Level: FEMA 452 bands (low to 60, medium to 175, high above); matrix products in thirds of the largest. Current where assessed, otherwise inherent.",
+            org.risk_matrix.likelihood.len(),
+            org.risk_matrix.impact.len()
+        ),
+        csv_name: "risk-register",
+        filters: vec![
+            FilterField::select("site", "Site", &params, "All sites", site_options(&sites)),
+            FilterField::select("level", "Level", &params, "All levels", levels),
+            FilterField::select("treatment", "Treatment", &params, "All treatments", treatments),
+            FilterField::select("owner", "Owner", &params, "Anyone", owners),
+            FilterField::select("method", "Method", &params, "All methods", methods),
+        ],
+        new_href: new_link(&p, EntityKind::Risk, "/risks/new"),
+        new_label: "New risk",
+    };
+    Ok(list_response(spec, t, &params, &headers, None))
+}
+
+async fn controls(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> PageResult {
+    require_read(&p, EntityKind::Control)?;
+    let org = organisation(&state, &p).await?;
+    let (list, applied) = tokio::try_join!(
+        load::<Control>(&state, &p, None),
+        load::<AppliedControl>(&state, &p, None),
+    )?;
+    let function = params.get("function").cloned().unwrap_or_default();
+    let mut t = Table::new(
+        "Control catalogue",
+        &["Control", "Function", "Kind", "Capital cost", "Yearly cost", "Effectiveness", "Applied"],
+        "No control matches.",
+    );
+    for c in list.iter().map(|s| &s.value) {
+        if !function.is_empty() && code(&c.function) != function {
+            continue;
+        }
+        let n = applied.iter().filter(|a| a.value.control == c.id).count();
+        t.rows.push(vec![
+            Cell::link(c.name.clone(), format!("/controls/{}", c.id)),
+            Cell::text(label(&c.function)),
+            Cell::text(label(&c.kind)),
+            Cell::num(money(c.capex, &org.currency)),
+            Cell::num(money(c.opex_annual, &org.currency)),
+            Cell::num(c.effectiveness.map(percent).unwrap_or_default()),
+            Cell::num(n.to_string()),
+        ]);
+    }
+    let functions = ["deter", "detect", "delay", "respond", "recover"]
+        .iter()
+        .map(|c| ((*c).to_owned(), super::capitalise(c)))
+        .collect();
+    let spec = ListSpec {
+        p: &p,
+        section: "/controls",
+        path: "/controls",
+        heading: "Controls",
+        intro: "The countermeasure catalogue with its costs; each control's page lists where it is applied.".to_owned(),
+        csv_name: "controls",
+        filters: vec![FilterField::select("function", "Function", &params, "All functions", functions)],
+        new_href: None,
+        new_label: "",
+    };
+    Ok(list_response(spec, t, &params, &headers, None))
+}
+
+fn percent(f: f64) -> String {
+    format!("{:.0} %", f * 100.0)
+}
+
+async fn devices(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> PageResult {
+    require_read(&p, EntityKind::Device)?;
+    let (sites, zones) = tokio::try_join!(load::<Site>(&state, &p, None), load::<Zone>(&state, &p, None))?;
+    let list = load::<Device>(&state, &p, site_filter(&params)?).await?;
+    let site_names = names(&sites, |s| &s.id, |s| s.name.clone());
+    let zone_names = names(&zones, |z| &z.id, |z| z.name.clone());
+    let status = params.get("status").cloned().unwrap_or_default();
+    let kind = params.get("kind").cloned().unwrap_or_default();
+    let mut t = Table::new(
+        "Devices",
+        &["Device", "Site", "Zone", "Kind", "Make and model", "Installed", "Status"],
+        "No device matches.",
+    );
+    for d in list.iter().map(|s| &s.value) {
+        if (!status.is_empty() && code(&d.status) != status) || (!kind.is_empty() && code(&d.kind) != kind) {
+            continue;
+        }
+        let make_model = [d.make.as_deref(), d.model.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        t.rows.push(vec![
+            Cell::link(d.name.clone().unwrap_or_else(|| d.id.to_string()), format!("/devices/{}", d.id)),
+            Cell::text(name_of(&site_names, &d.site)),
+            Cell::text(opt_name(&zone_names, d.zone.as_ref())),
+            Cell::text(label(&d.kind)),
+            Cell::text(make_model),
+            Cell::text(d.install_date.map(|x| x.to_string()).unwrap_or_default()),
+            status_cell(d.status),
+        ]);
+    }
+    let statuses = ["planned", "operational", "degraded", "out_of_service", "decommissioned"]
+        .iter()
+        .map(|c| ((*c).to_owned(), super::capitalise(&c.replace('_', " "))))
+        .collect();
+    let kinds = forms::DEVICE_KINDS
+        .iter()
+        .map(|c| ((*c).to_owned(), super::capitalise(&c.replace('_', " "))))
+        .collect();
+    let spec = ListSpec {
+        p: &p,
+        section: "/devices",
+        path: "/devices",
+        heading: "Devices",
+        intro: "Security equipment on the sites and its state.".to_owned(),
+        csv_name: "devices",
+        filters: vec![
+            FilterField::select("site", "Site", &params, "All sites", site_options(&sites)),
+            FilterField::select("status", "Status", &params, "Any status", statuses),
+            FilterField::select("kind", "Kind", &params, "All kinds", kinds),
+        ],
+        new_href: new_link(&p, EntityKind::Device, "/devices/new"),
+        new_label: "New device",
+    };
+    Ok(list_response(spec, t, &params, &headers, None))
+}
+
+use super::forms;
+
+async fn people(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> PageResult {
+    require_read(&p, EntityKind::Person)?;
+    let (sites, list) = tokio::try_join!(load::<Site>(&state, &p, None), load::<Person>(&state, &p, None))?;
+    let site_names = names(&sites, |s| &s.id, |s| s.name.clone());
+    let mut t = Table::new(
+        "People",
+        &["Name", "Kind", "Employer", "Roles", "Sites", "Email", "Status"],
+        "No one is recorded.",
+    );
+    for x in list.iter().map(|s| &s.value) {
+        t.rows.push(vec![
+            Cell::link(x.name.clone(), format!("/people/{}", x.id)),
+            Cell::text(label(&x.kind)),
+            Cell::text(x.employer.clone().unwrap_or_default()),
+            Cell::text(x.roles.join(", ")),
+            Cell::text(
+                x.sites
+                    .iter()
+                    .filter(|s| p.may_see_site(s))
+                    .map(|s| name_of(&site_names, s))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            Cell::text(x.email.clone().unwrap_or_default()),
+            Cell::text(label(&x.status)),
+        ]);
+    }
+    let spec = ListSpec {
+        p: &p,
+        section: "/people",
+        path: "/people",
+        heading: "People",
+        intro: "Staff, contractors and visitors on the sites.".to_owned(),
+        csv_name: "people",
+        filters: Vec::new(),
+        new_href: None,
+        new_label: "",
+    };
+    Ok(list_response(spec, t, &params, &headers, None))
+}
+
+fn require_account_admin(p: &Principal) -> Result<(), Problem> {
+    if is_account_admin(p) {
+        Ok(())
+    } else {
+        Err(Problem::forbidden(
+            "accounts and roles are managed by an administrator with access to every site",
+        ))
+    }
+}
+
+async fn users(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> PageResult {
+    require_account_admin(&p)?;
+    let list = load::<User>(&state, &p, None).await?;
+    let mut t = Table::new(
+        "User accounts",
+        &["User", "Id", "Role", "Sites", "Email", "State"],
+        "No accounts.",
+    );
+    for u in list.iter().map(|s| &s.value) {
+        t.rows.push(vec![
+            Cell::link(u.display_name.clone(), format!("/users/{}", u.id)),
+            Cell::text(u.id.to_string()).class("mono"),
+            Cell::text(access::role_label(u.role)),
+            Cell::text(user_sites(u)),
+            Cell::text(u.email.clone().unwrap_or_default()),
+            if u.disabled {
+                Cell::text("Disabled").class("status status-bad")
+            } else {
+                Cell::text("Active").class("status status-ok")
+            },
+        ]);
+    }
+    let spec = ListSpec {
+        p: &p,
+        section: "/users",
+        path: "/users",
+        heading: "Users",
+        intro: "Accounts of this application. Passwords and API tokens are managed through the API.".to_owned(),
+        csv_name: "users",
+        filters: Vec::new(),
+        new_href: None,
+        new_label: "",
+    };
+    Ok(list_response(spec, t, &params, &headers, None))
+}
+
+fn user_sites(u: &User) -> String {
+    if u.all_sites {
+        "All sites".to_owned()
+    } else {
+        u.sites.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    }
+}
+
+async fn roles(PageUser(p): PageUser, headers: HeaderMap, Query(params): Params) -> PageResult {
+    require_account_admin(&p)?;
+    let mut headers_row: Vec<&'static str> = vec!["Records"];
+    headers_row.extend(access::ROLES.iter().map(|r| access::role_label(*r)));
+    let mut t = Table::new(
+        "What each role may do",
+        &headers_row,
+        "",
+    );
+    for kind in EntityKind::ALL {
+        let mut row = vec![Cell::text(super::capitalise(&kind.plural().replace('_', " ")))];
+        for role in access::ROLES {
+            let can = |a| access::allows(role, kind, a);
+            let text = match (can(Action::Read), can(Action::Write), can(Action::Delete)) {
+                (_, _, true) => "Read, change, delete",
+                (_, true, false) => "Read, change",
+                (true, false, false) => "Read",
+                _ => "No access",
+            };
+            row.push(Cell::text(text));
+        }
+        t.rows.push(row);
+    }
+    let spec = ListSpec {
+        p: &p,
+        section: "/roles",
+        path: "/roles",
+        heading: "Roles",
+        intro: "Permissions by role, from the server's access table. A user limited to some sites sees only their records; creating sites, managing accounts and reading the audit log need access to every site.".to_owned(),
+        csv_name: "roles",
+        filters: Vec::new(),
+        new_href: None,
+        new_label: "",
+    };
+    Ok(list_response(spec, t, &params, &headers, None))
+}
+
+async fn audit_log(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> PageResult {
+    if !access::may_read_audit_log(&p.user) {
+        return Err(Problem::forbidden(
+            "the audit log is for administrators and security managers with access to every site",
+        )
+        .into());
+    }
+    let limit = 100;
+    let text = |k: &str| params.get(k).filter(|v| !v.is_empty() && v.len() <= 200).cloned();
+    let before = match params.get("before").filter(|v| !v.is_empty()) {
+        Some(b) => Some(
+            b.parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| Problem::bad_request("before: a sequence number from 1"))?,
+        ),
+        None => None,
+    };
+    let q = AuditQuery {
+        org: Some(p.org.clone()),
+        kind: text("kind"),
+        entity_id: text("entity"),
+        actor: text("actor"),
+        before,
+        limit,
+    };
+    let entries = state.store().audit_page(&q).await?;
+    let mut t = Table::new(
+        "Audit log, newest first",
+        &["Seq", "When (UTC)", "Actor", "Action", "Kind", "Record"],
+        "No entry matches.",
+    );
+    for e in &entries {
+        t.rows.push(vec![
+            Cell::num(e.seq.to_string()),
+            Cell::text(e.at.replace('T', " ").trim_end_matches('Z').chars().take(19).collect::<String>()),
+            Cell::text(e.actor.clone()),
+            Cell::text(e.action.clone()),
+            Cell::text(e.kind.replace('_', " ")),
+            Cell::text(e.entity_id.clone()).class("mono"),
+        ]);
+    }
+    let more = (entries.len() as i64 == limit)
+        .then(|| entries.last().map(|e| e.seq))
+        .flatten()
+        .filter(|s| *s > 1)
+        .map(|s| {
+            let q = query_of(&params, &["before", "format"]);
+            if q.is_empty() {
+                format!("/audit-log?before={s}")
+            } else {
+                format!("/audit-log?{q}&before={s}")
+            }
+        });
+    let kinds = EntityKind::ALL
+        .iter()
+        .map(|k| (k.as_str().to_owned(), super::capitalise(&k.as_str().replace('_', " "))))
+        .chain([
+            ("credential".to_owned(), "Credential".to_owned()),
+            ("api_token".to_owned(), "API token".to_owned()),
+        ])
+        .collect();
+    let mut actor = FilterField::select("actor", "Actor", &params, "", Vec::new());
+    actor.options.clear();
+    let spec = ListSpec {
+        p: &p,
+        section: "/audit-log",
+        path: "/audit-log",
+        heading: "Audit log",
+        intro: "Every change, hash-chained; `rampart audit-log verify` checks the chain.".to_owned(),
+        csv_name: "audit-log",
+        filters: vec![FilterField::select("kind", "Kind", &params, "All kinds", kinds), actor],
+        new_href: None,
+        new_label: "",
+    };
+    Ok(list_response(spec, t, &params, &headers, more))
+}
+
+// ------------------------------------------------------------ details
+
+pub struct Field {
+    pub label: &'static str,
+    pub value: Cell,
+}
+
+fn f(label: &'static str, value: impl Into<String>) -> Field {
+    Field { label, value: Cell::text(value) }
+}
+
+#[derive(Template)]
+#[template(path = "detail.html")]
+pub struct DetailPage {
+    pub layout: Layout,
+    pub heading: String,
+    pub kicker: String,
+    pub fields: Vec<Field>,
+    pub sections: Vec<Table>,
+    pub edit_href: Option<String>,
+    pub back_href: &'static str,
+    pub back_label: &'static str,
+    pub version: String,
+    pub note: String,
+}
+
+fn changed<T>(s: &Stored<T>) -> String {
+    format!(
+        "Version {}, last changed {} by {}",
+        s.version,
+        s.updated_at.replace('T', " ").chars().take(16).collect::<String>(),
+        s.updated_by
+    )
+}
+
+fn edit_link(p: &Principal, kind: EntityKind, href: String) -> Option<String> {
+    access::allows(p.user.role, kind, Action::Write).then_some(href)
+}
+
+async fn site(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Path<String>) -> PageResult {
+    require_read(&p, EntityKind::Site)?;
+    let org = organisation(&state, &p).await?;
+    let s = load_one::<Site>(&state, &p, &id).await?;
+    let here = Some(vec![s.value.id.clone()]);
+    let (zones, assets, devices, risks, people) = tokio::try_join!(
+        load::<Zone>(&state, &p, here.clone()),
+        load::<Asset>(&state, &p, here.clone()),
+        load::<Device>(&state, &p, here.clone()),
+        load::<RiskScenario>(&state, &p, here.clone()),
+        load::<Person>(&state, &p, None),
+    )?;
+    let v = &s.value;
+    let zone_names = names(&zones, |z| &z.id, |z| z.name.clone());
+    let people_names = names(&people, |x| &x.id, |x| x.name.clone());
+    let hours = match &v.operating_hours {
+        rampart_domain::OperatingHours::Always => "Always open (staffed around the clock)".to_owned(),
+        rampart_domain::OperatingHours::Weekly(periods) => periods
+            .iter()
+            .map(|per| {
+                format!(
+                    "{} {}-{}",
+                    per.days.iter().map(|d| super::capitalise(&code(d))).collect::<Vec<_>>().join(", "),
+                    per.open.strftime("%H:%M"),
+                    per.close.strftime("%H:%M")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    let fields = vec![
+        f("Id", v.id.to_string()),
+        f("Kind", label(&v.kind)),
+        f("Facility security level", v.facility_security_level.map(fsl_text).unwrap_or_else(|| "Not set".to_owned())),
+        f("Address", v.address.clone().unwrap_or_default()),
+        f("Coordinates", v.coordinates.map(|c| format!("{:.4}, {:.4}", c.lat, c.lon)).unwrap_or_default()),
+        f("Operating hours", hours),
+        f("Description", v.description.clone().unwrap_or_default()),
+    ];
+    let mut zt = Table::new("Zones", &["Zone", "Within", "Kind", "Classification"], "No zones.");
+    for z in zones.iter().map(|z| &z.value) {
+        zt.rows.push(vec![
+            Cell::text(z.name.clone()),
+            Cell::text(opt_name(&zone_names, z.parent.as_ref())),
+            Cell::text(label(&z.kind)),
+            Cell::text(label(&z.classification)),
+        ]);
+    }
+    let mut at = Table::new("Assets", &["Asset", "Zone", "Kind", "Value (1-10)", "Owner"], "No assets.");
+    for a in assets.iter().map(|a| &a.value) {
+        at.rows.push(vec![
+            Cell::link(a.name.clone(), format!("/asset-register/{}", a.id)),
+            Cell::text(opt_name(&zone_names, a.zone.as_ref())),
+            Cell::text(label(&a.kind)),
+            Cell::num(a.value.get().to_string()),
+            Cell::text(opt_name(&people_names, a.owner.as_ref())),
+        ]);
+    }
+    let mut dt = Table::new("Devices", &["Device", "Zone", "Kind", "Status"], "No devices.");
+    for d in devices.iter().map(|d| &d.value) {
+        dt.rows.push(vec![
+            Cell::link(d.name.clone().unwrap_or_else(|| d.id.to_string()), format!("/devices/{}", d.id)),
+            Cell::text(opt_name(&zone_names, d.zone.as_ref())),
+            Cell::text(label(&d.kind)),
+            status_cell(d.status),
+        ]);
+    }
+    let mut rt = Table::new("Risks", &["Risk", "Method", "Current", "Level", "Treatment"], "No risks.");
+    for r in risks.iter().map(|r| &r.value) {
+        let sc = present_score(&r.assessment, &org.risk_matrix);
+        rt.rows.push(vec![
+            Cell::link(r.title.clone(), format!("/risks/{}", r.id)),
+            Cell::text(method_label(&r.assessment)),
+            score_cell(sc),
+            level_cell(sc),
+            Cell::text(label(&r.treatment)),
+        ]);
+    }
+    let page = DetailPage {
+        layout: Layout::new(&p, v.name.clone(), "/sites"),
+        heading: v.name.clone(),
+        kicker: "Site".to_owned(),
+        fields,
+        sections: vec![zt, at, dt, rt],
+        edit_href: edit_link(&p, EntityKind::Site, format!("/sites/{}/edit", v.id)),
+        back_href: "/sites",
+        back_label: "All sites",
+        version: changed(&s),
+        note: String::new(),
+    };
+    Ok(html(StatusCode::OK, &page))
+}
+
+async fn asset(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Path<String>) -> PageResult {
+    require_read(&p, EntityKind::Asset)?;
+    let org = organisation(&state, &p).await?;
+    let s = load_one::<Asset>(&state, &p, &id).await?;
+    let v = &s.value;
+    let here = Some(vec![v.site.clone()]);
+    let (sites, zones, people, risks, applied, controls) = tokio::try_join!(
+        load::<Site>(&state, &p, None),
+        load::<Zone>(&state, &p, here.clone()),
+        load::<Person>(&state, &p, None),
+        load::<RiskScenario>(&state, &p, here.clone()),
+        load::<AppliedControl>(&state, &p, here.clone()),
+        load::<Control>(&state, &p, None),
+    )?;
+    let site_names = names(&sites, |s| &s.id, |s| s.name.clone());
+    let zone_names = names(&zones, |z| &z.id, |z| z.name.clone());
+    let people_names = names(&people, |x| &x.id, |x| x.name.clone());
+    let control_names = names(&controls, |c| &c.id, |c| c.name.clone());
+    let fields = vec![
+        f("Id", v.id.to_string()),
+        Field { label: "Site", value: Cell::link(name_of(&site_names, &v.site), format!("/sites/{}", v.site)) },
+        f("Zone", opt_name(&zone_names, v.zone.as_ref())),
+        f("Kind", label(&v.kind)),
+        f("Value (1-10)", v.value.get().to_string()),
+        Field { label: "Owner", value: link_or_blank(&people_names, v.owner.as_ref(), "/people") },
+        f("Replacement cost", v.replacement_cost.map(|c| money(c, &org.currency)).unwrap_or_default()),
+        f("Description", v.description.clone().unwrap_or_default()),
+    ];
+    let mut rt = Table::new("Risks to this asset", &["Risk", "Method", "Current", "Level"], "No risk names this asset.");
+    for r in risks.iter().map(|r| &r.value).filter(|r| r.asset == v.id) {
+        let sc = present_score(&r.assessment, &org.risk_matrix);
+        rt.rows.push(vec![
+            Cell::link(r.title.clone(), format!("/risks/{}", r.id)),
+            Cell::text(method_label(&r.assessment)),
+            score_cell(sc),
+            level_cell(sc),
+        ]);
+    }
+    let mut ct = Table::new("Controls protecting it", &["Control", "Status", "Due"], "No control protects this asset.");
+    for a in applied.iter().map(|a| &a.value).filter(|a| a.protects.contains(&v.id)) {
+        ct.rows.push(vec![
+            Cell::link(name_of(&control_names, &a.control), format!("/controls/{}", a.control)),
+            Cell::text(label(&a.status)),
+            Cell::text(a.due.map(|d| d.to_string()).unwrap_or_default()),
+        ]);
+    }
+    let page = DetailPage {
+        layout: Layout::new(&p, v.name.clone(), "/asset-register"),
+        heading: v.name.clone(),
+        kicker: "Asset".to_owned(),
+        fields,
+        sections: vec![rt, ct],
+        edit_href: edit_link(&p, EntityKind::Asset, format!("/asset-register/{}/edit", v.id)),
+        back_href: "/asset-register",
+        back_label: "All assets",
+        version: changed(&s),
+        note: String::new(),
+    };
+    Ok(html(StatusCode::OK, &page))
+}
+
+async fn threat(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Path<String>) -> PageResult {
+    require_read(&p, EntityKind::Threat)?;
+    let s = load_one::<Threat>(&state, &p, &id).await?;
+    let sites = load::<Site>(&state, &p, None).await?;
+    let site_names = names(&sites, |s| &s.id, |s| s.name.clone());
+    let v = &s.value;
+    let mut fields = vec![
+        f("Id", v.id.to_string()),
+        f("Category", label(&v.category)),
+        f("Description", v.description.clone().unwrap_or_default()),
+    ];
+    if let Some(a) = &v.adversary {
+        fields.push(f("Adversary", label(&a.kind)));
+        fields.push(f("Capability (1-10)", a.capability.get().to_string()));
+        fields.push(f("Motivation (1-10)", a.motivation.get().to_string()));
+        fields.push(f("Group size", a.group_size.map(|g| g.to_string()).unwrap_or_default()));
+        fields.push(f("Tactics", a.tactics.join("; ")));
+        fields.push(f("Tools", a.tools.join("; ")));
+    }
+    let mut rt = Table::new("Threat rating by site", &["Site", "Rating (1-10)", "Rationale"], "Not rated at any site you can see.");
+    for r in v.ratings.iter().filter(|r| p.may_see_site(&r.site)) {
+        rt.rows.push(vec![
+            Cell::link(name_of(&site_names, &r.site), format!("/sites/{}", r.site)),
+            Cell::num(r.rating.get().to_string()),
+            Cell::text(r.rationale.clone().unwrap_or_default()),
+        ]);
+    }
+    let page = DetailPage {
+        layout: Layout::new(&p, v.name.clone(), "/threats"),
+        heading: v.name.clone(),
+        kicker: "Threat".to_owned(),
+        fields,
+        sections: vec![rt],
+        edit_href: None,
+        back_href: "/threats",
+        back_label: "All threats",
+        version: changed(&s),
+        note: String::new(),
+    };
+    Ok(html(StatusCode::OK, &page))
+}
+
+fn level_name(l: &rampart_domain::QualitativeLevel) -> String {
+    label(l)
+}
+
+async fn risk(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Path<String>) -> PageResult {
+    require_read(&p, EntityKind::Risk)?;
+    let org = organisation(&state, &p).await?;
+    let s = load_one::<RiskScenario>(&state, &p, &id).await?;
+    let v = &s.value;
+    let here = Some(vec![v.site.clone()]);
+    let (sites, assets, threats, people, applied, controls) = tokio::try_join!(
+        load::<Site>(&state, &p, None),
+        load::<Asset>(&state, &p, here.clone()),
+        load::<Threat>(&state, &p, None),
+        load::<Person>(&state, &p, None),
+        load::<AppliedControl>(&state, &p, here.clone()),
+        load::<Control>(&state, &p, None),
+    )?;
+    let site_names = names(&sites, |s| &s.id, |s| s.name.clone());
+    let asset_names = names(&assets, |a| &a.id, |a| a.name.clone());
+    let threat_names = names(&threats, |t| &t.id, |t| t.name.clone());
+    let people_names = names(&people, |x| &x.id, |x| x.name.clone());
+    let control_names = names(&controls, |c| &c.id, |c| c.name.clone());
+    let present = present_score(&v.assessment, &org.risk_matrix);
+    let fields = vec![
+        f("Id", v.id.to_string()),
+        Field { label: "Site", value: Cell::link(name_of(&site_names, &v.site), format!("/sites/{}", v.site)) },
+        Field { label: "Threat", value: Cell::link(name_of(&threat_names, &v.threat), format!("/threats/{}", v.threat)) },
+        Field { label: "Asset", value: Cell::link(name_of(&asset_names, &v.asset), format!("/asset-register/{}", v.asset)) },
+        f("Method", method_label(&v.assessment)),
+        Field { label: "Level", value: level_cell(present) },
+        f("Treatment", label(&v.treatment)),
+        Field { label: "Owner", value: link_or_blank(&people_names, v.owner.as_ref(), "/people") },
+        f("Review date", v.review_date.map(|d| d.to_string()).unwrap_or_default()),
+        f("Description", v.description.clone().unwrap_or_default()),
+    ];
+    let scales = &org.risk_matrix;
+    let scale_name = |v: &[String], n: u8| v.get(usize::from(n).wrapping_sub(1)).cloned().unwrap_or_else(|| n.to_string());
+    let mut at;
+    let mut note = String::new();
+    match &v.assessment {
+        Assessment::Matrix { inherent, current, residual } => {
+            at = Table::new("Assessment (matrix)", &["Stage", "Likelihood", "Impact", "Score", "Level"], "");
+            for (stage, m) in [("Inherent", Some(inherent)), ("Current", current.as_ref()), ("Residual", residual.as_ref())] {
+                if let Some(m) = m {
+                    let sc = Score::matrix(m, scales);
+                    at.rows.push(vec![
+                        Cell::text(stage),
+                        Cell::text(format!("{} ({})", scale_name(&scales.likelihood, m.likelihood), m.likelihood)),
+                        Cell::text(format!("{} ({})", scale_name(&scales.impact, m.impact), m.impact)),
+                        Cell::num(sc.text()),
+                        level_cell(Some(sc)),
+                    ]);
+                }
+            }
+        }
+        Assessment::Fema452 { inherent, current, residual } => {
+            at = Table::new("Assessment (FEMA 452)", &["Stage", "Asset value", "Threat", "Vulnerability", "Risk (A x T x V)", "Level"], "");
+            for (stage, m) in [("Inherent", Some(inherent)), ("Current", current.as_ref()), ("Residual", residual.as_ref())] {
+                if let Some(m) = m {
+                    let sc = Score::fema(m);
+                    at.rows.push(vec![
+                        Cell::text(stage),
+                        Cell::num(m.asset_value.get().to_string()),
+                        Cell::num(m.threat.get().to_string()),
+                        Cell::num(m.vulnerability.get().to_string()),
+                        Cell::num(sc.text()),
+                        level_cell(Some(sc)),
+                    ]);
+                }
+            }
+        }
+        Assessment::Nist80030 { inherent, current, residual } => {
+            at = Table::new("Assessment (NIST SP 800-30)", &["Stage", "Initiation or occurrence", "Adverse impact", "Impact"], "");
+            for (stage, m) in [("Inherent", Some(inherent)), ("Current", current.as_ref()), ("Residual", residual.as_ref())] {
+                if let Some(m) = m {
+                    at.rows.push(vec![
+                        Cell::text(stage),
+                        Cell::text(level_name(&m.initiation)),
+                        Cell::text(level_name(&m.adverse_impact)),
+                        Cell::text(level_name(&m.impact)),
+                    ]);
+                }
+            }
+            note = "The overall NIST risk level is computed by the risk engine: run `rampart risk` on this organisation.".to_owned();
+        }
+        Assessment::Fair { model } => {
+            at = Table::new("Open FAIR model", &["Factor", "As written"], "");
+            if let Some(obj) = model.as_object() {
+                for (k, val) in obj {
+                    at.rows.push(vec![Cell::text(k.replace('_', " ")), Cell::text(val.to_string()).class("mono")]);
+                }
+            }
+            note = "Annual loss is simulated by the risk engine (Monte Carlo): run `rampart risk fair`.".to_owned();
+        }
+    }
+    let mut ct = Table::new("Controls treating this risk", &["Control", "Status", "Effectiveness", "Due"], "No control is linked.");
+    for cid in &v.controls {
+        if let Some(a) = applied.iter().map(|a| &a.value).find(|a| &a.id == cid) {
+            ct.rows.push(vec![
+                Cell::link(name_of(&control_names, &a.control), format!("/controls/{}", a.control)),
+                Cell::text(label(&a.status)),
+                Cell::num(a.effectiveness.map(percent).unwrap_or_default()),
+                Cell::text(a.due.map(|d| d.to_string()).unwrap_or_default()),
+            ]);
+        }
+    }
+    let page = DetailPage {
+        layout: Layout::new(&p, v.title.clone(), "/risks"),
+        heading: v.title.clone(),
+        kicker: "Risk".to_owned(),
+        fields,
+        sections: vec![at, ct],
+        edit_href: edit_link(&p, EntityKind::Risk, format!("/risks/{}/edit", v.id)),
+        back_href: "/risks",
+        back_label: "Risk register",
+        version: changed(&s),
+        note,
+    };
+    Ok(html(StatusCode::OK, &page))
+}
+
+async fn control(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Path<String>) -> PageResult {
+    require_read(&p, EntityKind::Control)?;
+    let org = organisation(&state, &p).await?;
+    let s = load_one::<Control>(&state, &p, &id).await?;
+    let (sites, applied, people) = tokio::try_join!(
+        load::<Site>(&state, &p, None),
+        load::<AppliedControl>(&state, &p, None),
+        load::<Person>(&state, &p, None),
+    )?;
+    let site_names = names(&sites, |s| &s.id, |s| s.name.clone());
+    let people_names = names(&people, |x| &x.id, |x| x.name.clone());
+    let v = &s.value;
+    let fields = vec![
+        f("Id", v.id.to_string()),
+        f("Function", label(&v.function)),
+        f("Kind", label(&v.kind)),
+        f("Capital cost", money(v.capex, &org.currency)),
+        f("Yearly cost", money(v.opex_annual, &org.currency)),
+        f("Effectiveness", v.effectiveness.map(percent).unwrap_or_default()),
+        f("Lifetime", v.lifetime_years.map(|y| format!("{y} years")).unwrap_or_default()),
+        f("Description", v.description.clone().unwrap_or_default()),
+    ];
+    let today = jiff::Zoned::now().date();
+    let mut t = Table::new("Where it is applied", &["Site", "Status", "Effectiveness", "Owner", "Due"], "Not applied at any site you can see.");
+    for a in applied.iter().map(|a| &a.value).filter(|a| a.control == v.id) {
+        let late = a.due.is_some_and(|d| d < today) && !(a.status.in_place() || a.status == ControlStatus::Retired);
+        t.rows.push(vec![
+            Cell::link(name_of(&site_names, &a.site), format!("/sites/{}", a.site)),
+            Cell::text(label(&a.status)),
+            Cell::num(a.effectiveness.map(percent).unwrap_or_default()),
+            Cell::text(opt_name(&people_names, a.owner.as_ref())),
+            Cell::text(a.due.map(|d| d.to_string()).unwrap_or_default()).class(if late { "overdue" } else { "" }),
+        ]);
+    }
+    let page = DetailPage {
+        layout: Layout::new(&p, v.name.clone(), "/controls"),
+        heading: v.name.clone(),
+        kicker: "Control".to_owned(),
+        fields,
+        sections: vec![t],
+        edit_href: None,
+        back_href: "/controls",
+        back_label: "All controls",
+        version: changed(&s),
+        note: String::new(),
+    };
+    Ok(html(StatusCode::OK, &page))
+}
+
+async fn device(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Path<String>) -> PageResult {
+    require_read(&p, EntityKind::Device)?;
+    let s = load_one::<Device>(&state, &p, &id).await?;
+    let v = &s.value;
+    let (sites, zones) = tokio::try_join!(
+        load::<Site>(&state, &p, None),
+        load::<Zone>(&state, &p, Some(vec![v.site.clone()])),
+    )?;
+    let site_names = names(&sites, |s| &s.id, |s| s.name.clone());
+    let zone_names = names(&zones, |z| &z.id, |z| z.name.clone());
+    let fields = vec![
+        f("Id", v.id.to_string()),
+        Field { label: "Site", value: Cell::link(name_of(&site_names, &v.site), format!("/sites/{}", v.site)) },
+        f("Zone", opt_name(&zone_names, v.zone.as_ref())),
+        f("Kind", label(&v.kind)),
+        Field { label: "Status", value: status_cell(v.status) },
+        f("Make", v.make.clone().unwrap_or_default()),
+        f("Model", v.model.clone().unwrap_or_default()),
+        f("Serial number", v.serial.clone().unwrap_or_default()),
+        f("Installed", v.install_date.map(|d| d.to_string()).unwrap_or_default()),
+        f(
+            "Position",
+            v.position
+                .as_ref()
+                .map(|pos| {
+                    let mut s = format!("x {:.1} m, y {:.1} m", pos.x, pos.y);
+                    if let Some(plan) = &pos.plan {
+                        s = format!("{s} on plan {plan}");
+                    }
+                    if let Some(h) = pos.heading_deg {
+                        s = format!("{s}, facing {h:.0} degrees");
+                    }
+                    s
+                })
+                .unwrap_or_default(),
+        ),
+    ];
+    let title = v.name.clone().unwrap_or_else(|| v.id.to_string());
+    let page = DetailPage {
+        layout: Layout::new(&p, title.clone(), "/devices"),
+        heading: title,
+        kicker: "Device".to_owned(),
+        fields,
+        sections: Vec::new(),
+        edit_href: edit_link(&p, EntityKind::Device, format!("/devices/{}/edit", v.id)),
+        back_href: "/devices",
+        back_label: "All devices",
+        version: changed(&s),
+        note: String::new(),
+    };
+    Ok(html(StatusCode::OK, &page))
+}
+
+async fn person(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Path<String>) -> PageResult {
+    require_read(&p, EntityKind::Person)?;
+    let s = load_one::<Person>(&state, &p, &id).await?;
+    let sites = load::<Site>(&state, &p, None).await?;
+    let site_names = names(&sites, |s| &s.id, |s| s.name.clone());
+    let v = &s.value;
+    let fields = vec![
+        f("Id", v.id.to_string()),
+        f("Kind", label(&v.kind)),
+        f("Employer", v.employer.clone().unwrap_or_default()),
+        f("Email", v.email.clone().unwrap_or_default()),
+        f("Roles", v.roles.join(", ")),
+        f(
+            "Sites",
+            v.sites
+                .iter()
+                .filter(|s| p.may_see_site(s))
+                .map(|s| name_of(&site_names, s))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        f("Status", label(&v.status)),
+    ];
+    let page = DetailPage {
+        layout: Layout::new(&p, v.name.clone(), "/people"),
+        heading: v.name.clone(),
+        kicker: "Person".to_owned(),
+        fields,
+        sections: Vec::new(),
+        edit_href: None,
+        back_href: "/people",
+        back_label: "All people",
+        version: changed(&s),
+        note: String::new(),
+    };
+    Ok(html(StatusCode::OK, &page))
+}
+
+async fn user(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Path<String>) -> PageResult {
+    require_account_admin(&p)?;
+    let s = load_one::<User>(&state, &p, &id).await?;
+    let v = &s.value;
+    let fields = vec![
+        f("Id", v.id.to_string()),
+        f("Role", access::role_label(v.role)),
+        f("Sites", user_sites(v)),
+        f("Email", v.email.clone().unwrap_or_default()),
+        Field {
+            label: "Person",
+            value: match &v.person {
+                Some(x) => Cell::link(x.to_string(), format!("/people/{x}")),
+                None => Cell::text(""),
+            },
+        },
+        f("State", if v.disabled { "Disabled" } else { "Active" }),
+    ];
+    let page = DetailPage {
+        layout: Layout::new(&p, v.display_name.clone(), "/users"),
+        heading: v.display_name.clone(),
+        kicker: "User".to_owned(),
+        fields,
+        sections: Vec::new(),
+        edit_href: None,
+        back_href: "/users",
+        back_label: "All users",
+        version: changed(&s),
+        note: "Set a login and password with PUT /api/v1/users/{id}/password.".to_owned(),
+    };
+    Ok(html(StatusCode::OK, &page))
+}
+
+impl From<PageError> for Problem {
+    fn from(e: PageError) -> Problem {
+        e.0
+    }
+}
