@@ -23,12 +23,7 @@ pub mod resource;
 pub mod state;
 pub mod ui;
 
-use std::sync::Arc;
-
 use axum::Router;
-use axum::http::header;
-use axum::response::IntoResponse;
-use axum::routing::get;
 
 pub use state::{AppState, ModelCheck, ServerConfig};
 
@@ -43,28 +38,14 @@ pub fn api() -> (serde_json::Value, Router<AppState>) {
 /// The whole application, with its layers.
 pub fn app(state: AppState) -> Router {
     let (doc, api_router) = api();
-    let doc = Arc::new(doc);
-    let doc_json = doc.clone();
-    let swagger: Router<AppState> =
-        utoipa_swagger_ui::SwaggerUi::new("/api/docs")
-            .external_url_unchecked("/api/openapi.json", (*doc).clone())
-            .into();
+    // Swagger UI serves the document at /api/openapi.json, beside its own
+    // embedded pages.
+    let swagger: Router<AppState> = utoipa_swagger_ui::SwaggerUi::new("/api/docs")
+        .external_url_unchecked("/api/openapi.json", doc)
+        .into();
     let router = Router::new()
         .merge(api_router)
         .merge(swagger)
-        .route(
-            "/api/openapi.json",
-            get(move || {
-                let doc = doc_json.clone();
-                async move {
-                    (
-                        [(header::CONTENT_TYPE, "application/json")],
-                        serde_json::to_vec(&*doc).unwrap_or_default(),
-                    )
-                        .into_response()
-                }
-            }),
-        )
         .merge(ui::router())
         .fallback(layers::not_found);
     layers::apply(router, &state).with_state(state)
