@@ -1,0 +1,528 @@
+//! The pages, driven through the whole application on an in-memory store
+//! holding the demo organisation.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use rampart_domain::{Id, Role, Site, User};
+use rampart_store::{Credential, Database, ImportMode, Store};
+use tower::ServiceExt;
+
+use super::{csv_cell, safe_next};
+use crate::auth;
+use crate::state::{AppState, ServerConfig};
+
+const PASSWORD: &str = "a long enough test passphrase";
+
+struct Ui {
+    app: Router,
+    db: Arc<dyn Database>,
+    org: Id,
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    text: String,
+}
+
+/// A logged-in browser: its session cookie and CSRF token.
+struct Browser {
+    cookie: String,
+    csrf: String,
+}
+
+fn id(s: &str) -> Id {
+    Id::new(s).unwrap()
+}
+
+fn form_encode(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", super::url_encode(k), super::url_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+impl Ui {
+    async fn demo() -> Ui {
+        let store = rampart_store_sqlite::SqliteStore::open(&rampart_store::DatabaseUrl::new(
+            "sqlite::memory:",
+        ))
+        .await
+        .unwrap();
+        let text = include_str!("../../../../examples/demo-organisation.yaml");
+        let doc = rampart_orgfile::parse("demo-organisation.yaml", text, rampart_orgfile::Format::Yaml)
+            .unwrap();
+        rampart_store::import_document(&store, "test", &doc, ImportMode::CreateOnly, &|_| {})
+            .await
+            .unwrap();
+        let db: Arc<dyn Database> = Arc::new(store);
+        let state = AppState::new(db.clone(), ServerConfig::default(), Arc::new(|_, _| Ok(())));
+        Ui {
+            app: crate::app(state),
+            db,
+            org: doc.organisation.id.clone(),
+        }
+    }
+
+    async fn user(&self, login: &str, role: Role) {
+        let user = User {
+            id: id(login),
+            display_name: format!("Test {login}"),
+            email: None,
+            role,
+            all_sites: true,
+            sites: Vec::new(),
+            person: None,
+            disabled: false,
+        };
+        let store: &dyn Store = &*self.db;
+        store.create("test", &self.org, &user).await.unwrap();
+        self.db
+            .set_credential(
+                "test",
+                &Credential {
+                    login: login.to_owned(),
+                    org: self.org.clone(),
+                    user: user.id,
+                    password_hash: auth::hash_password(PASSWORD).unwrap(),
+                    must_change: false,
+                    updated_at: rampart_store::now_text(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+
+    async fn send(&self, req: Request<Body>) -> Answer {
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Answer {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    async fn get(&self, b: Option<&Browser>, path: &str) -> Answer {
+        let mut r = Request::builder().uri(path);
+        if let Some(b) = b {
+            r = r.header(header::COOKIE, &b.cookie);
+        }
+        self.send(r.body(Body::empty()).unwrap()).await
+    }
+
+    async fn post(&self, b: Option<&Browser>, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let mut r = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(b) = b {
+            r = r.header(header::COOKIE, &b.cookie);
+        }
+        self.send(r.body(Body::from(form_encode(fields))).unwrap()).await
+    }
+
+    /// Log in through the form, and read the CSRF token from a page.
+    async fn login(&self, login: &str) -> Browser {
+        let res = self
+            .post(None, "/login", &[("login", login), ("password", PASSWORD), ("next", "/")])
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let set = res.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+        let cookie = set.split(';').next().unwrap().to_owned();
+        let mut b = Browser { cookie, csrf: String::new() };
+        let page = self.get(Some(&b), "/").await;
+        b.csrf = meta_csrf(&page.text);
+        assert_eq!(b.csrf.len(), 64);
+        b
+    }
+}
+
+fn pairs(v: &[(String, String)]) -> Vec<(&str, &str)> {
+    v.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+fn meta_csrf(html: &str) -> String {
+    let marker = "name=\"csrf-token\" content=\"";
+    let start = html.find(marker).expect("a csrf meta tag") + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+fn version_in(html: &str) -> String {
+    let marker = "name=\"version\" value=\"";
+    let start = html.find(marker).expect("a version field") + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// No inline script and no style attribute: the CSP forbids both.
+fn assert_csp_clean(html: &str) {
+    let lower = html.to_lowercase();
+    for (i, _) in lower.match_indices("<script") {
+        let tag_end = lower[i..].find('>').unwrap() + i;
+        assert!(lower[i..tag_end].contains(" src="), "inline script at {i}: {}", &html[i..tag_end]);
+    }
+    assert!(!lower.contains(" style="), "a style attribute");
+    assert!(!lower.contains("<style"), "a style element");
+    assert!(!lower.contains("hx-on"), "an hx-on attribute");
+}
+
+#[test]
+fn only_local_paths_are_followed_after_login() {
+    assert_eq!(safe_next("/risks?site=hq"), Some("/risks?site=hq"));
+    assert_eq!(safe_next("//evil.example/"), None);
+    assert_eq!(safe_next("/\\evil.example"), None);
+    assert_eq!(safe_next("https://evil.example/"), None);
+    assert_eq!(safe_next(""), None);
+}
+
+#[test]
+fn csv_cells_cannot_become_formulas() {
+    assert_eq!(csv_cell("=1+2"), "'=1+2");
+    assert_eq!(csv_cell("+44 113"), "'+44 113");
+    assert_eq!(csv_cell("-3"), "'-3");
+    assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+    assert_eq!(csv_cell("plain"), "plain");
+    assert_eq!(csv_cell("a, \"b\""), "\"a, \"\"b\"\"\"");
+}
+
+#[tokio::test]
+async fn the_login_page_renders_and_a_wrong_password_says_so() {
+    let ui = Ui::demo().await;
+    ui.user("ann", Role::Admin).await;
+    let page = ui.get(None, "/login?next=/risks").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("<label for=\"login\">"), "{}", page.text);
+    assert!(page.text.contains("value=\"/risks\""));
+    assert_csp_clean(&page.text);
+    // An open redirect is not carried into the form.
+    let page = ui.get(None, "/login?next=//evil.example").await;
+    assert!(!page.text.contains("evil.example"));
+
+    let wrong = ui
+        .post(None, "/login", &[("login", "ann"), ("password", "not the password at all")])
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.text.contains("The login name or the password is wrong."), "{}", wrong.text);
+    assert!(wrong.text.contains("value=\"ann\""), "the login is kept");
+    assert!(!wrong.headers.contains_key(header::SET_COOKIE));
+    assert_csp_clean(&wrong.text);
+}
+
+#[tokio::test]
+async fn logging_in_sets_a_strict_cookie_and_goes_where_asked() {
+    let ui = Ui::demo().await;
+    ui.user("ann", Role::Admin).await;
+    // A page needing a login sends the browser to the form, remembering where it was.
+    let away = ui.get(None, "/risks?site=whs").await;
+    assert_eq!(away.status, StatusCode::SEE_OTHER);
+    assert_eq!(away.headers[header::LOCATION], "/login?next=/risks%3Fsite%3Dwhs");
+
+    let res = ui
+        .post(None, "/login", &[("login", "ann"), ("password", PASSWORD), ("next", "/risks?site=whs")])
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.headers[header::LOCATION], "/risks?site=whs");
+    let cookie = res.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.starts_with("rampart_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+
+    // A foreign `next` falls back to the dashboard.
+    let res = ui
+        .post(None, "/login", &[("login", "ann"), ("password", PASSWORD), ("next", "//evil.example/x")])
+        .await;
+    assert_eq!(res.headers[header::LOCATION], "/");
+
+    // Logging out needs the token, then ends the session.
+    let b = ui.login("ann").await;
+    let refused = ui.post(Some(&b), "/logout", &[("csrf_token", "nope")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let out = ui.post(Some(&b), "/logout", &[("csrf_token", &b.csrf)]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(ui.get(Some(&b), "/").await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_the_demo_risks_per_site() {
+    let ui = Ui::demo().await;
+    ui.user("ann", Role::SecurityManager).await;
+    let b = ui.login("ann").await;
+    let page = ui.get(Some(&b), "/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("Theft of loaded trailers from the yard"), "{}", page.text);
+    assert!(page.text.contains("M62 distribution warehouse"));
+    assert!(page.text.contains("Risk heat map"));
+    assert!(page.text.contains("<th scope=\"col\">Severe</th>"), "impact scale from the organisation");
+    assert!(page.text.contains("FEMA 452 risks by band"));
+    assert!(page.text.contains("class=\"skip-link\""));
+    assert_csp_clean(&page.text);
+}
+
+#[tokio::test]
+async fn every_page_reads_and_keeps_to_the_csp() {
+    let ui = Ui::demo().await;
+    ui.user("ann", Role::Admin).await;
+    let b = ui.login("ann").await;
+    for path in [
+        "/", "/sites", "/sites/hq", "/asset-register", "/asset-register/whs-trailers", "/threats",
+        "/threats/burglary", "/risks", "/risks?level=high&site=whs", "/risks/r-whs-cargo-yard",
+        "/controls", "/controls/ctl-perimeter-fence", "/devices", "/devices/hq-cam-02", "/people",
+        "/people/p-okafor", "/users", "/users/ann", "/roles", "/audit-log", "/sites/new",
+        "/sites/hq/edit", "/asset-register/new", "/risks/new", "/risks/new?method=fema452",
+        "/risks/new?method=nist80030", "/risks/r-whs-cargo-yard/edit", "/devices/new",
+        "/devices/hq-cam-02/edit",
+    ] {
+        let page = ui.get(Some(&b), path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.text);
+        assert!(page.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+        assert_csp_clean(&page.text);
+    }
+    let missing = ui.get(Some(&b), "/risks/no-such-risk").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_csp_clean(&missing.text);
+    // The assets are embedded, typed and cached for long.
+    for (path, ty) in [
+        ("/assets/app.css", "text/css"),
+        ("/assets/app.js", "text/javascript"),
+        ("/assets/htmx.min.js", "text/javascript"),
+    ] {
+        let a = ui.get(None, path).await;
+        assert_eq!(a.status, StatusCode::OK, "{path}");
+        assert!(a.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with(ty));
+        assert!(a.headers[header::CACHE_CONTROL].to_str().unwrap().contains("max-age=31536000"));
+    }
+}
+
+#[tokio::test]
+async fn html_in_a_name_is_escaped() {
+    let ui = Ui::demo().await;
+    ui.user("ann", Role::Admin).await;
+    let store: &dyn Store = &*ui.db;
+    let site = Site {
+        id: id("evil"),
+        name: "<script>alert(1)</script> & \"co\"".to_owned(),
+        kind: Default::default(),
+        address: None,
+        coordinates: None,
+        facility_security_level: None,
+        operating_hours: Default::default(),
+        description: Some("<img src=x onerror=alert(2)>".to_owned()),
+    };
+    store.create("test", &ui.org, &site).await.unwrap();
+    let b = ui.login("ann").await;
+    for path in ["/sites", "/sites/evil", "/"] {
+        let page = ui.get(Some(&b), path).await;
+        assert!(!page.text.contains("<script>alert"), "{path}");
+        assert!(!page.text.contains("<img src=x"), "{path}");
+        assert!(page.text.contains("&#60;script&#62;alert(1)&#60;/script&#62;"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_viewer_sees_no_edit_button_and_is_refused() {
+    let ui = Ui::demo().await;
+    ui.user("vic", Role::Viewer).await;
+    let b = ui.login("vic").await;
+    let page = ui.get(Some(&b), "/sites/hq").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.text.contains("/sites/hq/edit"), "no edit button for a viewer");
+    let list = ui.get(Some(&b), "/risks").await;
+    assert!(!list.text.contains("/risks/new"));
+    assert!(!list.text.contains("Users"), "no account pages in the navigation");
+    assert_eq!(ui.get(Some(&b), "/sites/hq/edit").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(ui.get(Some(&b), "/users").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(ui.get(Some(&b), "/audit-log").await.status, StatusCode::FORBIDDEN);
+    let refused = ui
+        .post(Some(&b), "/sites/hq", &[("csrf_token", &b.csrf), ("version", "1"), ("name", "Mine now"), ("kind", "office")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_csp_clean(&refused.text);
+    let store: &dyn Store = &*ui.db;
+    let hq: rampart_store::Stored<Site> = store.get(&ui.org, &id("hq")).await.unwrap().unwrap();
+    assert_eq!(hq.value.name, "Leeds head office");
+}
+
+#[tokio::test]
+async fn a_form_without_the_session_token_is_refused() {
+    let ui = Ui::demo().await;
+    ui.user("ann", Role::Admin).await;
+    let b = ui.login("ann").await;
+    let fields = [("id", "new-site"), ("name", "New site"), ("kind", "office")];
+    let res = ui.post(Some(&b), "/sites", &fields).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let mut wrong = fields.to_vec();
+    wrong.push(("csrf_token", "0000000000000000000000000000000000000000000000000000000000000000"));
+    assert_eq!(ui.post(Some(&b), "/sites", &wrong).await.status, StatusCode::FORBIDDEN);
+    let store: &dyn Store = &*ui.db;
+    assert!(store.get::<Site>(&ui.org, &id("new-site")).await.unwrap().is_none());
+    // With the token it is created.
+    let mut right = fields.to_vec();
+    right.push(("csrf_token", &b.csrf));
+    let ok = ui.post(Some(&b), "/sites", &right).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+    assert_eq!(ok.headers[header::LOCATION], "/sites/new-site");
+}
+
+#[tokio::test]
+async fn forms_keep_the_input_and_say_what_is_wrong() {
+    let ui = Ui::demo().await;
+    ui.user("ann", Role::Admin).await;
+    let b = ui.login("ann").await;
+    // A FEMA risk with a missing rating and an asset on another site.
+    let res = ui
+        .post(Some(&b), "/risks", &[
+            ("csrf_token", &b.csrf),
+            ("method", "fema452"),
+            ("id", "r-new"),
+            ("title", "Tailgating <into> the hall"),
+            ("site", "dc"),
+            ("threat", "burglary"),
+            ("asset", "dc-customer-servers"),
+            ("treatment", "mitigate"),
+            ("assessment.inherent.asset_value", "9"),
+            ("assessment.inherent.threat", "4"),
+            ("assessment.inherent.vulnerability", ""),
+        ])
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text.contains("Choose a rating from 1 to 10."), "{}", res.text);
+    assert!(res.text.contains("value=\"Tailgating &#60;into&#62; the hall\""), "input kept, escaped");
+    assert!(res.text.contains("href=\"#f-assessment-inherent-vulnerability\""), "summary links the field");
+    assert_csp_clean(&res.text);
+    // Complete, it is stored with its score.
+    let ok = ui
+        .post(Some(&b), "/risks", &[
+            ("csrf_token", &b.csrf),
+            ("method", "fema452"),
+            ("id", "r-new"),
+            ("title", "Tailgating into the hall"),
+            ("site", "dc"),
+            ("threat", "burglary"),
+            ("asset", "dc-customer-servers"),
+            ("treatment", "mitigate"),
+            ("assessment.inherent.asset_value", "8"),
+            ("assessment.inherent.threat", "6"),
+            ("assessment.inherent.vulnerability", "8"),
+        ])
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+    let page = ui.get(Some(&b), "/risks/r-new").await;
+    assert!(page.text.contains("384 / 1000"), "{}", page.text);
+    // An asset of another site is refused by the same rules as the API.
+    let bad = ui
+        .post(Some(&b), "/risks", &[
+            ("csrf_token", &b.csrf),
+            ("method", "matrix"),
+            ("id", "r-cross"),
+            ("title", "Cross-site"),
+            ("site", "dc"),
+            ("threat", "burglary"),
+            ("asset", "hq-staff"),
+            ("treatment", "accept"),
+            ("assessment.inherent.likelihood", "2"),
+            ("assessment.inherent.impact", "3"),
+        ])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    assert!(bad.text.contains("is on site"), "{}", bad.text);
+}
+
+#[tokio::test]
+async fn a_stale_edit_says_someone_else_changed_the_record() {
+    let ui = Ui::demo().await;
+    ui.user("ann", Role::Admin).await;
+    let b = ui.login("ann").await;
+    let form = ui.get(Some(&b), "/devices/hq-cam-02/edit").await;
+    let version = version_in(&form.text);
+    let edit = |name: &str, version: &str| -> Vec<(String, String)> {
+        [
+            ("csrf_token", b.csrf.as_str()),
+            ("version", version),
+            ("site", "hq"),
+            ("zone", "hq-reception"),
+            ("kind", "camera"),
+            ("status", "out_of_service"),
+            ("name", name),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+    };
+    let first = edit("Reception camera 2", &version);
+    let ok = ui.post(Some(&b), "/devices/hq-cam-02", &pairs(&first)).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+    // The second edit was based on the same, now old, version.
+    let second = edit("Lobby camera", &version);
+    let stale = ui.post(Some(&b), "/devices/hq-cam-02", &pairs(&second)).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert!(stale.text.contains("Changed by someone else"), "{}", stale.text);
+    assert!(stale.text.contains("value=\"Lobby camera\""), "the input is kept");
+    // The dashboard now lists the camera as out of service.
+    let dash = ui.get(Some(&b), "/").await;
+    assert!(dash.text.contains("Reception camera 2"));
+}
+
+#[tokio::test]
+async fn lists_export_csv_with_formulas_defused() {
+    let ui = Ui::demo().await;
+    ui.user("ann", Role::Admin).await;
+    let store: &dyn Store = &*ui.db;
+    let mut asset: rampart_domain::Asset = store
+        .get(&ui.org, &id("hq-av-kit"))
+        .await
+        .unwrap()
+        .unwrap()
+        .value;
+    asset.id = id("hq-formula");
+    asset.name = "=HYPERLINK(\"http://evil.example\",\"x\")".to_owned();
+    store.create("test", &ui.org, &asset).await.unwrap();
+    let b = ui.login("ann").await;
+    let csv = ui.get(Some(&b), "/asset-register?site=hq&format=csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
+    let disposition = csv.headers[header::CONTENT_DISPOSITION].to_str().unwrap();
+    assert!(disposition.starts_with("attachment; filename=\"rampart-assets-"), "{disposition}");
+    let mut lines = csv.text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "Asset,Site,Zone,Kind,Value (1-10),Owner,Replacement cost"
+    );
+    assert!(csv.text.contains("\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\""), "{}", csv.text);
+    assert!(!csv.text.contains("Manchester"), "the site filter applies");
+    let risks = ui.get(Some(&b), "/risks?format=csv&level=high").await;
+    assert!(risks.text.starts_with("Risk,Site,Threat,Asset,Method,Inherent,Current,Residual,Level,"));
+    assert!(risks.text.contains("Theft of loaded trailers from the yard"));
+}
+
+#[tokio::test]
+async fn filters_answer_htmx_with_the_results_only() {
+    let ui = Ui::demo().await;
+    ui.user("ann", Role::Admin).await;
+    let b = ui.login("ann").await;
+    let req = Request::builder()
+        .uri("/risks?site=whs&treatment=accept")
+        .header(header::COOKIE, &b.cookie)
+        .header("hx-request", "true")
+        .header("hx-target", "results")
+        .body(Body::empty())
+        .unwrap();
+    let part = ui.send(req).await;
+    assert_eq!(part.status, StatusCode::OK);
+    assert!(!part.text.contains("<html"), "a fragment");
+    assert!(part.text.contains("Diesel theft from the bunker"), "{}", part.text);
+    assert!(!part.text.contains("Theft of loaded trailers"), "filtered by treatment");
+    assert!(part.text.contains("format=csv"));
+    // The same URL without htmx is the whole page.
+    let full = ui.get(Some(&b), "/risks?site=whs&treatment=accept").await;
+    assert!(full.text.contains("<html"));
+    assert!(full.text.contains("hx-get=\"/risks\""));
+}
