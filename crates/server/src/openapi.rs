@@ -201,26 +201,20 @@ impl Api {
     pub fn resource<R: Resource>(&mut self, tag: &str) {
         use axum::routing::{delete, get, post, put};
         let body = self.schema::<R::Body>();
-        let item_name = format!("{}Record", R::Body::name());
-        let item = self.raw_schema(
-            &item_name,
-            json!({
-                "allOf": [body, schema_ref("RecordMeta")],
-                "description": format!("A stored {}, with its version.", R::NOUN),
-            }),
-        );
-        self.raw_schema(
-            "RecordMeta",
-            json!({
-                "type": "object",
-                "required": ["version", "updated_at", "updated_by"],
-                "properties": {
-                    "version": { "type": "integer", "minimum": 1, "description": "Send it back to update or delete (?version=N); a stale one gets 409." },
-                    "updated_at": { "type": "string", "description": "RFC 3339, UTC." },
-                    "updated_by": { "type": "string" }
-                }
-            }),
-        );
+        // The stored form is the body's object with three more properties.
+        // It is one object, not an allOf: the body forbids properties it
+        // does not name, which would forbid these.
+        let mut record = schema_value(<R::Body as utoipa::PartialSchema>::schema());
+        if let Some(props) = record.get_mut("properties").and_then(Value::as_object_mut) {
+            props.insert("version".into(), json!({ "type": "integer", "minimum": 1, "description": "Send it back to update or delete (?version=N); a stale one gets 409." }));
+            props.insert("updated_at".into(), json!({ "type": "string", "description": "RFC 3339, UTC." }));
+            props.insert("updated_by".into(), json!({ "type": "string", "description": "Who made the last change." }));
+        }
+        if let Some(req) = record.get_mut("required").and_then(Value::as_array_mut) {
+            req.extend([json!("version"), json!("updated_at"), json!("updated_by")]);
+        }
+        record["description"] = json!(format!("A stored {}, with its version.", R::NOUN));
+        let item = self.raw_schema(&format!("{}Record", R::Body::name()), record);
         let page = self.raw_schema(
             &format!("{}Page", R::Body::name()),
             json!({

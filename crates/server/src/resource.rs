@@ -198,6 +198,19 @@ pub fn list_query<R: Resource>(
                             .collect::<String>()
                     )));
                 };
+                // Who works at a site the user may not see is not theirs
+                // to learn: such a filter matches nothing (ids are never empty).
+                if f.kind == FilterKind::ListHolds
+                    && f.field == "sites"
+                    && Id::new(value.as_str()).is_ok_and(|s| !principal.may_see_site(&s))
+                {
+                    q.filters.push(FieldFilter {
+                        field: FieldPath::new("id").map_err(|e| Problem::internal("a filter", e))?,
+                        value: FilterValue::Text(String::new()),
+                        op: FilterOp::Eq,
+                    });
+                    continue;
+                }
                 q.filters.push(filter(f, value)?);
             }
         }
@@ -265,7 +278,7 @@ fn sort_keys<R: Resource>(value: &str) -> ApiResult<Vec<SortKey>> {
     Ok(keys)
 }
 
-fn require(principal: &Principal, kind: EntityKind, action: Action) -> ApiResult<()> {
+pub(crate) fn require(principal: &Principal, kind: EntityKind, action: Action) -> ApiResult<()> {
     if kind == EntityKind::User && !principal.user.all_sites {
         return Err(Problem::forbidden(
             "accounts are managed by an administrator with access to every site",
@@ -452,20 +465,20 @@ pub fn json_problem(rejection: JsonRejection) -> Problem {
 }
 
 /// Scope and reference checks for a record about to be written.
-async fn check_write<R: Resource>(
+async fn check_write<E: Entity>(
     state: &AppState,
     principal: &Principal,
-    entity: &R::Entity,
+    entity: &E,
 ) -> ApiResult<()> {
     if let Some(site) = entity.site()
-        && R::Entity::KIND != EntityKind::Site
+        && E::KIND != EntityKind::Site
         && !principal.may_see_site(site)
     {
         return Err(Problem::forbidden(format!(
             "you have no access to site {site:?}"
         )));
     }
-    let mut errors = Vec::new();
+    let mut errors = matrix_levels(state, principal, entity).await?;
     for r in entity.references() {
         let missing = || FieldError {
             field: format!("/{}", r.field.replace('.', "/")),
@@ -510,6 +523,44 @@ async fn check_write<R: Resource>(
     }
 }
 
+/// A matrix-assessed risk's likelihood and impact must lie on the
+/// organisation's scales (what `OrgDocument::validate` checks for files).
+async fn matrix_levels<E: Entity>(
+    state: &AppState,
+    principal: &Principal,
+    entity: &E,
+) -> ApiResult<Vec<FieldError>> {
+    if E::KIND != EntityKind::Risk {
+        return Ok(Vec::new());
+    }
+    let v = serde_json::to_value(entity).unwrap_or_default();
+    let a = &v["assessment"];
+    if a["method"] != "matrix" {
+        return Ok(Vec::new());
+    }
+    let Some(org) = state.store().organisation(&principal.org).await? else {
+        return Ok(Vec::new());
+    };
+    let scales = &org.value.risk_matrix;
+    let mut errors = Vec::new();
+    for stage in ["inherent", "current", "residual"] {
+        for (axis, levels) in [("likelihood", &scales.likelihood), ("impact", &scales.impact)] {
+            if let Some(n) = a[stage][axis].as_u64()
+                && !(1..=levels.len() as u64).contains(&n)
+            {
+                errors.push(FieldError {
+                    field: format!("/assessment/{stage}/{axis}"),
+                    message: format!(
+                        "the organisation's {axis} scale has levels 1 to {}, got {n}",
+                        levels.len()
+                    ),
+                });
+            }
+        }
+    }
+    Ok(errors)
+}
+
 pub async fn create<R: Resource>(
     State(state): State<AppState>,
     principal: Principal,
@@ -524,7 +575,7 @@ pub async fn create<R: Resource>(
     let entity = parse_body::<R>(body)?;
     (state.check_model)(R::Entity::KIND, &serde_json::to_value(&entity).unwrap_or_default())
         .map_err(Problem::invalid)?;
-    check_write::<R>(&state, &principal, &entity).await?;
+    check_write(&state, &principal, &entity).await?;
     let stored = state
         .store()
         .create(&principal.actor(), &principal.org, &entity)
@@ -588,11 +639,13 @@ pub async fn update<R: Resource>(
             ),
         ));
     }
+    // References are checked on what the user sent; what merge_hidden puts
+    // back (other sites' ratings) was valid when stored and is not theirs to see.
+    check_write(&state, &principal, &entity).await?;
     let old_entity: R::Entity = old.decode()?.value;
     let entity = R::merge_hidden(entity, &old_entity, &principal);
     (state.check_model)(R::Entity::KIND, &serde_json::to_value(&entity).unwrap_or_default())
         .map_err(Problem::invalid)?;
-    check_write::<R>(&state, &principal, &entity).await?;
     let stored = state
         .store()
         .update(&principal.actor(), &principal.org, &entity, version)
@@ -625,4 +678,82 @@ pub async fn delete<R: Resource>(
         .delete_record(&principal.actor(), &principal.org, R::Entity::KIND, &id, version)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The field rules of an entity (`Entity::check`), as a problem with the fields.
+fn check_fields<E: Entity>(entity: &E) -> ApiResult<()> {
+    let problems = entity.check();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(Problem::invalid(
+        problems
+            .into_iter()
+            .map(|(field, _, message)| FieldError {
+                field: format!("/{}", field.replace('.', "/")),
+                message,
+            })
+            .collect(),
+    ))
+}
+
+/// Create a record with every rule of the API's create: the role, site
+/// creation, the field rules, the engine's model check, scope and
+/// references. For the pages, which build entities from forms.
+pub(crate) async fn create_entity<E: Entity>(
+    state: &AppState,
+    principal: &Principal,
+    entity: &E,
+) -> ApiResult<rampart_store::Stored<E>> {
+    require(principal, E::KIND, Action::Write)?;
+    if E::KIND == EntityKind::Site && !access::may_create_site(&principal.user) {
+        return Err(Problem::forbidden(
+            "only a user with access to every site may create a site",
+        ));
+    }
+    check_fields(entity)?;
+    (state.check_model)(E::KIND, &serde_json::to_value(entity).unwrap_or_default())
+        .map_err(Problem::invalid)?;
+    check_write(state, principal, entity).await?;
+    Ok(state
+        .store()
+        .create(&principal.actor(), &principal.org, entity)
+        .await?)
+}
+
+/// Update a record based on `version`, with every rule of the API's update
+/// (a record on a site the principal may not see is not found; a stale
+/// version is a conflict).
+pub(crate) async fn update_entity<E: Entity>(
+    state: &AppState,
+    principal: &Principal,
+    entity: &E,
+    version: i64,
+) -> ApiResult<rampart_store::Stored<E>> {
+    require(principal, E::KIND, Action::Write)?;
+    let missing = || {
+        Problem::not_found(format!(
+            "there is no {} {:?}",
+            E::KIND.as_str().replace('_', " "),
+            entity.id().as_str()
+        ))
+    };
+    let old = state
+        .store()
+        .get_record(&principal.org, E::KIND, entity.id())
+        .await?
+        .ok_or_else(missing)?;
+    if let Some(site) = &old.site
+        && !principal.may_see_site(site)
+    {
+        return Err(missing());
+    }
+    check_fields(entity)?;
+    (state.check_model)(E::KIND, &serde_json::to_value(entity).unwrap_or_default())
+        .map_err(Problem::invalid)?;
+    check_write(state, principal, entity).await?;
+    Ok(state
+        .store()
+        .update(&principal.actor(), &principal.org, entity, version)
+        .await?)
 }
