@@ -419,6 +419,9 @@ async fn the_role_matrix_holds_on_every_route() {
         }
         let pw = web.call(&token, Method::PUT, "/api/v1/users/viewer/password", Some(&json!({"login": "v", "password": "a long enough passphrase"}))).await;
         check(&pw, StatusCode::FORBIDDEN, &format!("{name}: set another's password"), &mut wrong);
+        // Logging out with a token ends no session and is harmless.
+        let out = web.call(&token, Method::POST, "/api/v1/auth/logout", None).await;
+        check(&out, StatusCode::NO_CONTENT, &format!("{name}: log out with a token"), &mut wrong);
         let change = web.call(&token, Method::POST, "/api/v1/auth/password", Some(&json!({"current_password": "x", "new_password": "a long enough passphrase"}))).await;
         check(&change, StatusCode::CONFLICT, &format!("{name}: change password without one"), &mut wrong);
     }
@@ -430,7 +433,7 @@ async fn the_role_matrix_holds_on_every_route() {
     assert_eq!(pw.status, StatusCode::NO_CONTENT, "{}", pw.text);
     for (m, p) in [
         ("get", "/api/v1/me"), ("get", "/api/v1/audit-log"), ("get", "/api/v1/tokens"), ("post", "/api/v1/tokens"),
-        ("delete", "/api/v1/tokens/{id}"), ("put", "/api/v1/users/{id}/password"), ("post", "/api/v1/auth/password"),
+        ("delete", "/api/v1/tokens/{id}"), ("put", "/api/v1/users/{id}/password"), ("post", "/api/v1/auth/password"), ("post", "/api/v1/auth/logout"),
     ] {
         walk(m, p.to_owned());
     }
