@@ -275,8 +275,9 @@ fn select(catalog: &Catalog, selections: &[SelectControl]) -> HashSet<String> {
     let mut out = HashSet::new();
     for s in selections {
         let children = s.with_child_controls.as_deref() == Some("yes");
+        let wanted: HashSet<&str> = s.with_ids.iter().map(String::as_str).collect();
         catalog.walk(&mut |c, _, _| {
-            let hit = s.with_ids.iter().any(|id| *id == c.id)
+            let hit = wanted.contains(c.id.as_str())
                 || s.matching.iter().any(|m| glob(&m.pattern, &c.id));
             if hit {
                 out.insert(c.id.clone());

@@ -210,18 +210,18 @@ fn moderate_resolution_matches_the_published_resolved_catalog() {
     assert_eq!(ids(&r), ids(&published));
     assert_eq!(r.count(), published.count());
     // Same parameters with the same values, labels and selections.
-    let params =
-        |c: &Catalog| -> BTreeMap<String, (Vec<String>, Option<String>, Option<Selection>)> {
-            c.params()
-                .into_iter()
-                .map(|p| {
-                    (
-                        p.id.clone(),
-                        (p.values.clone(), p.label.clone(), p.select.clone()),
-                    )
-                })
-                .collect()
-        };
+    type Settings = (Vec<String>, Option<String>, Option<Selection>);
+    let params = |c: &Catalog| -> BTreeMap<String, Settings> {
+        c.params()
+            .into_iter()
+            .map(|p| {
+                (
+                    p.id.clone(),
+                    (p.values.clone(), p.label.clone(), p.select.clone()),
+                )
+            })
+            .collect()
+    };
     assert_eq!(params(&r), params(&published));
     // Same group order and control order.
     let order = |c: &Catalog| {
