@@ -643,6 +643,7 @@ impl FormKind for RiskScenario {
         ])];
         let key = |stage: &str, f: &str| format!("assessment.{stage}.{f}");
         let optional = |stage: &str| if stage == "inherent" { "Required." } else { "Leave blank if not assessed." };
+        let start = out.len();
         match method_of(v) {
             "matrix" => {
                 let scale = |names: &[String]| -> Vec<(String, String)> {
@@ -686,6 +687,13 @@ impl FormKind for RiskScenario {
                 "The model is kept as written; change it through the API or the organisation file.",
                 vec![FormField::new("assessment.model", "Model", "readonly", v)],
             )),
+        }
+        for fs in out.iter_mut().skip(start) {
+            for f in &mut fs.fields {
+                if f.name.starts_with("assessment.inherent.") {
+                    f.required = true;
+                }
+            }
         }
         out.push(fieldset("Treatment", "", vec![
             FormField::new("treatment", "Treatment", "select", v).options(None, codes(TREATMENTS)),

@@ -204,6 +204,13 @@ impl Level {
             Level::High => "high",
         }
     }
+    pub fn rank(self) -> u8 {
+        match self {
+            Level::Low => 0,
+            Level::Medium => 1,
+            Level::High => 2,
+        }
+    }
     pub fn label(self) -> &'static str {
         match self {
             Level::Low => "Low",
@@ -324,6 +331,12 @@ async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> Page
         load::<Asset>(&state, &p, None),
         load::<Threat>(&state, &p, None),
     )?;
+    let (zones, people) = tokio::try_join!(
+        load::<Zone>(&state, &p, None),
+        load::<Person>(&state, &p, None),
+    )?;
+    let zone_names = names(&zones, |z| &z.id, |z| z.name.clone());
+    let people_names = names(&people, |x| &x.id, |x| x.name.clone());
     let today = jiff::Zoned::now().date();
     let control_names = names(&controls, |c| &c.id, |c| c.name.clone());
     let asset_names = names(&assets, |a| &a.id, |a| a.name.clone());
@@ -410,7 +423,15 @@ async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> Page
             .iter()
             .filter_map(|r| present_score(&r.assessment, scales).map(|s| (*r, s)))
             .collect();
-        scored.sort_by(|a, b| b.1.ratio().total_cmp(&a.1.ratio()).then(a.0.id.cmp(&b.0.id)));
+        // By level first (a FEMA 452 "high" outranks a matrix "medium"),
+        // then by the share of the method's largest score.
+        scored.sort_by(|a, b| {
+            b.1.level()
+                .rank()
+                .cmp(&a.1.level().rank())
+                .then(b.1.ratio().total_cmp(&a.1.ratio()))
+                .then(a.0.id.cmp(&b.0.id))
+        });
         let mut top = Table::new(
             format!("Highest risks at {}", site.name),
             &["Risk", "Threat", "Asset", "Method", "Score", "Level"],
@@ -442,7 +463,7 @@ async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> Page
                     Cell::link(name_of(&control_names, &a.control), format!("/controls/{}", a.control)),
                     Cell::text(label(&a.status)),
                     Cell::text(due.to_string()).class("overdue"),
-                    Cell::text(a.owner.as_ref().map(ToString::to_string).unwrap_or_default()),
+                    Cell::text(opt_name(&people_names, a.owner.as_ref())),
                 ]);
             }
         }
@@ -457,7 +478,7 @@ async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> Page
                 faulty.rows.push(vec![
                     Cell::link(d.name.clone().unwrap_or_else(|| d.id.to_string()), format!("/devices/{}", d.id)),
                     Cell::text(label(&d.kind)),
-                    Cell::text(d.zone.as_ref().map(ToString::to_string).unwrap_or_default()),
+                    Cell::text(opt_name(&zone_names, d.zone.as_ref())),
                     status_cell(d.status),
                 ]);
             }
