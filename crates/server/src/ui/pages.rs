@@ -570,7 +570,12 @@ pub struct Results {
     pub table: Table,
     pub csv_href: String,
     pub more_href: Option<String>,
+    /// Said when the table was cut to [`MAX_ROWS`].
+    pub shown_note: String,
 }
+
+/// The most rows a list page renders.
+pub const MAX_ROWS: usize = 500;
 
 #[derive(Template)]
 #[template(path = "results.html")]
@@ -619,10 +624,20 @@ fn list_response(
     if params.get("format").map(String::as_str) == Some("csv") {
         return csv_response(spec.csv_name, &table);
     }
+    // A page shows at most MAX_ROWS; the CSV holds every row.
+    let mut table = table;
+    let total = table.rows.len();
+    let shown_note = if total > MAX_ROWS {
+        table.rows.truncate(MAX_ROWS);
+        format!("The first {MAX_ROWS} of {total} are shown: narrow the filters, or download the CSV for all.")
+    } else {
+        String::new()
+    };
     let results = Results {
         table,
         csv_href: csv_href(spec.path, params),
         more_href,
+        shown_note,
     };
     if wants_fragment(headers, "results") {
         return html(StatusCode::OK, &ResultsFragment { results });

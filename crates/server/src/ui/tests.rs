@@ -526,3 +526,44 @@ async fn filters_answer_htmx_with_the_results_only() {
     assert!(full.text.contains("<html"));
     assert!(full.text.contains("hx-get=\"/risks\""));
 }
+
+#[tokio::test]
+async fn a_locked_login_says_so_and_a_one_time_password_must_be_replaced() {
+    let ui = Ui::demo().await;
+    ui.user("ann", Role::Admin).await;
+    for _ in 0..5 {
+        let res = ui.post(None, "/login", &[("login", "ann"), ("password", "wrong wrong wrong")]).await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    }
+    let locked = ui.post(None, "/login", &[("login", "ann"), ("password", PASSWORD)]).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked.text.contains("Too many failed logins"), "{}", locked.text);
+    assert!(locked.headers.contains_key(header::RETRY_AFTER));
+
+    // A one-time password asks for a new one, with the policy beside the field.
+    ui.user("bob", Role::Viewer).await;
+    let cred = ui.db.credential_by_login("bob").await.unwrap().unwrap();
+    ui.db
+        .set_credential("test", &Credential { must_change: true, ..cred })
+        .await
+        .unwrap();
+    let ask = ui.post(None, "/login", &[("login", "bob"), ("password", PASSWORD)]).await;
+    assert_eq!(ask.status, StatusCode::OK);
+    assert!(ask.text.contains("name=\"new_password\""), "{}", ask.text);
+    assert!(!ask.headers.contains_key(header::SET_COOKIE));
+    let short = ui
+        .post(None, "/login", &[("login", "bob"), ("password", PASSWORD), ("must_change", "1"), ("new_password", "short")])
+        .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(short.text.contains("12 characters"), "{}", short.text);
+    let done = ui
+        .post(None, "/login", &[
+            ("login", "bob"),
+            ("password", PASSWORD),
+            ("must_change", "1"),
+            ("new_password", "another long passphrase"),
+        ])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    assert!(done.headers.contains_key(header::SET_COOKIE));
+}
