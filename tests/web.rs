@@ -153,7 +153,13 @@ impl Web {
     }
 
     /// A request with a bearer token and an optional JSON body.
-    pub async fn call(&self, token: &str, method: Method, path: &str, body: Option<&Value>) -> Answer {
+    pub async fn call(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Answer {
         let mut b = Request::builder()
             .method(method)
             .uri(path)
@@ -177,7 +183,10 @@ fn may(role: Role, path: &str) -> &'static str {
         ("users", Admin) => "rwd",
         ("users", _) => "",
         (_, Admin | SecurityManager) => "rwd",
-        ("zones" | "assets" | "threats" | "risks" | "facility-models" | "floor-plans", Assessor) => "rw",
+        (
+            "zones" | "assets" | "threats" | "risks" | "facility-models" | "floor-plans",
+            Assessor,
+        ) => "rw",
         ("devices", Assessor | Responder) => "rw",
         (_, _) => "r",
     }
@@ -194,17 +203,39 @@ const ROLES: [Role; 5] = [
 /// Site-scoped resources and a new record of each at `site` (some copy a
 /// demo record of the site, which `admin` reads).
 async fn fixture(web: &Web, admin: &str, path: &str, new_id: &str, site: &str) -> Value {
-    let asset = if site == "dc" { "dc-customer-servers" } else { "hq-staff" };
+    let asset = if site == "dc" {
+        "dc-customer-servers"
+    } else {
+        "hq-staff"
+    };
     match path {
         "zones" => json!({"id": new_id, "site": site, "name": "Test zone"}),
-        "assets" => json!({"id": new_id, "site": site, "name": "Test asset", "kind": "physical", "value": 5}),
+        "assets" => {
+            json!({"id": new_id, "site": site, "name": "Test asset", "kind": "physical", "value": 5})
+        }
         "devices" => json!({"id": new_id, "site": site, "kind": "camera", "status": "operational"}),
-        "risks" => json!({"id": new_id, "site": site, "threat": "burglary", "asset": asset, "title": "Test risk",
-                          "assessment": {"method": "fema452", "inherent": {"asset_value": 5, "threat": 5, "vulnerability": 5}}}),
-        "applied-controls" => json!({"id": new_id, "control": "ctl-perimeter-fence", "site": site, "status": "proposed"}),
+        "risks" => {
+            json!({"id": new_id, "site": site, "threat": "burglary", "asset": asset, "title": "Test risk",
+                          "assessment": {"method": "fema452", "inherent": {"asset_value": 5, "threat": 5, "vulnerability": 5}}})
+        }
+        "applied-controls" => {
+            json!({"id": new_id, "control": "ctl-perimeter-fence", "site": site, "status": "proposed"})
+        }
         "facility-models" | "floor-plans" => {
-            let source = if path == "facility-models" { "dc-pps" } else { "hq-lobby-plan" };
-            let mut v = web.call(admin, Method::GET, &format!("/api/v1/{path}/{source}"), None).await.body;
+            let source = if path == "facility-models" {
+                "dc-pps"
+            } else {
+                "hq-lobby-plan"
+            };
+            let mut v = web
+                .call(
+                    admin,
+                    Method::GET,
+                    &format!("/api/v1/{path}/{source}"),
+                    None,
+                )
+                .await
+                .body;
             let obj = v.as_object_mut().unwrap();
             for meta in ["version", "updated_at", "updated_by", "zone"] {
                 obj.remove(meta);
@@ -245,7 +276,10 @@ fn expect(ok: StatusCode, allowed: bool) -> StatusCode {
 #[track_caller]
 fn check(answer: &Answer, expected: StatusCode, what: &str, seen: &mut Vec<String>) {
     if answer.status != expected {
-        seen.push(format!("{what}: expected {expected}, got {} {}", answer.status, answer.text));
+        seen.push(format!(
+            "{what}: expected {expected}, got {} {}",
+            answer.status, answer.text
+        ));
     }
 }
 
@@ -267,7 +301,11 @@ async fn the_role_matrix_holds_on_every_route() {
         let token = web.user_with_token(&name, role, Some(&["dc"])).await;
         for path in SITE_SCOPED {
             let rights = may(role, path);
-            let (r, w, d) = (rights.contains('r'), rights.contains('w'), rights.contains('d'));
+            let (r, w, d) = (
+                rights.contains('r'),
+                rights.contains('w'),
+                rights.contains('d'),
+            );
             for (site, own) in [("dc", true), ("hq", false)] {
                 n += 1;
                 let tag = format!("{name} {path} at {site}");
@@ -275,14 +313,35 @@ async fn the_role_matrix_holds_on_every_route() {
                 let base = format!("m{n}");
                 for suffix in ["get", "put", "del"] {
                     let body = fixture(&web, &admin, path, &format!("{base}-{suffix}"), site).await;
-                    let a = web.call(&admin, Method::POST, &format!("/api/v1/{path}"), Some(&body)).await;
+                    let a = web
+                        .call(
+                            &admin,
+                            Method::POST,
+                            &format!("/api/v1/{path}"),
+                            Some(&body),
+                        )
+                        .await;
                     assert_eq!(a.status, StatusCode::CREATED, "fixture {tag}: {}", a.text);
                 }
-                let list = web.call(&token, Method::GET, &format!("/api/v1/{path}?site={site}&limit=500"), None).await;
-                check(&list, expect(StatusCode::OK, r), &format!("{tag}: list"), &mut wrong);
+                let list = web
+                    .call(
+                        &token,
+                        Method::GET,
+                        &format!("/api/v1/{path}?site={site}&limit=500"),
+                        None,
+                    )
+                    .await;
+                check(
+                    &list,
+                    expect(StatusCode::OK, r),
+                    &format!("{tag}: list"),
+                    &mut wrong,
+                );
                 if list.status == StatusCode::OK {
                     let items = list.body["items"].as_array().unwrap();
-                    let sees_fixture = items.iter().any(|i| i["id"] == json!(format!("{base}-get")));
+                    let sees_fixture = items
+                        .iter()
+                        .any(|i| i["id"] == json!(format!("{base}-get")));
                     if sees_fixture != own {
                         wrong.push(format!("{tag}: list shows the fixture: {sees_fixture}"));
                     }
@@ -291,16 +350,35 @@ async fn the_role_matrix_holds_on_every_route() {
                     }
                 }
                 walk("get", format!("/api/v1/{path}"));
-                let get = web.call(&token, Method::GET, &format!("/api/v1/{path}/{base}-get"), None).await;
-                let want = if !r { StatusCode::FORBIDDEN } else if own { StatusCode::OK } else { StatusCode::NOT_FOUND };
+                let get = web
+                    .call(
+                        &token,
+                        Method::GET,
+                        &format!("/api/v1/{path}/{base}-get"),
+                        None,
+                    )
+                    .await;
+                let want = if !r {
+                    StatusCode::FORBIDDEN
+                } else if own {
+                    StatusCode::OK
+                } else {
+                    StatusCode::NOT_FOUND
+                };
                 check(&get, want, &format!("{tag}: get"), &mut wrong);
                 walk("get", format!("/api/v1/{path}/{{id}}"));
 
                 let new = fixture(&web, &admin, path, &format!("{base}-new"), site).await;
-                let create = web.call(&token, Method::POST, &format!("/api/v1/{path}"), Some(&new)).await;
+                let create = web
+                    .call(&token, Method::POST, &format!("/api/v1/{path}"), Some(&new))
+                    .await;
                 // A role that may not write is refused first; one that may
                 // is refused another site's records.
-                let want = if w && own { StatusCode::CREATED } else { StatusCode::FORBIDDEN };
+                let want = if w && own {
+                    StatusCode::CREATED
+                } else {
+                    StatusCode::FORBIDDEN
+                };
                 check(&create, want, &format!("{tag}: create"), &mut wrong);
                 walk("post", format!("/api/v1/{path}"));
 
@@ -312,28 +390,78 @@ async fn the_role_matrix_holds_on_every_route() {
                 }
                 if path == "devices" || path == "applied-controls" {
                     edited.as_object_mut().unwrap().remove("name");
-                    edited["status"] = json!(if path == "devices" { "degraded" } else { "planned" });
+                    edited["status"] = json!(if path == "devices" {
+                        "degraded"
+                    } else {
+                        "planned"
+                    });
                 }
-                let put = web.call(&token, Method::PUT, &format!("/api/v1/{path}/{base}-put?version=1"), Some(&edited)).await;
-                let want = if !w { StatusCode::FORBIDDEN } else if own { StatusCode::OK } else { StatusCode::NOT_FOUND };
+                let put = web
+                    .call(
+                        &token,
+                        Method::PUT,
+                        &format!("/api/v1/{path}/{base}-put?version=1"),
+                        Some(&edited),
+                    )
+                    .await;
+                let want = if !w {
+                    StatusCode::FORBIDDEN
+                } else if own {
+                    StatusCode::OK
+                } else {
+                    StatusCode::NOT_FOUND
+                };
                 check(&put, want, &format!("{tag}: update"), &mut wrong);
                 walk("put", format!("/api/v1/{path}/{{id}}"));
 
-                let del = web.call(&token, Method::DELETE, &format!("/api/v1/{path}/{base}-del?version=1"), None).await;
-                let want = if !d { StatusCode::FORBIDDEN } else if own { StatusCode::NO_CONTENT } else { StatusCode::NOT_FOUND };
+                let del = web
+                    .call(
+                        &token,
+                        Method::DELETE,
+                        &format!("/api/v1/{path}/{base}-del?version=1"),
+                        None,
+                    )
+                    .await;
+                let want = if !d {
+                    StatusCode::FORBIDDEN
+                } else if own {
+                    StatusCode::NO_CONTENT
+                } else {
+                    StatusCode::NOT_FOUND
+                };
                 check(&del, want, &format!("{tag}: delete"), &mut wrong);
                 walk("delete", format!("/api/v1/{path}/{{id}}"));
 
                 // Nothing was changed where the answer said no.
-                let after = web.call(&admin, Method::GET, &format!("/api/v1/{path}/{base}-del"), None).await;
+                let after = web
+                    .call(
+                        &admin,
+                        Method::GET,
+                        &format!("/api/v1/{path}/{base}-del"),
+                        None,
+                    )
+                    .await;
                 let deleted = after.status == StatusCode::NOT_FOUND;
                 if deleted != (del.status == StatusCode::NO_CONTENT) {
-                    wrong.push(format!("{tag}: delete answered {} but the record deleted = {deleted}", del.status));
+                    wrong.push(format!(
+                        "{tag}: delete answered {} but the record deleted = {deleted}",
+                        del.status
+                    ));
                 }
-                let after = web.call(&admin, Method::GET, &format!("/api/v1/{path}/{base}-put"), None).await;
+                let after = web
+                    .call(
+                        &admin,
+                        Method::GET,
+                        &format!("/api/v1/{path}/{base}-put"),
+                        None,
+                    )
+                    .await;
                 let changed = after.body["version"] == json!(2);
                 if changed != (put.status == StatusCode::OK) {
-                    wrong.push(format!("{tag}: update answered {} but the record changed = {changed}", put.status));
+                    wrong.push(format!(
+                        "{tag}: update answered {} but the record changed = {changed}",
+                        put.status
+                    ));
                 }
             }
         }
@@ -341,65 +469,202 @@ async fn the_role_matrix_holds_on_every_route() {
         // site is not found; creating a site needs access to every site.
         for (site, own) in [("dc", true), ("hq", false)] {
             let tag = format!("{name} sites at {site}");
-            let get = web.call(&token, Method::GET, &format!("/api/v1/sites/{site}"), None).await;
-            check(&get, if own { StatusCode::OK } else { StatusCode::NOT_FOUND }, &format!("{tag}: get"), &mut wrong);
+            let get = web
+                .call(&token, Method::GET, &format!("/api/v1/sites/{site}"), None)
+                .await;
+            check(
+                &get,
+                if own {
+                    StatusCode::OK
+                } else {
+                    StatusCode::NOT_FOUND
+                },
+                &format!("{tag}: get"),
+                &mut wrong,
+            );
             let list = web.call(&token, Method::GET, "/api/v1/sites", None).await;
             check(&list, StatusCode::OK, &format!("{tag}: list"), &mut wrong);
-            let ids: Vec<&Value> = list.body["items"].as_array().unwrap().iter().map(|i| &i["id"]).collect();
+            let ids: Vec<&Value> = list.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| &i["id"])
+                .collect();
             if ids != [&json!("dc")] {
                 wrong.push(format!("{tag}: list shows {ids:?}"));
             }
-            let current = web.call(&admin, Method::GET, &format!("/api/v1/sites/{site}"), None).await;
+            let current = web
+                .call(&admin, Method::GET, &format!("/api/v1/sites/{site}"), None)
+                .await;
             let version = current.body["version"].as_i64().unwrap();
             let mut body = current.body.clone();
             for meta in ["version", "updated_at", "updated_by"] {
                 body.as_object_mut().unwrap().remove(meta);
             }
-            let put = web.call(&token, Method::PUT, &format!("/api/v1/sites/{site}?version={version}"), Some(&body)).await;
+            let put = web
+                .call(
+                    &token,
+                    Method::PUT,
+                    &format!("/api/v1/sites/{site}?version={version}"),
+                    Some(&body),
+                )
+                .await;
             let w = may(role, "sites").contains('w');
-            let want = if !w { StatusCode::FORBIDDEN } else if own { StatusCode::OK } else { StatusCode::NOT_FOUND };
+            let want = if !w {
+                StatusCode::FORBIDDEN
+            } else if own {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
             check(&put, want, &format!("{tag}: update"), &mut wrong);
             // The site is referenced, so even a permitted delete is refused.
-            let del = web.call(&token, Method::DELETE, &format!("/api/v1/sites/{site}?version=1"), None).await;
+            let del = web
+                .call(
+                    &token,
+                    Method::DELETE,
+                    &format!("/api/v1/sites/{site}?version=1"),
+                    None,
+                )
+                .await;
             let d = may(role, "sites").contains('d');
-            let want = if !d { StatusCode::FORBIDDEN } else if own { StatusCode::CONFLICT } else { StatusCode::NOT_FOUND };
+            let want = if !d {
+                StatusCode::FORBIDDEN
+            } else if own {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::NOT_FOUND
+            };
             if !(del.status == want || (own && d && del.status == StatusCode::CONFLICT)) {
                 check(&del, want, &format!("{tag}: delete"), &mut wrong);
             }
         }
         let new_site = json!({"id": format!("site-{name}"), "name": "New site"});
-        let create = web.call(&token, Method::POST, "/api/v1/sites", Some(&new_site)).await;
-        check(&create, StatusCode::FORBIDDEN, &format!("{name}: create a site"), &mut wrong);
-        for (m, p) in [("get", "/api/v1/sites"), ("post", "/api/v1/sites"), ("get", "/api/v1/sites/{id}"), ("put", "/api/v1/sites/{id}"), ("delete", "/api/v1/sites/{id}")] {
+        let create = web
+            .call(&token, Method::POST, "/api/v1/sites", Some(&new_site))
+            .await;
+        check(
+            &create,
+            StatusCode::FORBIDDEN,
+            &format!("{name}: create a site"),
+            &mut wrong,
+        );
+        for (m, p) in [
+            ("get", "/api/v1/sites"),
+            ("post", "/api/v1/sites"),
+            ("get", "/api/v1/sites/{id}"),
+            ("put", "/api/v1/sites/{id}"),
+            ("delete", "/api/v1/sites/{id}"),
+        ] {
             walk(m, p.to_owned());
         }
         // Catalogues belong to the organisation: no site dimension.
         for path in ["threats", "controls", "people", "users"] {
             let rights = may(role, path);
-            let (r, w, d) = (rights.contains('r'), rights.contains('w'), rights.contains('d'));
+            let (r, w, d) = (
+                rights.contains('r'),
+                rights.contains('w'),
+                rights.contains('d'),
+            );
             // Accounts need an administrator who sees every site, which
             // these scoped users are not.
-            let (r, w, d) = if path == "users" { (false, false, false) } else { (r, w, d) };
+            let (r, w, d) = if path == "users" {
+                (false, false, false)
+            } else {
+                (r, w, d)
+            };
             let tag = format!("{name} {path}");
             n += 1;
             let base = format!("c{n}");
             for suffix in ["put", "del"] {
-                let a = web.call(&admin, Method::POST, &format!("/api/v1/{path}"), Some(&catalogue_fixture(path, &format!("{base}-{suffix}")))).await;
+                let a = web
+                    .call(
+                        &admin,
+                        Method::POST,
+                        &format!("/api/v1/{path}"),
+                        Some(&catalogue_fixture(path, &format!("{base}-{suffix}"))),
+                    )
+                    .await;
                 assert_eq!(a.status, StatusCode::CREATED, "fixture {tag}: {}", a.text);
             }
-            let list = web.call(&token, Method::GET, &format!("/api/v1/{path}"), None).await;
-            check(&list, expect(StatusCode::OK, r), &format!("{tag}: list"), &mut wrong);
-            let get = web.call(&token, Method::GET, &format!("/api/v1/{path}/{base}-put"), None).await;
-            check(&get, expect(StatusCode::OK, r), &format!("{tag}: get"), &mut wrong);
-            let create = web.call(&token, Method::POST, &format!("/api/v1/{path}"), Some(&catalogue_fixture(path, &format!("{base}-new")))).await;
-            check(&create, expect(StatusCode::CREATED, w), &format!("{tag}: create"), &mut wrong);
+            let list = web
+                .call(&token, Method::GET, &format!("/api/v1/{path}"), None)
+                .await;
+            check(
+                &list,
+                expect(StatusCode::OK, r),
+                &format!("{tag}: list"),
+                &mut wrong,
+            );
+            let get = web
+                .call(
+                    &token,
+                    Method::GET,
+                    &format!("/api/v1/{path}/{base}-put"),
+                    None,
+                )
+                .await;
+            check(
+                &get,
+                expect(StatusCode::OK, r),
+                &format!("{tag}: get"),
+                &mut wrong,
+            );
+            let create = web
+                .call(
+                    &token,
+                    Method::POST,
+                    &format!("/api/v1/{path}"),
+                    Some(&catalogue_fixture(path, &format!("{base}-new"))),
+                )
+                .await;
+            check(
+                &create,
+                expect(StatusCode::CREATED, w),
+                &format!("{tag}: create"),
+                &mut wrong,
+            );
             let mut edited = catalogue_fixture(path, &format!("{base}-put"));
-            if path == "users" { edited["display_name"] = json!("Edited"); } else { edited["name"] = json!("Edited"); }
-            let put = web.call(&token, Method::PUT, &format!("/api/v1/{path}/{base}-put?version=1"), Some(&edited)).await;
-            check(&put, expect(StatusCode::OK, w), &format!("{tag}: update"), &mut wrong);
-            let del = web.call(&token, Method::DELETE, &format!("/api/v1/{path}/{base}-del?version=1"), None).await;
-            check(&del, expect(StatusCode::NO_CONTENT, d), &format!("{tag}: delete"), &mut wrong);
-            for (m, p) in [("get", format!("/api/v1/{path}")), ("post", format!("/api/v1/{path}")), ("get", format!("/api/v1/{path}/{{id}}")), ("put", format!("/api/v1/{path}/{{id}}")), ("delete", format!("/api/v1/{path}/{{id}}"))] {
+            if path == "users" {
+                edited["display_name"] = json!("Edited");
+            } else {
+                edited["name"] = json!("Edited");
+            }
+            let put = web
+                .call(
+                    &token,
+                    Method::PUT,
+                    &format!("/api/v1/{path}/{base}-put?version=1"),
+                    Some(&edited),
+                )
+                .await;
+            check(
+                &put,
+                expect(StatusCode::OK, w),
+                &format!("{tag}: update"),
+                &mut wrong,
+            );
+            let del = web
+                .call(
+                    &token,
+                    Method::DELETE,
+                    &format!("/api/v1/{path}/{base}-del?version=1"),
+                    None,
+                )
+                .await;
+            check(
+                &del,
+                expect(StatusCode::NO_CONTENT, d),
+                &format!("{tag}: delete"),
+                &mut wrong,
+            );
+            for (m, p) in [
+                ("get", format!("/api/v1/{path}")),
+                ("post", format!("/api/v1/{path}")),
+                ("get", format!("/api/v1/{path}/{{id}}")),
+                ("put", format!("/api/v1/{path}/{{id}}")),
+                ("delete", format!("/api/v1/{path}/{{id}}")),
+            ] {
                 walk(m, p);
             }
         }
@@ -407,33 +672,115 @@ async fn the_role_matrix_holds_on_every_route() {
         let me = web.call(&token, Method::GET, "/api/v1/me", None).await;
         check(&me, StatusCode::OK, &format!("{name}: me"), &mut wrong);
         assert_eq!(me.body["sites"], json!(["dc"]));
-        let audit = web.call(&token, Method::GET, "/api/v1/audit-log", None).await;
-        check(&audit, StatusCode::FORBIDDEN, &format!("{name}: audit log (scoped)"), &mut wrong);
+        let audit = web
+            .call(&token, Method::GET, "/api/v1/audit-log", None)
+            .await;
+        check(
+            &audit,
+            StatusCode::FORBIDDEN,
+            &format!("{name}: audit log (scoped)"),
+            &mut wrong,
+        );
         let tokens = web.call(&token, Method::GET, "/api/v1/tokens", None).await;
-        check(&tokens, StatusCode::OK, &format!("{name}: tokens"), &mut wrong);
-        let made = web.call(&token, Method::POST, "/api/v1/tokens", Some(&json!({"name": "ci"}))).await;
-        check(&made, StatusCode::CREATED, &format!("{name}: create token"), &mut wrong);
+        check(
+            &tokens,
+            StatusCode::OK,
+            &format!("{name}: tokens"),
+            &mut wrong,
+        );
+        let made = web
+            .call(
+                &token,
+                Method::POST,
+                "/api/v1/tokens",
+                Some(&json!({"name": "ci"})),
+            )
+            .await;
+        check(
+            &made,
+            StatusCode::CREATED,
+            &format!("{name}: create token"),
+            &mut wrong,
+        );
         if let Some(tid) = made.body["id"].as_str() {
-            let revoke = web.call(&token, Method::DELETE, &format!("/api/v1/tokens/{tid}"), None).await;
-            check(&revoke, StatusCode::NO_CONTENT, &format!("{name}: revoke token"), &mut wrong);
+            let revoke = web
+                .call(
+                    &token,
+                    Method::DELETE,
+                    &format!("/api/v1/tokens/{tid}"),
+                    None,
+                )
+                .await;
+            check(
+                &revoke,
+                StatusCode::NO_CONTENT,
+                &format!("{name}: revoke token"),
+                &mut wrong,
+            );
         }
-        let pw = web.call(&token, Method::PUT, "/api/v1/users/viewer/password", Some(&json!({"login": "v", "password": "a long enough passphrase"}))).await;
-        check(&pw, StatusCode::FORBIDDEN, &format!("{name}: set another's password"), &mut wrong);
+        let pw = web
+            .call(
+                &token,
+                Method::PUT,
+                "/api/v1/users/viewer/password",
+                Some(&json!({"login": "v", "password": "a long enough passphrase"})),
+            )
+            .await;
+        check(
+            &pw,
+            StatusCode::FORBIDDEN,
+            &format!("{name}: set another's password"),
+            &mut wrong,
+        );
         // Logging out with a token ends no session and is harmless.
-        let out = web.call(&token, Method::POST, "/api/v1/auth/logout", None).await;
-        check(&out, StatusCode::NO_CONTENT, &format!("{name}: log out with a token"), &mut wrong);
-        let change = web.call(&token, Method::POST, "/api/v1/auth/password", Some(&json!({"current_password": "x", "new_password": "a long enough passphrase"}))).await;
-        check(&change, StatusCode::CONFLICT, &format!("{name}: change password without one"), &mut wrong);
+        let out = web
+            .call(&token, Method::POST, "/api/v1/auth/logout", None)
+            .await;
+        check(
+            &out,
+            StatusCode::NO_CONTENT,
+            &format!("{name}: log out with a token"),
+            &mut wrong,
+        );
+        let change = web
+            .call(
+                &token,
+                Method::POST,
+                "/api/v1/auth/password",
+                Some(&json!({"current_password": "x", "new_password": "a long enough passphrase"})),
+            )
+            .await;
+        check(
+            &change,
+            StatusCode::CONFLICT,
+            &format!("{name}: change password without one"),
+            &mut wrong,
+        );
     }
     // The all-sites administrator reads the log and manages accounts.
-    let audit = web.call(&admin, Method::GET, "/api/v1/audit-log?limit=5", None).await;
+    let audit = web
+        .call(&admin, Method::GET, "/api/v1/audit-log?limit=5", None)
+        .await;
     assert_eq!(audit.status, StatusCode::OK, "{}", audit.text);
     assert_eq!(audit.body["items"].as_array().unwrap().len(), 5);
-    let pw = web.call(&admin, Method::PUT, "/api/v1/users/viewer/password", Some(&json!({"login": "viewer", "password": "a long enough passphrase"}))).await;
+    let pw = web
+        .call(
+            &admin,
+            Method::PUT,
+            "/api/v1/users/viewer/password",
+            Some(&json!({"login": "viewer", "password": "a long enough passphrase"})),
+        )
+        .await;
     assert_eq!(pw.status, StatusCode::NO_CONTENT, "{}", pw.text);
     for (m, p) in [
-        ("get", "/api/v1/me"), ("get", "/api/v1/audit-log"), ("get", "/api/v1/tokens"), ("post", "/api/v1/tokens"),
-        ("delete", "/api/v1/tokens/{id}"), ("put", "/api/v1/users/{id}/password"), ("post", "/api/v1/auth/password"), ("post", "/api/v1/auth/logout"),
+        ("get", "/api/v1/me"),
+        ("get", "/api/v1/audit-log"),
+        ("get", "/api/v1/tokens"),
+        ("post", "/api/v1/tokens"),
+        ("delete", "/api/v1/tokens/{id}"),
+        ("put", "/api/v1/users/{id}/password"),
+        ("post", "/api/v1/auth/password"),
+        ("post", "/api/v1/auth/logout"),
     ] {
         walk(m, p.to_owned());
     }
@@ -453,7 +800,10 @@ async fn the_role_matrix_holds_on_every_route() {
                 .unwrap();
             let a = web.send(req).await;
             if !public && a.status != StatusCode::UNAUTHORIZED {
-                wrong.push(format!("anonymous {method} {path}: expected 401, got {}", a.status));
+                wrong.push(format!(
+                    "anonymous {method} {path}: expected 401, got {}",
+                    a.status
+                ));
             }
             if public {
                 walk(method, path.clone());
@@ -461,10 +811,21 @@ async fn the_role_matrix_holds_on_every_route() {
         }
     }
     let unwalked: Vec<_> = documented.difference(&walked).collect();
-    assert!(unwalked.is_empty(), "routes the matrix does not cover: {unwalked:?}");
+    assert!(
+        unwalked.is_empty(),
+        "routes the matrix does not cover: {unwalked:?}"
+    );
     let undocumented: Vec<_> = walked.difference(&documented).collect();
-    assert!(undocumented.is_empty(), "routes walked but not documented: {undocumented:?}");
-    assert!(wrong.is_empty(), "{} wrong answers:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        undocumented.is_empty(),
+        "routes walked but not documented: {undocumented:?}"
+    );
+    assert!(
+        wrong.is_empty(),
+        "{} wrong answers:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }
 
 /// Log in with a password, through the API, and return the cookie and the CSRF token.
@@ -473,7 +834,9 @@ async fn login(web: &Web, login: &str, password: &str) -> (Answer, Option<(Strin
         .method(Method::POST)
         .uri("/api/v1/auth/login")
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(json!({"login": login, "password": password}).to_string()))
+        .body(Body::from(
+            json!({"login": login, "password": password}).to_string(),
+        ))
         .unwrap();
     let a = web.send(req).await;
     let cookie = a
@@ -486,13 +849,25 @@ async fn login(web: &Web, login: &str, password: &str) -> (Answer, Option<(Strin
     (a, pair)
 }
 
-fn with_cookie(method: Method, path: &str, cookie: &str, csrf: Option<&str>, body: Option<Value>) -> Request<Body> {
-    let mut b = Request::builder().method(method).uri(path).header(header::COOKIE, cookie);
+fn with_cookie(
+    method: Method,
+    path: &str,
+    cookie: &str,
+    csrf: Option<&str>,
+    body: Option<Value>,
+) -> Request<Body> {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::COOKIE, cookie);
     if let Some(t) = csrf {
         b = b.header("x-csrf-token", t);
     }
     match body {
-        Some(v) => b.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string())).unwrap(),
+        Some(v) => b
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(v.to_string()))
+            .unwrap(),
         None => b.body(Body::empty()).unwrap(),
     }
 }
@@ -500,54 +875,111 @@ fn with_cookie(method: Method, path: &str, cookie: &str, csrf: Option<&str>, bod
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_need_the_csrf_token_to_change_anything_and_end_at_logout() {
     let web = Web::sqlite().await;
-    web.user_with_password("ann", Role::SecurityManager, "correct horse battery").await;
+    web.user_with_password("ann", Role::SecurityManager, "correct horse battery")
+        .await;
     let (a, pair) = login(&web, "ann", "correct horse battery").await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-    let set_cookie = a.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
+    let set_cookie = a
+        .headers
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
     for attr in ["HttpOnly", "SameSite=Strict", "Path=/"] {
         assert!(set_cookie.contains(attr), "{set_cookie}");
     }
     let (cookie, csrf) = pair.unwrap();
     // Reading needs no token.
-    let me = web.send(with_cookie(Method::GET, "/api/v1/me", &cookie, None, None)).await;
+    let me = web
+        .send(with_cookie(Method::GET, "/api/v1/me", &cookie, None, None))
+        .await;
     assert_eq!(me.status, StatusCode::OK);
     assert_eq!(me.body["role"], "security_manager");
     // Writing without it, or with a wrong one, is refused and changes nothing.
     let zone = json!({"id": "csrf-zone", "site": "hq", "name": "Z"});
     for token in [None, Some("0".repeat(64))] {
-        let a = web.send(with_cookie(Method::POST, "/api/v1/zones", &cookie, token.as_deref(), Some(zone.clone()))).await;
+        let a = web
+            .send(with_cookie(
+                Method::POST,
+                "/api/v1/zones",
+                &cookie,
+                token.as_deref(),
+                Some(zone.clone()),
+            ))
+            .await;
         assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text);
         assert!(a.text.contains("X-CSRF-Token"), "{}", a.text);
     }
-    let gone = web.send(with_cookie(Method::GET, "/api/v1/zones/csrf-zone", &cookie, None, None)).await;
+    let gone = web
+        .send(with_cookie(
+            Method::GET,
+            "/api/v1/zones/csrf-zone",
+            &cookie,
+            None,
+            None,
+        ))
+        .await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
     // A cross-site request is refused even with the token.
-    let mut req = with_cookie(Method::POST, "/api/v1/zones", &cookie, Some(&csrf), Some(zone.clone()));
-    req.headers_mut().insert("sec-fetch-site", "cross-site".parse().unwrap());
+    let mut req = with_cookie(
+        Method::POST,
+        "/api/v1/zones",
+        &cookie,
+        Some(&csrf),
+        Some(zone.clone()),
+    );
+    req.headers_mut()
+        .insert("sec-fetch-site", "cross-site".parse().unwrap());
     assert_eq!(web.send(req).await.status, StatusCode::FORBIDDEN);
     // With it, it works.
-    let a = web.send(with_cookie(Method::POST, "/api/v1/zones", &cookie, Some(&csrf), Some(zone))).await;
+    let a = web
+        .send(with_cookie(
+            Method::POST,
+            "/api/v1/zones",
+            &cookie,
+            Some(&csrf),
+            Some(zone),
+        ))
+        .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
     // A second login is a second session; logging out ends only this one.
     let (_, second) = login(&web, "ann", "correct horse battery").await;
     let (cookie2, _) = second.unwrap();
     assert_ne!(cookie, cookie2);
-    let out = web.send(with_cookie(Method::POST, "/api/v1/auth/logout", &cookie, Some(&csrf), None)).await;
+    let out = web
+        .send(with_cookie(
+            Method::POST,
+            "/api/v1/auth/logout",
+            &cookie,
+            Some(&csrf),
+            None,
+        ))
+        .await;
     assert_eq!(out.status, StatusCode::NO_CONTENT);
-    let me = web.send(with_cookie(Method::GET, "/api/v1/me", &cookie, None, None)).await;
+    let me = web
+        .send(with_cookie(Method::GET, "/api/v1/me", &cookie, None, None))
+        .await;
     assert_eq!(me.status, StatusCode::UNAUTHORIZED);
-    let me2 = web.send(with_cookie(Method::GET, "/api/v1/me", &cookie2, None, None)).await;
+    let me2 = web
+        .send(with_cookie(Method::GET, "/api/v1/me", &cookie2, None, None))
+        .await;
     assert_eq!(me2.status, StatusCode::OK);
     // An audit entry names the web actor.
     let store: &dyn Store = &*web.db;
-    let z = store.get::<rampart_domain::Zone>(&web.org, &id("csrf-zone")).await.unwrap().unwrap();
+    let z = store
+        .get::<rampart_domain::Zone>(&web.org, &id("csrf-zone"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(z.updated_by, "ann@web");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_failed_logins_lock_the_account_even_for_the_right_password() {
     let web = Web::sqlite().await;
-    web.user_with_password("bob", Role::Viewer, "the right password").await;
+    web.user_with_password("bob", Role::Viewer, "the right password")
+        .await;
     for _ in 0..5 {
         let (a, _) = login(&web, "bob", "a wrong password").await;
         assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{}", a.text);
@@ -592,15 +1024,27 @@ async fn bad_input_gets_a_problem_and_stores_nothing() {
         let a = web.send(post(body, ctype)).await;
         assert_eq!(a.status, status, "{needle}: {}", a.text);
         assert!(a.text.contains(needle), "{needle}: {}", a.text);
-        assert_eq!(a.headers[header::CONTENT_TYPE], "application/problem+json", "{needle}");
+        assert_eq!(
+            a.headers[header::CONTENT_TYPE],
+            "application/problem+json",
+            "{needle}"
+        );
     }
     let store: &dyn Store = &*web.db;
     for n in 1..=7 {
-        assert!(store.get::<rampart_domain::Asset>(&web.org, &id(&format!("x{n}"))).await.unwrap().is_none());
+        assert!(
+            store
+                .get::<rampart_domain::Asset>(&web.org, &id(&format!("x{n}")))
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
     // HTML and SQL in text are stored as text and sent back as JSON text.
     let evil = json!({"id": "evil", "site": "hq", "name": "<script>alert(1)</script>'; DROP TABLE records; --", "kind": "physical", "value": 5});
-    let a = web.call(&t, Method::POST, "/api/v1/assets", Some(&evil)).await;
+    let a = web
+        .call(&t, Method::POST, "/api/v1/assets", Some(&evil))
+        .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
     let back = web.call(&t, Method::GET, "/api/v1/assets/evil", None).await;
     assert_eq!(back.body["name"], evil["name"]);
@@ -608,24 +1052,60 @@ async fn bad_input_gets_a_problem_and_stores_nothing() {
     // A stale version is a conflict, and the first edit stands.
     let mut edit = evil.clone();
     edit["name"] = json!("first");
-    assert_eq!(web.call(&t, Method::PUT, "/api/v1/assets/evil?version=1", Some(&edit)).await.status, StatusCode::OK);
+    assert_eq!(
+        web.call(
+            &t,
+            Method::PUT,
+            "/api/v1/assets/evil?version=1",
+            Some(&edit)
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
     edit["name"] = json!("second");
-    let stale = web.call(&t, Method::PUT, "/api/v1/assets/evil?version=1", Some(&edit)).await;
+    let stale = web
+        .call(
+            &t,
+            Method::PUT,
+            "/api/v1/assets/evil?version=1",
+            Some(&edit),
+        )
+        .await;
     assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.text);
-    assert_eq!(web.call(&t, Method::GET, "/api/v1/assets/evil", None).await.body["name"], "first");
+    assert_eq!(
+        web.call(&t, Method::GET, "/api/v1/assets/evil", None)
+            .await
+            .body["name"],
+        "first"
+    );
     // Unknown list parameters and bad pages are refused with what is allowed.
-    let a = web.call(&t, Method::GET, "/api/v1/assets?colour=red", None).await;
+    let a = web
+        .call(&t, Method::GET, "/api/v1/assets?colour=red", None)
+        .await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
     assert!(a.text.contains("limit, offset, site, sort"), "{}", a.text);
-    assert_eq!(web.call(&t, Method::GET, "/api/v1/assets?limit=0", None).await.status, StatusCode::BAD_REQUEST);
-    assert_eq!(web.call(&t, Method::GET, "/api/v1/assets?sort=colour", None).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        web.call(&t, Method::GET, "/api/v1/assets?limit=0", None)
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        web.call(&t, Method::GET, "/api/v1/assets?sort=colour", None)
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lists_filter_sort_and_page() {
     let web = Web::sqlite().await;
     let t = web.user_with_token("root", Role::Admin, None).await;
-    let all = web.call(&t, Method::GET, "/api/v1/devices?site=dc&limit=500", None).await;
+    let all = web
+        .call(&t, Method::GET, "/api/v1/devices?site=dc&limit=500", None)
+        .await;
     assert_eq!(all.status, StatusCode::OK, "{}", all.text);
     let total = all.body["total"].as_i64().unwrap();
     assert_eq!(total as usize, all.body["items"].as_array().unwrap().len());
@@ -634,7 +1114,14 @@ async fn lists_filter_sort_and_page() {
     let mut seen = Vec::new();
     let mut offset = Some(0);
     while let Some(o) = offset {
-        let page = web.call(&t, Method::GET, &format!("/api/v1/devices?site=dc&limit=7&offset={o}&sort=id"), None).await;
+        let page = web
+            .call(
+                &t,
+                Method::GET,
+                &format!("/api/v1/devices?site=dc&limit=7&offset={o}&sort=id"),
+                None,
+            )
+            .await;
         assert_eq!(page.body["total"], json!(total));
         for i in page.body["items"].as_array().unwrap() {
             seen.push(i["id"].as_str().unwrap().to_owned());
@@ -646,40 +1133,120 @@ async fn lists_filter_sort_and_page() {
     assert_eq!(seen, sorted);
     assert_eq!(seen.len() as i64, total);
     // A filter returns exactly the records that match, as counted by hand.
-    let cameras = all.body["items"].as_array().unwrap().iter().filter(|d| d["kind"] == "camera").count();
-    let filtered = web.call(&t, Method::GET, "/api/v1/devices?site=dc&kind=camera&limit=500", None).await;
+    let cameras = all.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == "camera")
+        .count();
+    let filtered = web
+        .call(
+            &t,
+            Method::GET,
+            "/api/v1/devices?site=dc&kind=camera&limit=500",
+            None,
+        )
+        .await;
     assert_eq!(filtered.body["total"], json!(cameras));
-    assert!(filtered.body["items"].as_array().unwrap().iter().all(|d| d["kind"] == "camera"));
+    assert!(
+        filtered.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["kind"] == "camera")
+    );
     // Descending sort by a content field.
-    let assets = web.call(&t, Method::GET, "/api/v1/assets?sort=-value,id&limit=500", None).await;
-    let values: Vec<i64> = assets.body["items"].as_array().unwrap().iter().map(|a| a["value"].as_i64().unwrap()).collect();
+    let assets = web
+        .call(
+            &t,
+            Method::GET,
+            "/api/v1/assets?sort=-value,id&limit=500",
+            None,
+        )
+        .await;
+    let values: Vec<i64> = assets.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["value"].as_i64().unwrap())
+        .collect();
     assert!(values.windows(2).all(|w| w[0] >= w[1]), "{values:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_service_routes_answer_and_every_page_carries_the_security_headers() {
     let web = Web::sqlite().await;
-    for path in ["/healthz", "/readyz", "/metrics", "/api/openapi.json", "/api/docs/"] {
-        let a = web.send(Request::builder().uri(path).body(Body::empty()).unwrap()).await;
+    for path in [
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/api/openapi.json",
+        "/api/docs/",
+    ] {
+        let a = web
+            .send(Request::builder().uri(path).body(Body::empty()).unwrap())
+            .await;
         assert_eq!(a.status, StatusCode::OK, "{path}: {}", a.text);
         let csp = a.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
-        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
+            "{path}: {csp}"
+        );
         assert!(!csp.contains("script-src 'self' 'unsafe"), "{path}: {csp}");
         assert_eq!(a.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
         assert_eq!(a.headers[header::REFERRER_POLICY], "no-referrer");
         assert!(a.headers.contains_key("x-request-id"), "{path}");
     }
-    let doc = web.send(Request::builder().uri("/api/openapi.json").body(Body::empty()).unwrap()).await;
+    let doc = web
+        .send(
+            Request::builder()
+                .uri("/api/openapi.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
     assert_eq!(doc.body["openapi"], "3.1.0");
-    let metrics = web.send(Request::builder().uri("/metrics").body(Body::empty()).unwrap()).await;
-    assert!(metrics.text.contains("rampart_http_requests_total"), "{}", metrics.text);
-    assert!(metrics.text.contains("route=\"/healthz\""), "{}", metrics.text);
+    let metrics = web
+        .send(
+            Request::builder()
+                .uri("/metrics")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(
+        metrics.text.contains("rampart_http_requests_total"),
+        "{}",
+        metrics.text
+    );
+    assert!(
+        metrics.text.contains("route=\"/healthz\""),
+        "{}",
+        metrics.text
+    );
     // Swagger UI is served from the binary: no other host is referenced.
-    let ui = web.send(Request::builder().uri("/api/docs/").body(Body::empty()).unwrap()).await;
-    assert!(!ui.text.contains("http://") && !ui.text.contains("https://"), "{}", ui.text);
+    let ui = web
+        .send(
+            Request::builder()
+                .uri("/api/docs/")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(
+        !ui.text.contains("http://") && !ui.text.contains("https://"),
+        "{}",
+        ui.text
+    );
     // Compressed when asked.
     let gz = web
-        .send(Request::builder().uri("/api/openapi.json").header(header::ACCEPT_ENCODING, "gzip").body(Body::empty()).unwrap())
+        .send(
+            Request::builder()
+                .uri("/api/openapi.json")
+                .header(header::ACCEPT_ENCODING, "gzip")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await;
     assert_eq!(gz.headers[header::CONTENT_ENCODING], "gzip");
 }
@@ -689,48 +1256,120 @@ async fn the_service_routes_answer_and_every_page_carries_the_security_headers()
 /// one is seen on the other with its version.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_on_one_postgres_share_sessions_lockouts_and_versions() {
-    let Some(url) = util::postgres_url().await else { return };
+    let Some(url) = util::postgres_url().await else {
+        return;
+    };
     let schema = util::unique_schema("web");
     let open = || async {
-        rampart_store_postgres::PostgresStore::open_in_schema(&rampart_store::DatabaseUrl::new(url.clone()), Some(&schema))
-            .await
-            .unwrap()
+        rampart_store_postgres::PostgresStore::open_in_schema(
+            &rampart_store::DatabaseUrl::new(url.clone()),
+            Some(&schema),
+        )
+        .await
+        .unwrap()
     };
     let first: Arc<dyn Database> = Arc::new(open().await);
     let a = Web::on(first, ServerConfig::default()).await;
     let second = open().await;
-    let b = Web::serving(Arc::new(second.clone()), ServerConfig::default(), a.org.clone());
-    a.user_with_password("carol", Role::Admin, "carol's long password").await;
+    let b = Web::serving(
+        Arc::new(second.clone()),
+        ServerConfig::default(),
+        a.org.clone(),
+    );
+    a.user_with_password("carol", Role::Admin, "carol's long password")
+        .await;
     let (ans, pair) = login(&a, "carol", "carol's long password").await;
     assert_eq!(ans.status, StatusCode::OK, "{}", ans.text);
     let (cookie, csrf) = pair.unwrap();
-    let me = b.send(with_cookie(Method::GET, "/api/v1/me", &cookie, None, None)).await;
-    assert_eq!(me.status, StatusCode::OK, "a session made on A works on B: {}", me.text);
+    let me = b
+        .send(with_cookie(Method::GET, "/api/v1/me", &cookie, None, None))
+        .await;
+    assert_eq!(
+        me.status,
+        StatusCode::OK,
+        "a session made on A works on B: {}",
+        me.text
+    );
     // Edit on B, read on A.
-    let site = a.send(with_cookie(Method::GET, "/api/v1/sites/hq", &cookie, None, None)).await;
+    let site = a
+        .send(with_cookie(
+            Method::GET,
+            "/api/v1/sites/hq",
+            &cookie,
+            None,
+            None,
+        ))
+        .await;
     let mut body = site.body.clone();
     let version = body["version"].as_i64().unwrap();
     for meta in ["version", "updated_at", "updated_by"] {
         body.as_object_mut().unwrap().remove(meta);
     }
     body["name"] = json!("Renamed on B");
-    let put = b.send(with_cookie(Method::PUT, &format!("/api/v1/sites/hq?version={version}"), &cookie, Some(&csrf), Some(body.clone()))).await;
+    let put = b
+        .send(with_cookie(
+            Method::PUT,
+            &format!("/api/v1/sites/hq?version={version}"),
+            &cookie,
+            Some(&csrf),
+            Some(body.clone()),
+        ))
+        .await;
     assert_eq!(put.status, StatusCode::OK, "{}", put.text);
-    let stale = a.send(with_cookie(Method::PUT, &format!("/api/v1/sites/hq?version={version}"), &cookie, Some(&csrf), Some(body))).await;
+    let stale = a
+        .send(with_cookie(
+            Method::PUT,
+            &format!("/api/v1/sites/hq?version={version}"),
+            &cookie,
+            Some(&csrf),
+            Some(body),
+        ))
+        .await;
     assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.text);
-    let seen = a.send(with_cookie(Method::GET, "/api/v1/sites/hq", &cookie, None, None)).await;
+    let seen = a
+        .send(with_cookie(
+            Method::GET,
+            "/api/v1/sites/hq",
+            &cookie,
+            None,
+            None,
+        ))
+        .await;
     assert_eq!(seen.body["name"], "Renamed on B");
     // Failures alternate between the servers and still add up to a lockout.
-    a.user_with_password("dave", Role::Viewer, "dave's long password").await;
+    a.user_with_password("dave", Role::Viewer, "dave's long password")
+        .await;
     for n in 0..5 {
         let web = if n % 2 == 0 { &a } else { &b };
-        assert_eq!(login(web, "dave", "wrong password!").await.0.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            login(web, "dave", "wrong password!").await.0.status,
+            StatusCode::UNAUTHORIZED
+        );
     }
-    assert_eq!(login(&b, "dave", "dave's long password").await.0.status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(login(&a, "dave", "dave's long password").await.0.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        login(&b, "dave", "dave's long password").await.0.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        login(&a, "dave", "dave's long password").await.0.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
     // Logging out on B ends the session on A.
-    let out = b.send(with_cookie(Method::POST, "/api/v1/auth/logout", &cookie, Some(&csrf), None)).await;
+    let out = b
+        .send(with_cookie(
+            Method::POST,
+            "/api/v1/auth/logout",
+            &cookie,
+            Some(&csrf),
+            None,
+        ))
+        .await;
     assert_eq!(out.status, StatusCode::NO_CONTENT);
-    assert_eq!(a.send(with_cookie(Method::GET, "/api/v1/me", &cookie, None, None)).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        a.send(with_cookie(Method::GET, "/api/v1/me", &cookie, None, None))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
     second.drop_schema_for_tests(&schema).await.unwrap();
 }

@@ -116,9 +116,13 @@ async fn run(ctx: &Context, db: Arc<dyn Database>, args: ServeArgs, store: &str)
         "Rampart is serving http://{addr}/  (store: {store}; API docs at http://{addr}/api/docs; Ctrl-C stops)"
     ));
     tracing::info!(listen = %addr, "serving");
-    rampart_server::serve(state(db, config), listener, rampart_server::shutdown_signal())
-        .await
-        .context("the server stopped with an error")
+    rampart_server::serve(
+        state(db, config),
+        listener,
+        rampart_server::shutdown_signal(),
+    )
+    .await
+    .context("the server stopped with an error")
 }
 
 /// On a store whose organisation has no account with a password yet,
@@ -132,7 +136,9 @@ async fn bootstrap_admin(ctx: &Context, db: &dyn Database) -> Result<()> {
         return Ok(());
     };
     let org = org.value.id.clone();
-    let users = db.list_records(&org, EntityKind::User, &ListQuery::all()).await?;
+    let users = db
+        .list_records(&org, EntityKind::User, &ListQuery::all())
+        .await?;
     for u in &users {
         if db.credential_of(&org, &u.id).await?.is_some() {
             return Ok(());
@@ -303,7 +309,8 @@ pub fn user(ctx: &Context, cmd: UserCommand) -> Result<ExitCode> {
             .read_line(&mut line)
             .context("cannot read the password from standard input")?;
         let pw = line.trim_end_matches(['\n', '\r']).to_owned();
-        auth::check_new_password(&pw, &a.login).map_err(|m| anyhow::anyhow!("the password: {m}"))?;
+        auth::check_new_password(&pw, &a.login)
+            .map_err(|m| anyhow::anyhow!("the password: {m}"))?;
         (pw, false)
     } else {
         (
@@ -369,7 +376,9 @@ fn user_token(ctx: &Context, a: UserTokenArgs) -> Result<ExitCode> {
         let principal = auth::Principal {
             org,
             user: user.value,
-            via: auth::Via::ApiToken { id: "cli".to_owned() },
+            via: auth::Via::ApiToken {
+                id: "cli".to_owned(),
+            },
         };
         let state = state(db, ServerConfig::default());
         let (secret, _) = auth::issue_token(&state, &principal, &a.name, a.expires_in_days)
@@ -391,18 +400,37 @@ fn demo_users() -> Vec<(User, &'static str)> {
         email: None,
         role,
         all_sites: sites.is_empty(),
-        sites: sites
-            .iter()
-            .filter_map(|s| Id::new(*s).ok())
-            .collect(),
+        sites: sites.iter().filter_map(|s| Id::new(*s).ok()).collect(),
         person: None,
         disabled: false,
     };
     vec![
-        (user("admin", "Demo administrator", Role::Admin, &[]), "admin"),
-        (user("manager", "Demo security manager", Role::SecurityManager, &[]), "manager"),
-        (user("assessor", "Demo assessor (data centre only)", Role::Assessor, &["dc"]), "assessor"),
-        (user("responder", "Demo responder", Role::Responder, &[]), "responder"),
+        (
+            user("admin", "Demo administrator", Role::Admin, &[]),
+            "admin",
+        ),
+        (
+            user(
+                "manager",
+                "Demo security manager",
+                Role::SecurityManager,
+                &[],
+            ),
+            "manager",
+        ),
+        (
+            user(
+                "assessor",
+                "Demo assessor (data centre only)",
+                Role::Assessor,
+                &["dc"],
+            ),
+            "assessor",
+        ),
+        (
+            user("responder", "Demo responder", Role::Responder, &[]),
+            "responder",
+        ),
         (user("viewer", "Demo viewer", Role::Viewer, &[]), "viewer"),
     ]
 }

@@ -40,7 +40,10 @@ pub fn allows(role: Role, kind: EntityKind, action: Action) -> bool {
             Action::Write,
         ) => matches!(role, R::Admin | R::SecurityManager | R::Assessor),
         (K::Device, Action::Write) => {
-            matches!(role, R::Admin | R::SecurityManager | R::Assessor | R::Responder)
+            matches!(
+                role,
+                R::Admin | R::SecurityManager | R::Assessor | R::Responder
+            )
         }
     }
 }
@@ -106,7 +109,11 @@ mod tests {
         assert!(!allows(Role::Assessor, EntityKind::Control, Action::Write));
         assert!(allows(Role::Responder, EntityKind::Device, Action::Write));
         assert!(!allows(Role::Responder, EntityKind::Asset, Action::Write));
-        assert!(!allows(Role::SecurityManager, EntityKind::User, Action::Read));
+        assert!(!allows(
+            Role::SecurityManager,
+            EntityKind::User,
+            Action::Read
+        ));
         assert!(allows(Role::Admin, EntityKind::User, Action::Delete));
         // Everyone reads everything but accounts.
         for role in ROLES {

@@ -124,8 +124,13 @@ fn minus(t: jiff::Timestamp, d: Duration) -> jiff::Timestamp {
 /// How a request proved who it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
-    Session { token_hash: String, csrf_token: String },
-    ApiToken { id: String },
+    Session {
+        token_hash: String,
+        csrf_token: String,
+    },
+    ApiToken {
+        id: String,
+    },
 }
 
 /// The user behind a request, with the organisation they belong to.
@@ -239,13 +244,21 @@ async fn authenticate(parts: &Parts, state: &AppState) -> ApiResult<Principal> {
 
 async fn authenticate_token(state: &AppState, secret: &str) -> ApiResult<Principal> {
     let hash = token_hash(secret);
-    let invalid = || Problem::unauthorized("the API token is not valid, has expired or was revoked");
+    let invalid =
+        || Problem::unauthorized("the API token is not valid, has expired or was revoked");
     let token = state.db.api_token(&hash).await?.ok_or_else(invalid)?;
     let now_text = at(now());
-    if token.revoked || token.expires_at.as_deref().is_some_and(|e| e <= now_text.as_str()) {
+    if token.revoked
+        || token
+            .expires_at
+            .as_deref()
+            .is_some_and(|e| e <= now_text.as_str())
+    {
         return Err(invalid());
     }
-    let user = load_user(state, &token.org, &token.user).await?.ok_or_else(invalid)?;
+    let user = load_user(state, &token.org, &token.user)
+        .await?
+        .ok_or_else(invalid)?;
     // Recording use is for the owner's list; an hour's precision is enough
     // and keeps automation from writing on every call.
     let stale = token
@@ -295,7 +308,11 @@ async fn authenticate_session(state: &AppState, secret: &str) -> ApiResult<Princ
 
 /// The user, if they exist and are not disabled.
 async fn load_user(state: &AppState, org: &Id, user: &Id) -> ApiResult<Option<User>> {
-    let Some(stored) = state.store().get_record(org, EntityKind::User, user).await? else {
+    let Some(stored) = state
+        .store()
+        .get_record(org, EntityKind::User, user)
+        .await?
+    else {
         return Ok(None);
     };
     let user: User = stored.decode()?.value;
@@ -353,11 +370,7 @@ pub async fn login(
             let secs = jiff::Timestamp::strptime("%Y-%m-%dT%H:%M:%S%.fZ", &until)
                 .map(|u| (u.as_second() - t.as_second()).max(1) as u64)
                 .unwrap_or(60);
-            return Err(Problem::too_many(
-                "too many failed logins; try again later",
-                secs,
-            )
-            .into());
+            return Err(Problem::too_many("too many failed logins; try again later", secs).into());
         }
     }
     let credential = state.db.credential_by_login(login).await?;
@@ -403,9 +416,22 @@ pub async fn login(
         };
         check_new_password(new, login).map_err(|m| Problem::field("/new_password", m))?;
         if new == password {
-            return Err(Problem::field("/new_password", "choose a password other than the one-time one").into());
+            return Err(Problem::field(
+                "/new_password",
+                "choose a password other than the one-time one",
+            )
+            .into());
         }
-        set_password(state, &format!("{}@web", user.id), &credential.org, &user.id, login, new, false).await?;
+        set_password(
+            state,
+            &format!("{}@web", user.id),
+            &credential.org,
+            &user.id,
+            login,
+            new,
+            false,
+        )
+        .await?;
     }
     state.db.clear_throttle(&login_key).await?;
     let cookie_secret = random_secret()?;
@@ -482,7 +508,10 @@ pub async fn issue_token(
         last_used_at: None,
         revoked: false,
     };
-    state.db.insert_api_token(&principal.actor(), &token).await?;
+    state
+        .db
+        .insert_api_token(&principal.actor(), &token)
+        .await?;
     Ok((secret, token))
 }
 
@@ -520,7 +549,11 @@ mod tests {
 
     #[test]
     fn the_password_policy_explains_itself() {
-        assert!(check_new_password("short", "ann").unwrap_err().contains("12"));
+        assert!(
+            check_new_password("short", "ann")
+                .unwrap_err()
+                .contains("12")
+        );
         assert!(check_new_password("ann.smith.example", "ann.smith.example").is_err());
         assert!(check_new_password("a long enough passphrase", "ann").is_ok());
     }

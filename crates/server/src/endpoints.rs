@@ -179,7 +179,15 @@ async fn login(
         return Err(Problem::bad_request("the login or password is too long"));
     }
     let address = client(&parts, &state);
-    match auth::login(&state, &req.login, &req.password, &address, req.new_password.as_deref()).await {
+    match auth::login(
+        &state,
+        &req.login,
+        &req.password,
+        &address,
+        req.new_password.as_deref(),
+    )
+    .await
+    {
         Ok(done) => {
             let info = SessionInfo {
                 user: Me::of(&done.session.org, &done.user),
@@ -229,7 +237,10 @@ async fn change_password(
         .await
         .map_err(|e| Problem::internal("verifying a password", e))?;
     if !ok {
-        return Err(Problem::field("/current_password", "the current password is wrong"));
+        return Err(Problem::field(
+            "/current_password",
+            "the current password is wrong",
+        ));
     }
     auth::check_new_password(&req.new_password, &cred.login)
         .map_err(|m| Problem::field("/new_password", m))?;
@@ -259,7 +270,8 @@ async fn set_user_password(
             "accounts are managed by an administrator with access to every site",
         ));
     }
-    let id = Id::new(id.as_str()).map_err(|_| Problem::not_found(format!("there is no user {id:?}")))?;
+    let id =
+        Id::new(id.as_str()).map_err(|_| Problem::not_found(format!("there is no user {id:?}")))?;
     let Json(req) = body.map_err(json_problem)?;
     if state
         .store()
@@ -267,19 +279,40 @@ async fn set_user_password(
         .await?
         .is_none()
     {
-        return Err(Problem::not_found(format!("there is no user {:?}", id.as_str())));
+        return Err(Problem::not_found(format!(
+            "there is no user {:?}",
+            id.as_str()
+        )));
     }
     let login = req.login.trim();
     if login.is_empty() || login.len() > 128 || login.chars().any(char::is_whitespace) {
-        return Err(Problem::field("/login", "a login is 1 to 128 characters without spaces"));
+        return Err(Problem::field(
+            "/login",
+            "a login is 1 to 128 characters without spaces",
+        ));
     }
     auth::check_new_password(&req.password, login).map_err(|m| Problem::field("/password", m))?;
-    auth::set_password(&state, &principal.actor(), &principal.org, &id, login, &req.password, req.must_change).await?;
+    auth::set_password(
+        &state,
+        &principal.actor(),
+        &principal.org,
+        &id,
+        login,
+        &req.password,
+        req.must_change,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn list_tokens(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<TokenList>> {
-    let tokens = state.db.api_tokens_of(&principal.org, &principal.user.id).await?;
+async fn list_tokens(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> ApiResult<Json<TokenList>> {
+    let tokens = state
+        .db
+        .api_tokens_of(&principal.org, &principal.user.id)
+        .await?;
     Ok(Json(TokenList {
         items: tokens.iter().map(token_info).collect(),
     }))
@@ -293,7 +326,10 @@ async fn create_token(
     let Json(req) = body.map_err(json_problem)?;
     let name = req.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(Problem::field("/name", "a token's name is 1 to 100 characters"));
+        return Err(Problem::field(
+            "/name",
+            "a token's name is 1 to 100 characters",
+        ));
     }
     if let Some(d) = req.expires_in_days
         && !(1..=3650).contains(&d)
@@ -316,12 +352,19 @@ async fn revoke_token(
     principal: Principal,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let mine = state.db.api_tokens_of(&principal.org, &principal.user.id).await?;
+    let mine = state
+        .db
+        .api_tokens_of(&principal.org, &principal.user.id)
+        .await?;
     let is_admin = principal.user.role == rampart_domain::Role::Admin && principal.user.all_sites;
     if !is_admin && !mine.iter().any(|t| t.id == id) {
         return Err(Problem::not_found(format!("you have no token {id:?}")));
     }
-    if state.db.revoke_api_token(&principal.actor(), &principal.org, &id).await? {
+    if state
+        .db
+        .revoke_api_token(&principal.actor(), &principal.org, &id)
+        .await?
+    {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(Problem::not_found(format!("there is no token {id:?}")))
@@ -349,9 +392,26 @@ async fn audit_log(
             "kind" => q.kind = Some(v.clone()),
             "entity" => q.entity_id = Some(v.clone()),
             "actor" => q.actor = Some(v.clone()),
-            "before" => q.before = Some(v.parse().ok().filter(|n: &i64| *n >= 1).ok_or_else(|| bad("a sequence number from 1"))?),
-            "limit" => q.limit = v.parse().ok().filter(|n| (1..=500).contains(n)).ok_or_else(|| bad("a whole number from 1 to 500"))?,
-            _ => return Err(Problem::bad_request(format!("unknown query parameter {k:?}; the audit log takes kind, entity, actor, before, limit"))),
+            "before" => {
+                q.before = Some(
+                    v.parse()
+                        .ok()
+                        .filter(|n: &i64| *n >= 1)
+                        .ok_or_else(|| bad("a sequence number from 1"))?,
+                )
+            }
+            "limit" => {
+                q.limit = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=500).contains(n))
+                    .ok_or_else(|| bad("a whole number from 1 to 500"))?
+            }
+            _ => {
+                return Err(Problem::bad_request(format!(
+                    "unknown query parameter {k:?}; the audit log takes kind, entity, actor, before, limit"
+                )));
+            }
         }
     }
     let entries = state.store().audit_page(&q).await?;
@@ -380,17 +440,24 @@ async fn audit_log(
 }
 
 async fn healthz() -> Json<Health> {
-    Json(Health { status: "ok".to_owned() })
+    Json(Health {
+        status: "ok".to_owned(),
+    })
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
     match state.store().organisations().await {
-        Ok(_) => Json(Health { status: "ready".to_owned() }).into_response(),
+        Ok(_) => Json(Health {
+            status: "ready".to_owned(),
+        })
+        .into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "not ready: the database does not answer");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(Health { status: "the database does not answer".to_owned() }),
+                Json(Health {
+                    status: "the database does not answer".to_owned(),
+                }),
             )
                 .into_response()
         }
@@ -399,7 +466,10 @@ async fn readyz(State(state): State<AppState>) -> Response {
 
 async fn metrics(State(state): State<AppState>) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.render(),
     )
         .into_response()
@@ -463,18 +533,32 @@ pub fn register(api: &mut Api) {
     api.route(
         "/api/v1/users/{id}/password",
         "put",
-        Op::new("set_user_password", "users", "Set a user's login and password")
-            .param("id", "path", true, json!({"type": "string"}), "The user's id.")
-            .body(pw_set, "The login name and the password.")
-            .answers(204, "Set.", None)
-            .errors(WRITE_ERRORS),
+        Op::new(
+            "set_user_password",
+            "users",
+            "Set a user's login and password",
+        )
+        .param(
+            "id",
+            "path",
+            true,
+            json!({"type": "string"}),
+            "The user's id.",
+        )
+        .body(pw_set, "The login name and the password.")
+        .answers(204, "Set.", None)
+        .errors(WRITE_ERRORS),
         put(set_user_password),
     );
     api.route(
         "/api/v1/tokens",
         "get",
         Op::new("list_tokens", "auth", "Your API tokens")
-            .answers(200, "Tokens, newest first, without their secrets.", Some(token_list))
+            .answers(
+                200,
+                "Tokens, newest first, without their secrets.",
+                Some(token_list),
+            )
             .errors(&[401]),
         get(list_tokens),
     );
@@ -492,7 +576,13 @@ pub fn register(api: &mut Api) {
         "/api/v1/tokens/{id}",
         "delete",
         Op::new("revoke_token", "auth", "Revoke an API token")
-            .param("id", "path", true, json!({"type": "string"}), "The token's id.")
+            .param(
+                "id",
+                "path",
+                true,
+                json!({"type": "string"}),
+                "The token's id.",
+            )
             .answers(204, "Revoked.", None)
             .errors(&[401, 403, 404]),
         delete(revoke_token),
@@ -533,7 +623,11 @@ pub fn register(api: &mut Api) {
         "get",
         Op::new("metrics", "operations", "Prometheus metrics")
             .public()
-            .answers_as(200, "Metrics in the Prometheus text format.", Some(("text/plain", json!({"type": "string"})))),
+            .answers_as(
+                200,
+                "Metrics in the Prometheus text format.",
+                Some(("text/plain", json!({"type": "string"}))),
+            ),
         get(metrics),
     );
 }

@@ -38,10 +38,19 @@ async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     let csp = if docs { CSP_DOCS } else { CSP };
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(
         HeaderName::from_static("cross-origin-opener-policy"),
         HeaderValue::from_static("same-origin"),
@@ -83,14 +92,19 @@ async fn problem_bodies(req: Request, next: Next) -> Response {
         return res;
     }
     match res.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "the body is larger than this server accepts").into_response()
-        }
-        StatusCode::REQUEST_TIMEOUT => {
-            Problem::new(StatusCode::REQUEST_TIMEOUT, "the request took too long and was cut off").into_response()
-        }
+        StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the body is larger than this server accepts",
+        )
+        .into_response(),
+        StatusCode::REQUEST_TIMEOUT => Problem::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "the request took too long and was cut off",
+        )
+        .into_response(),
         StatusCode::FORBIDDEN => {
-            Problem::forbidden("a state-changing request from another origin is refused").into_response()
+            Problem::forbidden("a state-changing request from another origin is refused")
+                .into_response()
         }
         _ => res,
     }

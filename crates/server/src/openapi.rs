@@ -50,9 +50,13 @@ fn common_responses(ops: &mut Map<String, Value>, statuses: &[u16]) {
         let description = match s {
             400 => "The request is malformed (bad JSON, an unknown parameter).",
             401 => "Not logged in, or the session or token has ended.",
-            403 => "The role may not do this, the site is not granted, or the CSRF token is missing.",
+            403 => {
+                "The role may not do this, the site is not granted, or the CSRF token is missing."
+            }
             404 => "There is no such record on a site the user may see.",
-            409 => "The record changed since it was read (stale version), already exists, or is referred to.",
+            409 => {
+                "The record changed since it was read (stale version), already exists, or is referred to."
+            }
             413 => "The body is larger than the server accepts.",
             415 => "The body is not JSON.",
             422 => "The body is well-formed but breaks a rule; `errors` names the fields.",
@@ -98,11 +102,15 @@ impl Op {
         self
     }
 
-    pub fn param(mut self, name: &str, location: &str, required: bool, schema: Value, doc: &str) -> Op {
-        let params = self
-            .value
-            .entry("parameters")
-            .or_insert_with(|| json!([]));
+    pub fn param(
+        mut self,
+        name: &str,
+        location: &str,
+        required: bool,
+        schema: Value,
+        doc: &str,
+    ) -> Op {
+        let params = self.value.entry("parameters").or_insert_with(|| json!([]));
         if let Value::Array(a) = params {
             a.push(json!({
                 "name": name, "in": location, "required": required,
@@ -207,8 +215,14 @@ impl Api {
         let mut record = schema_value(<R::Body as utoipa::PartialSchema>::schema());
         if let Some(props) = record.get_mut("properties").and_then(Value::as_object_mut) {
             props.insert("version".into(), json!({ "type": "integer", "minimum": 1, "description": "Send it back to update or delete (?version=N); a stale one gets 409." }));
-            props.insert("updated_at".into(), json!({ "type": "string", "description": "RFC 3339, UTC." }));
-            props.insert("updated_by".into(), json!({ "type": "string", "description": "Who made the last change." }));
+            props.insert(
+                "updated_at".into(),
+                json!({ "type": "string", "description": "RFC 3339, UTC." }),
+            );
+            props.insert(
+                "updated_by".into(),
+                json!({ "type": "string", "description": "Who made the last change." }),
+            );
         }
         if let Some(req) = record.get_mut("required").and_then(Value::as_array_mut) {
             req.extend([json!("version"), json!("updated_at"), json!("updated_by")]);
@@ -239,7 +253,13 @@ impl Api {
             .param("offset", "query", false, json!({"type": "integer", "minimum": 0, "maximum": 1_000_000_000, "default": 0}), "Records to skip.")
             .param("sort", "query", false, json!({"type": "string", "pattern": sort_pattern(R::SORTS)}), &format!("Comma-separated keys, `-` for descending: id, updated_at{}.", R::SORTS.iter().map(|s| format!(", {s}")).collect::<String>()));
         if resource::site_scoped(R::Entity::KIND) {
-            list_op = list_op.param("site", "query", false, id_schema(), "Only records of this site.");
+            list_op = list_op.param(
+                "site",
+                "query",
+                false,
+                id_schema(),
+                "Only records of this site.",
+            );
         }
         for f in R::FILTERS {
             let schema = match f.kind {
@@ -249,27 +269,64 @@ impl Api {
             };
             list_op = list_op.param(f.param, "query", false, schema, f.doc);
         }
-        list_op = list_op.answers(200, "A page of records.", Some(page)).errors(READ_ERRORS);
+        list_op = list_op
+            .answers(200, "A page of records.", Some(page))
+            .errors(READ_ERRORS);
         self.route(&collection, "get", list_op, get(resource::list::<R>));
 
-        let create_op = Op::new(&format!("create_{}", noun.replace([' ', '-'], "_")), tag, &format!("Create a {noun}"))
-            .body(body.clone(), &format!("The new {noun}."))
-            .answers(201, "Created.", Some(item.clone()))
-            .errors(WRITE_ERRORS);
+        let create_op = Op::new(
+            &format!("create_{}", noun.replace([' ', '-'], "_")),
+            tag,
+            &format!("Create a {noun}"),
+        )
+        .body(body.clone(), &format!("The new {noun}."))
+        .answers(201, "Created.", Some(item.clone()))
+        .errors(WRITE_ERRORS);
         self.route(&collection, "post", create_op, post(resource::create::<R>));
 
-        let id_param = |op: Op| op.param("id", "path", true, json!({"type": "string"}), &format!("The {noun}'s id."));
-        let version_param = |op: Op| op.param("version", "query", true, json!({"type": "integer", "minimum": 1}), "The version the change is based on.");
-        let get_op = id_param(Op::new(&format!("get_{}", noun.replace([' ', '-'], "_")), tag, &format!("Read a {noun}")))
-            .answers(200, "The record.", Some(item.clone()))
-            .errors(READ_ERRORS);
-        let put_op = version_param(id_param(Op::new(&format!("update_{}", noun.replace([' ', '-'], "_")), tag, &format!("Replace a {noun}"))))
-            .body(body, &format!("The whole {noun}, as it should be; its id cannot change."))
-            .answers(200, "Updated.", Some(item))
-            .errors(WRITE_ERRORS);
-        let delete_op = version_param(id_param(Op::new(&format!("delete_{}", noun.replace([' ', '-'], "_")), tag, &format!("Delete a {noun}"))))
-            .answers(204, "Deleted.", None)
-            .errors(&[400, 401, 403, 404, 409]);
+        let id_param = |op: Op| {
+            op.param(
+                "id",
+                "path",
+                true,
+                json!({"type": "string"}),
+                &format!("The {noun}'s id."),
+            )
+        };
+        let version_param = |op: Op| {
+            op.param(
+                "version",
+                "query",
+                true,
+                json!({"type": "integer", "minimum": 1}),
+                "The version the change is based on.",
+            )
+        };
+        let get_op = id_param(Op::new(
+            &format!("get_{}", noun.replace([' ', '-'], "_")),
+            tag,
+            &format!("Read a {noun}"),
+        ))
+        .answers(200, "The record.", Some(item.clone()))
+        .errors(READ_ERRORS);
+        let put_op = version_param(id_param(Op::new(
+            &format!("update_{}", noun.replace([' ', '-'], "_")),
+            tag,
+            &format!("Replace a {noun}"),
+        )))
+        .body(
+            body,
+            &format!("The whole {noun}, as it should be; its id cannot change."),
+        )
+        .answers(200, "Updated.", Some(item))
+        .errors(WRITE_ERRORS);
+        let delete_op = version_param(id_param(Op::new(
+            &format!("delete_{}", noun.replace([' ', '-'], "_")),
+            tag,
+            &format!("Delete a {noun}"),
+        )))
+        .answers(204, "Deleted.", None)
+        .errors(&[400, 401, 403, 404, 409]);
         self.route(&single, "get", get_op, get(resource::get::<R>));
         self.route(&single, "put", put_op, put(resource::update::<R>));
         self.route(&single, "delete", delete_op, delete(resource::delete::<R>));

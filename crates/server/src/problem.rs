@@ -142,10 +142,9 @@ impl From<StoreError> for Problem {
             StoreError::AlreadyExists { .. } => Problem::conflict(e.to_string()),
             StoreError::Conflict { .. } => Problem::conflict(e.to_string()),
             StoreError::Referenced { .. } => Problem::conflict(e.to_string()),
-            StoreError::DanglingReference { target_kind, .. } => Problem::field(
-                &format!("/{}", target_kind.as_str()),
-                e.to_string(),
-            ),
+            StoreError::DanglingReference { target_kind, .. } => {
+                Problem::field(&format!("/{}", target_kind.as_str()), e.to_string())
+            }
             StoreError::Invalid(problems) => Problem::invalid(
                 problems
                     .iter()
