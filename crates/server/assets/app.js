@@ -25,11 +25,17 @@
     window.htmx.config.historyCacheSize = 0;
   }
 
-  // A list's results replaced by a filter: say how many are now shown.
+  // A list's results replaced by a filter: announce how many are now
+  // shown (a status region, rather than reading out the whole table).
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
     if (target && target.id === "results") {
       target.setAttribute("aria-busy", "false");
+      var count = target.querySelector(".count");
+      var status = document.getElementById("results-status");
+      if (count && status) {
+        status.textContent = count.textContent;
+      }
     }
   });
   document.addEventListener("htmx:beforeRequest", function (event) {

@@ -23,7 +23,9 @@ use rampart_domain::{
 use serde::de::DeserializeOwned;
 
 use super::pages::{FilterOption, load, load_one, organisation};
-use super::{FormData, Layout, PageError, PageResult, PageUser, capitalise, check_csrf, code, html};
+use super::{
+    FormData, Layout, PageError, PageResult, PageUser, capitalise, check_csrf, code, html,
+};
 use crate::access::{self, Action};
 use crate::auth::Principal;
 use crate::problem::Problem;
@@ -31,12 +33,37 @@ use crate::resource;
 use crate::state::AppState;
 
 pub const DEVICE_KINDS: &[&str] = &[
-    "camera", "card_reader", "lock", "door_contact", "motion_sensor", "glass_break", "alarm_panel",
-    "nvr", "vms", "intercom", "turnstile", "barrier", "duress_button", "fence_sensor",
+    "camera",
+    "card_reader",
+    "lock",
+    "door_contact",
+    "motion_sensor",
+    "glass_break",
+    "alarm_panel",
+    "nvr",
+    "vms",
+    "intercom",
+    "turnstile",
+    "barrier",
+    "duress_button",
+    "fence_sensor",
 ];
-const DEVICE_STATUSES: &[&str] = &["planned", "operational", "degraded", "out_of_service", "decommissioned"];
+const DEVICE_STATUSES: &[&str] = &[
+    "planned",
+    "operational",
+    "degraded",
+    "out_of_service",
+    "decommissioned",
+];
 const SITE_KINDS: &[&str] = &[
-    "office", "data_centre", "warehouse", "retail", "manufacturing", "laboratory", "campus", "other",
+    "office",
+    "data_centre",
+    "warehouse",
+    "retail",
+    "manufacturing",
+    "laboratory",
+    "campus",
+    "other",
 ];
 const ASSET_KINDS: &[&str] = &["people", "physical", "information", "system", "facility"];
 const TREATMENTS: &[&str] = &["undecided", "mitigate", "accept", "transfer", "avoid"];
@@ -125,15 +152,26 @@ impl FormField {
     fn options(mut self, blank: Option<&str>, opts: Vec<(String, String)>) -> Self {
         let value = self.value.clone();
         if let Some(b) = blank {
-            self.options.push(FilterOption { value: String::new(), label: b.to_owned(), selected: value.is_empty() });
+            self.options.push(FilterOption {
+                value: String::new(),
+                label: b.to_owned(),
+                selected: value.is_empty(),
+            });
         }
-        self.options.extend(opts.into_iter().map(|(v, l)| FilterOption { selected: v == value, value: v, label: l }));
+        self.options
+            .extend(opts.into_iter().map(|(v, l)| FilterOption {
+                selected: v == value,
+                value: v,
+                label: l,
+            }));
         self
     }
 }
 
 fn codes(list: &[&str]) -> Vec<(String, String)> {
-    list.iter().map(|c| ((*c).to_owned(), capitalise(&c.replace('_', " ")))).collect()
+    list.iter()
+        .map(|c| ((*c).to_owned(), capitalise(&c.replace('_', " "))))
+        .collect()
 }
 
 fn ratings() -> Vec<(String, String)> {
@@ -147,7 +185,11 @@ pub struct Fieldset {
 }
 
 fn fieldset(legend: &str, hint: &str, fields: Vec<FormField>) -> Fieldset {
-    Fieldset { legend: legend.to_owned(), hint: hint.to_owned(), fields }
+    Fieldset {
+        legend: legend.to_owned(),
+        hint: hint.to_owned(),
+        fields,
+    }
 }
 
 pub struct Tab {
@@ -201,15 +243,51 @@ async fn options(state: &AppState, p: &Principal) -> Result<Options, Problem> {
         load::<Asset>(state, p, None),
         load::<Threat>(state, p, None),
     )?;
-    let site_name: BTreeMap<Id, String> = sites.iter().map(|s| (s.value.id.clone(), s.value.name.clone())).collect();
-    let on_site = |site: &Id, name: &str| format!("{} — {name}", site_name.get(site).map(String::as_str).unwrap_or(site.as_str()));
+    let site_name: BTreeMap<Id, String> = sites
+        .iter()
+        .map(|s| (s.value.id.clone(), s.value.name.clone()))
+        .collect();
+    let on_site = |site: &Id, name: &str| {
+        format!(
+            "{} — {name}",
+            site_name
+                .get(site)
+                .map(String::as_str)
+                .unwrap_or(site.as_str())
+        )
+    };
     Ok(Options {
         org,
-        sites: sites.iter().map(|s| (s.value.id.to_string(), s.value.name.clone())).collect(),
-        zones: zones.iter().map(|z| (z.value.id.to_string(), on_site(&z.value.site, &z.value.name))).collect(),
-        people: people.iter().map(|x| (x.value.id.to_string(), x.value.name.clone())).collect(),
-        assets: assets.iter().map(|a| (a.value.id.to_string(), on_site(&a.value.site, &a.value.name))).collect(),
-        threats: threats.iter().map(|t| (t.value.id.to_string(), t.value.name.clone())).collect(),
+        sites: sites
+            .iter()
+            .map(|s| (s.value.id.to_string(), s.value.name.clone()))
+            .collect(),
+        zones: zones
+            .iter()
+            .map(|z| {
+                (
+                    z.value.id.to_string(),
+                    on_site(&z.value.site, &z.value.name),
+                )
+            })
+            .collect(),
+        people: people
+            .iter()
+            .map(|x| (x.value.id.to_string(), x.value.name.clone()))
+            .collect(),
+        assets: assets
+            .iter()
+            .map(|a| {
+                (
+                    a.value.id.to_string(),
+                    on_site(&a.value.site, &a.value.name),
+                )
+            })
+            .collect(),
+        threats: threats
+            .iter()
+            .map(|t| (t.value.id.to_string(), t.value.name.clone()))
+            .collect(),
     })
 }
 
@@ -222,10 +300,15 @@ struct Parse<'a> {
 
 impl<'a> Parse<'a> {
     fn new(v: &'a FormData) -> Self {
-        Parse { v, errors: Errors::new() }
+        Parse {
+            v,
+            errors: Errors::new(),
+        }
     }
     fn fail(&mut self, name: &str, msg: impl Into<String>) {
-        self.errors.entry(name.to_owned()).or_insert_with(|| msg.into());
+        self.errors
+            .entry(name.to_owned())
+            .or_insert_with(|| msg.into());
     }
     fn raw(&self, name: &str) -> &'a str {
         self.v.get(name).trim()
@@ -326,7 +409,11 @@ impl<'a> Parse<'a> {
         }
     }
     fn done(self) -> Result<(), Errors> {
-        if self.errors.is_empty() { Ok(()) } else { Err(self.errors) }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self.errors)
+        }
     }
 }
 
@@ -362,7 +449,8 @@ fn id_of(p: &mut Parse<'_>, base: Option<&Id>) -> Option<Id> {
     }
 }
 
-const ID_HINT: &str = "Letters, digits, '-', '_' or '.', starting with a letter or digit; cannot be changed later.";
+const ID_HINT: &str =
+    "Letters, digits, '-', '_' or '.', starting with a letter or digit; cannot be changed later.";
 
 impl FormKind for Site {
     const NOUN: &'static str = "site";
@@ -379,22 +467,43 @@ impl FormKind for Site {
         v.set("name", self.name.clone());
         v.set("kind", code(&self.kind));
         v.set("address", self.address.clone().unwrap_or_default());
-        v.set("facility_security_level", self.facility_security_level.map(|l| l.to_string()).unwrap_or_default());
+        v.set(
+            "facility_security_level",
+            self.facility_security_level
+                .map(|l| l.to_string())
+                .unwrap_or_default(),
+        );
         v.set("description", self.description.clone().unwrap_or_default());
         v
     }
     fn fieldsets(v: &FormData, _o: &Options, creating: bool) -> Vec<Fieldset> {
-        let levels = (1..=5u8).map(|l| (l.to_string(), format!("Level {}", super::pages::fsl_text(l)))).collect();
-        vec![fieldset("Site", "", vec![
-            id_field(v, creating, ID_HINT),
-            FormField::new("name", "Name", "text", v).required(),
-            FormField::new("kind", "Kind", "select", v).options(None, codes(SITE_KINDS)),
-            FormField::new("address", "Address", "text", v),
-            FormField::new("facility_security_level", "Facility security level", "select", v)
+        let levels = (1..=5u8)
+            .map(|l| {
+                (
+                    l.to_string(),
+                    format!("Level {}", super::pages::fsl_text(l)),
+                )
+            })
+            .collect();
+        vec![fieldset(
+            "Site",
+            "",
+            vec![
+                id_field(v, creating, ID_HINT),
+                FormField::new("name", "Name", "text", v).required(),
+                FormField::new("kind", "Kind", "select", v).options(None, codes(SITE_KINDS)),
+                FormField::new("address", "Address", "text", v),
+                FormField::new(
+                    "facility_security_level",
+                    "Facility security level",
+                    "select",
+                    v,
+                )
                 .options(Some("Not set"), levels)
                 .hint("ISC facility security level, I (lowest) to V (highest)."),
-            FormField::new("description", "Description", "textarea", v),
-        ])]
+                FormField::new("description", "Description", "textarea", v),
+            ],
+        )]
     }
     fn parse(v: &FormData, base: Option<&Site>, _o: &Options) -> Result<Site, Errors> {
         let mut p = Parse::new(v);
@@ -405,7 +514,9 @@ impl FormKind for Site {
         let fsl = p.opt_small("facility_security_level", 1, 5);
         let description = p.opt_text("description", 4000);
         p.done()?;
-        let (Some(id), Some(kind)) = (id, kind) else { return Err(Errors::new()) };
+        let (Some(id), Some(kind)) = (id, kind) else {
+            return Err(Errors::new());
+        };
         Ok(Site {
             id,
             name,
@@ -429,33 +540,62 @@ impl FormKind for Asset {
         let mut v = FormData::default();
         v.set("id", self.id.to_string());
         v.set("site", self.site.to_string());
-        v.set("zone", self.zone.as_ref().map(ToString::to_string).unwrap_or_default());
+        v.set(
+            "zone",
+            self.zone
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        );
         v.set("name", self.name.clone());
         v.set("kind", code(&self.kind));
         v.set("value", self.value.get().to_string());
-        v.set("owner", self.owner.as_ref().map(ToString::to_string).unwrap_or_default());
-        v.set("replacement_cost", self.replacement_cost.map(|c| c.to_string()).unwrap_or_default());
+        v.set(
+            "owner",
+            self.owner
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        );
+        v.set(
+            "replacement_cost",
+            self.replacement_cost
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+        );
         v.set("description", self.description.clone().unwrap_or_default());
         v
     }
     fn fieldsets(v: &FormData, o: &Options, creating: bool) -> Vec<Fieldset> {
-        vec![fieldset("Asset", "", vec![
-            id_field(v, creating, ID_HINT),
-            FormField::new("name", "Name", "text", v).required(),
-            FormField::new("site", "Site", "select", v).required().options(Some("Choose a site"), o.sites.clone()),
-            FormField::new("zone", "Zone", "select", v)
-                .options(Some("No particular zone"), o.zones.clone())
-                .hint("The zone must be on the asset's site."),
-            FormField::new("kind", "Kind", "select", v).options(None, codes(ASSET_KINDS)),
-            FormField::new("value", "Value", "select", v)
-                .required()
-                .options(Some("Choose"), ratings())
-                .hint("FEMA 452 asset value: 1 (very low) to 10 (very high)."),
-            FormField::new("owner", "Owner", "select", v).options(Some("No owner"), o.people.clone()),
-            FormField::new("replacement_cost", &format!("Replacement cost ({})", o.org.currency), "number", v)
+        vec![fieldset(
+            "Asset",
+            "",
+            vec![
+                id_field(v, creating, ID_HINT),
+                FormField::new("name", "Name", "text", v).required(),
+                FormField::new("site", "Site", "select", v)
+                    .required()
+                    .options(Some("Choose a site"), o.sites.clone()),
+                FormField::new("zone", "Zone", "select", v)
+                    .options(Some("No particular zone"), o.zones.clone())
+                    .hint("The zone must be on the asset's site."),
+                FormField::new("kind", "Kind", "select", v).options(None, codes(ASSET_KINDS)),
+                FormField::new("value", "Value", "select", v)
+                    .required()
+                    .options(Some("Choose"), ratings())
+                    .hint("FEMA 452 asset value: 1 (very low) to 10 (very high)."),
+                FormField::new("owner", "Owner", "select", v)
+                    .options(Some("No owner"), o.people.clone()),
+                FormField::new(
+                    "replacement_cost",
+                    &format!("Replacement cost ({})", o.org.currency),
+                    "number",
+                    v,
+                )
                 .range("0", "", "any"),
-            FormField::new("description", "Description", "textarea", v),
-        ])]
+                FormField::new("description", "Description", "textarea", v),
+            ],
+        )]
     }
     fn parse(v: &FormData, base: Option<&Asset>, _o: &Options) -> Result<Asset, Errors> {
         let mut p = Parse::new(v);
@@ -472,7 +612,17 @@ impl FormKind for Asset {
         let (Some(id), Some(site), Some(kind), Some(value)) = (id, site, kind, value) else {
             return Err(Errors::new());
         };
-        Ok(Asset { id, site, zone, name, kind, value, owner, replacement_cost, description })
+        Ok(Asset {
+            id,
+            site,
+            zone,
+            name,
+            kind,
+            value,
+            owner,
+            replacement_cost,
+            description,
+        })
     }
 }
 
@@ -486,36 +636,63 @@ impl FormKind for Device {
         let mut v = FormData::default();
         v.set("id", self.id.to_string());
         v.set("site", self.site.to_string());
-        v.set("zone", self.zone.as_ref().map(ToString::to_string).unwrap_or_default());
+        v.set(
+            "zone",
+            self.zone
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        );
         v.set("kind", code(&self.kind));
         v.set("name", self.name.clone().unwrap_or_default());
         v.set("make", self.make.clone().unwrap_or_default());
         v.set("model", self.model.clone().unwrap_or_default());
         v.set("serial", self.serial.clone().unwrap_or_default());
-        v.set("install_date", self.install_date.map(|d| d.to_string()).unwrap_or_default());
+        v.set(
+            "install_date",
+            self.install_date.map(|d| d.to_string()).unwrap_or_default(),
+        );
         v.set("status", code(&self.status));
         v
     }
     fn fieldsets(v: &FormData, o: &Options, creating: bool) -> Vec<Fieldset> {
         vec![
-            fieldset("Device", "", vec![
-                id_field(v, creating, ID_HINT),
-                FormField::new("name", "Name", "text", v),
-                FormField::new("kind", "Kind", "select", v).required().options(Some("Choose a kind"), codes(DEVICE_KINDS)),
-                FormField::new("status", "Status", "select", v).required().options(None, codes(DEVICE_STATUSES)),
-            ]),
-            fieldset("Location", "", vec![
-                FormField::new("site", "Site", "select", v).required().options(Some("Choose a site"), o.sites.clone()),
-                FormField::new("zone", "Zone", "select", v)
-                    .options(Some("No particular zone"), o.zones.clone())
-                    .hint("The zone must be on the device's site."),
-            ]),
-            fieldset("Equipment", "", vec![
-                FormField::new("make", "Make", "text", v),
-                FormField::new("model", "Model", "text", v),
-                FormField::new("serial", "Serial number", "text", v),
-                FormField::new("install_date", "Installed on", "date", v).hint("YYYY-MM-DD"),
-            ]),
+            fieldset(
+                "Device",
+                "",
+                vec![
+                    id_field(v, creating, ID_HINT),
+                    FormField::new("name", "Name", "text", v),
+                    FormField::new("kind", "Kind", "select", v)
+                        .required()
+                        .options(Some("Choose a kind"), codes(DEVICE_KINDS)),
+                    FormField::new("status", "Status", "select", v)
+                        .required()
+                        .options(None, codes(DEVICE_STATUSES)),
+                ],
+            ),
+            fieldset(
+                "Location",
+                "",
+                vec![
+                    FormField::new("site", "Site", "select", v)
+                        .required()
+                        .options(Some("Choose a site"), o.sites.clone()),
+                    FormField::new("zone", "Zone", "select", v)
+                        .options(Some("No particular zone"), o.zones.clone())
+                        .hint("The zone must be on the device's site."),
+                ],
+            ),
+            fieldset(
+                "Equipment",
+                "",
+                vec![
+                    FormField::new("make", "Make", "text", v),
+                    FormField::new("model", "Model", "text", v),
+                    FormField::new("serial", "Serial number", "text", v),
+                    FormField::new("install_date", "Installed on", "date", v).hint("YYYY-MM-DD"),
+                ],
+            ),
         ]
     }
     fn parse(v: &FormData, base: Option<&Device>, _o: &Options) -> Result<Device, Errors> {
@@ -582,30 +759,66 @@ impl FormKind for RiskScenario {
         v.set("title", self.title.clone());
         v.set("description", self.description.clone().unwrap_or_default());
         v.set("treatment", code(&self.treatment));
-        v.set("owner", self.owner.as_ref().map(ToString::to_string).unwrap_or_default());
-        v.set("review_date", self.review_date.map(|d| d.to_string()).unwrap_or_default());
+        v.set(
+            "owner",
+            self.owner
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        );
+        v.set(
+            "review_date",
+            self.review_date.map(|d| d.to_string()).unwrap_or_default(),
+        );
         v.set("method", self.assessment.method_name());
         let key = |stage: &str, f: &str| format!("assessment.{stage}.{f}");
         match &self.assessment {
-            Assessment::Matrix { inherent, current, residual } => {
-                for (stage, m) in STAGES.iter().zip([Some(inherent), current.as_ref(), residual.as_ref()]) {
+            Assessment::Matrix {
+                inherent,
+                current,
+                residual,
+            } => {
+                for (stage, m) in
+                    STAGES
+                        .iter()
+                        .zip([Some(inherent), current.as_ref(), residual.as_ref()])
+                {
                     if let Some(m) = m {
                         v.set(&key(stage, "likelihood"), m.likelihood.to_string());
                         v.set(&key(stage, "impact"), m.impact.to_string());
                     }
                 }
             }
-            Assessment::Fema452 { inherent, current, residual } => {
-                for (stage, m) in STAGES.iter().zip([Some(inherent), current.as_ref(), residual.as_ref()]) {
+            Assessment::Fema452 {
+                inherent,
+                current,
+                residual,
+            } => {
+                for (stage, m) in
+                    STAGES
+                        .iter()
+                        .zip([Some(inherent), current.as_ref(), residual.as_ref()])
+                {
                     if let Some(m) = m {
                         v.set(&key(stage, "asset_value"), m.asset_value.get().to_string());
                         v.set(&key(stage, "threat"), m.threat.get().to_string());
-                        v.set(&key(stage, "vulnerability"), m.vulnerability.get().to_string());
+                        v.set(
+                            &key(stage, "vulnerability"),
+                            m.vulnerability.get().to_string(),
+                        );
                     }
                 }
             }
-            Assessment::Nist80030 { inherent, current, residual } => {
-                for (stage, m) in STAGES.iter().zip([Some(inherent), current.as_ref(), residual.as_ref()]) {
+            Assessment::Nist80030 {
+                inherent,
+                current,
+                residual,
+            } => {
+                for (stage, m) in
+                    STAGES
+                        .iter()
+                        .zip([Some(inherent), current.as_ref(), residual.as_ref()])
+                {
                     if let Some(m) = m {
                         v.set(&key(stage, "initiation"), code(&m.initiation));
                         v.set(&key(stage, "adverse_impact"), code(&m.adverse_impact));
@@ -614,7 +827,10 @@ impl FormKind for RiskScenario {
                 }
             }
             Assessment::Fair { model } => {
-                v.set("assessment.model", serde_json::to_string_pretty(model).unwrap_or_default());
+                v.set(
+                    "assessment.model",
+                    serde_json::to_string_pretty(model).unwrap_or_default(),
+                );
             }
         }
         v
@@ -624,62 +840,140 @@ impl FormKind for RiskScenario {
             return Vec::new();
         }
         let m = method_of(v);
-        [("matrix", "Matrix (likelihood x impact)"), ("fema452", "FEMA 452"), ("nist80030", "NIST SP 800-30")]
-            .into_iter()
-            .map(|(code, label)| Tab { href: format!("/risks/new?method={code}"), label, current: m == code })
-            .collect()
+        [
+            ("matrix", "Matrix (likelihood x impact)"),
+            ("fema452", "FEMA 452"),
+            ("nist80030", "NIST SP 800-30"),
+        ]
+        .into_iter()
+        .map(|(code, label)| Tab {
+            href: format!("/risks/new?method={code}"),
+            label,
+            current: m == code,
+        })
+        .collect()
     }
     fn fieldsets(v: &FormData, o: &Options, creating: bool) -> Vec<Fieldset> {
-        let mut out = vec![fieldset("Scenario", "", vec![
-            id_field(v, creating, ID_HINT),
-            FormField::new("title", "Title", "text", v).required(),
-            FormField::new("site", "Site", "select", v).required().options(Some("Choose a site"), o.sites.clone()),
-            FormField::new("threat", "Threat", "select", v).required().options(Some("Choose a threat"), o.threats.clone()),
-            FormField::new("asset", "Asset", "select", v)
-                .required()
-                .options(Some("Choose an asset"), o.assets.clone())
-                .hint("The asset must be on the risk's site."),
-            FormField::new("description", "Description", "textarea", v),
-        ])];
+        let mut out = vec![fieldset(
+            "Scenario",
+            "",
+            vec![
+                id_field(v, creating, ID_HINT),
+                FormField::new("title", "Title", "text", v).required(),
+                FormField::new("site", "Site", "select", v)
+                    .required()
+                    .options(Some("Choose a site"), o.sites.clone()),
+                FormField::new("threat", "Threat", "select", v)
+                    .required()
+                    .options(Some("Choose a threat"), o.threats.clone()),
+                FormField::new("asset", "Asset", "select", v)
+                    .required()
+                    .options(Some("Choose an asset"), o.assets.clone())
+                    .hint("The asset must be on the risk's site."),
+                FormField::new("description", "Description", "textarea", v),
+            ],
+        )];
         let key = |stage: &str, f: &str| format!("assessment.{stage}.{f}");
-        let optional = |stage: &str| if stage == "inherent" { "Required." } else { "Leave blank if not assessed." };
+        let optional = |stage: &str| {
+            if stage == "inherent" {
+                "Required."
+            } else {
+                "Leave blank if not assessed."
+            }
+        };
         let start = out.len();
         match method_of(v) {
             "matrix" => {
                 let scale = |names: &[String]| -> Vec<(String, String)> {
-                    names.iter().enumerate().map(|(i, n)| ((i + 1).to_string(), format!("{n} ({})", i + 1))).collect()
+                    names
+                        .iter()
+                        .enumerate()
+                        .map(|(i, n)| ((i + 1).to_string(), format!("{n} ({})", i + 1)))
+                        .collect()
                 };
                 for stage in STAGES {
-                    let blank = if stage == "inherent" { "Choose" } else { "Not assessed" };
-                    out.push(fieldset(stage_label(stage), optional(stage), vec![
-                        FormField::new(&key(stage, "likelihood"), "Likelihood", "select", v)
-                            .options(Some(blank), scale(&o.org.risk_matrix.likelihood)),
-                        FormField::new(&key(stage, "impact"), "Impact", "select", v)
-                            .options(Some(blank), scale(&o.org.risk_matrix.impact)),
-                    ]));
+                    let blank = if stage == "inherent" {
+                        "Choose"
+                    } else {
+                        "Not assessed"
+                    };
+                    out.push(fieldset(
+                        stage_label(stage),
+                        optional(stage),
+                        vec![
+                            FormField::new(&key(stage, "likelihood"), "Likelihood", "select", v)
+                                .options(Some(blank), scale(&o.org.risk_matrix.likelihood)),
+                            FormField::new(&key(stage, "impact"), "Impact", "select", v)
+                                .options(Some(blank), scale(&o.org.risk_matrix.impact)),
+                        ],
+                    ));
                 }
             }
             "fema452" => {
                 for stage in STAGES {
-                    let blank = if stage == "inherent" { "Choose" } else { "Not assessed" };
-                    out.push(fieldset(stage_label(stage), optional(stage), vec![
-                        FormField::new(&key(stage, "asset_value"), "Asset value (1-10)", "select", v).options(Some(blank), ratings()),
-                        FormField::new(&key(stage, "threat"), "Threat rating (1-10)", "select", v).options(Some(blank), ratings()),
-                        FormField::new(&key(stage, "vulnerability"), "Vulnerability rating (1-10)", "select", v).options(Some(blank), ratings()),
-                    ]));
+                    let blank = if stage == "inherent" {
+                        "Choose"
+                    } else {
+                        "Not assessed"
+                    };
+                    out.push(fieldset(
+                        stage_label(stage),
+                        optional(stage),
+                        vec![
+                            FormField::new(
+                                &key(stage, "asset_value"),
+                                "Asset value (1-10)",
+                                "select",
+                                v,
+                            )
+                            .options(Some(blank), ratings()),
+                            FormField::new(
+                                &key(stage, "threat"),
+                                "Threat rating (1-10)",
+                                "select",
+                                v,
+                            )
+                            .options(Some(blank), ratings()),
+                            FormField::new(
+                                &key(stage, "vulnerability"),
+                                "Vulnerability rating (1-10)",
+                                "select",
+                                v,
+                            )
+                            .options(Some(blank), ratings()),
+                        ],
+                    ));
                 }
             }
             "nist80030" => {
                 for stage in STAGES {
-                    let blank = if stage == "inherent" { "Choose" } else { "Not assessed" };
-                    out.push(fieldset(stage_label(stage), optional(stage), vec![
-                        FormField::new(&key(stage, "initiation"), "Likelihood of initiation or occurrence", "select", v)
+                    let blank = if stage == "inherent" {
+                        "Choose"
+                    } else {
+                        "Not assessed"
+                    };
+                    out.push(fieldset(
+                        stage_label(stage),
+                        optional(stage),
+                        vec![
+                            FormField::new(
+                                &key(stage, "initiation"),
+                                "Likelihood of initiation or occurrence",
+                                "select",
+                                v,
+                            )
                             .options(Some(blank), codes(NIST_LEVELS)),
-                        FormField::new(&key(stage, "adverse_impact"), "Likelihood of adverse impact", "select", v)
+                            FormField::new(
+                                &key(stage, "adverse_impact"),
+                                "Likelihood of adverse impact",
+                                "select",
+                                v,
+                            )
                             .options(Some(blank), codes(NIST_LEVELS)),
-                        FormField::new(&key(stage, "impact"), "Level of impact", "select", v)
-                            .options(Some(blank), codes(NIST_LEVELS)),
-                    ]));
+                            FormField::new(&key(stage, "impact"), "Level of impact", "select", v)
+                                .options(Some(blank), codes(NIST_LEVELS)),
+                        ],
+                    ));
                 }
             }
             _ => out.push(fieldset(
@@ -695,14 +989,24 @@ impl FormKind for RiskScenario {
                 }
             }
         }
-        out.push(fieldset("Treatment", "", vec![
-            FormField::new("treatment", "Treatment", "select", v).options(None, codes(TREATMENTS)),
-            FormField::new("owner", "Owner", "select", v).options(Some("No owner"), o.people.clone()),
-            FormField::new("review_date", "Review date", "date", v).hint("YYYY-MM-DD"),
-        ]));
+        out.push(fieldset(
+            "Treatment",
+            "",
+            vec![
+                FormField::new("treatment", "Treatment", "select", v)
+                    .options(None, codes(TREATMENTS)),
+                FormField::new("owner", "Owner", "select", v)
+                    .options(Some("No owner"), o.people.clone()),
+                FormField::new("review_date", "Review date", "date", v).hint("YYYY-MM-DD"),
+            ],
+        ));
         out
     }
-    fn parse(v: &FormData, base: Option<&RiskScenario>, o: &Options) -> Result<RiskScenario, Errors> {
+    fn parse(
+        v: &FormData,
+        base: Option<&RiskScenario>,
+        o: &Options,
+    ) -> Result<RiskScenario, Errors> {
         let mut p = Parse::new(v);
         let id = id_of(&mut p, base.map(|b| &b.id));
         let title = p.text("title", "a title", 300);
@@ -715,14 +1019,21 @@ impl FormKind for RiskScenario {
         let review_date = p.opt_date("review_date");
         let key = |stage: &str, f: &str| format!("assessment.{stage}.{f}");
         // A stage is assessed when any of its fields is filled.
-        let filled = |stage: &str, fields: &[&str]| fields.iter().any(|f| !v.get(&key(stage, f)).trim().is_empty());
+        let filled = |stage: &str, fields: &[&str]| {
+            fields
+                .iter()
+                .any(|f| !v.get(&key(stage, f)).trim().is_empty())
+        };
         let method = match base {
             Some(b) => b.assessment.method_name(),
             None => method_of(v),
         };
         let assessment = match method {
             "matrix" => {
-                let (nl, ni) = (o.org.risk_matrix.likelihood.len() as u8, o.org.risk_matrix.impact.len() as u8);
+                let (nl, ni) = (
+                    o.org.risk_matrix.likelihood.len() as u8,
+                    o.org.risk_matrix.impact.len() as u8,
+                );
                 let stage_of = |p: &mut Parse<'_>, stage: &str| -> Option<MatrixInputs> {
                     if stage != "inherent" && !filled(stage, &["likelihood", "impact"]) {
                         return None;
@@ -736,12 +1047,19 @@ impl FormKind for RiskScenario {
                     if i.is_none() && p.raw(&ik).is_empty() {
                         p.fail(&ik, "Choose an impact.");
                     }
-                    Some(MatrixInputs { likelihood: l?, impact: i? })
+                    Some(MatrixInputs {
+                        likelihood: l?,
+                        impact: i?,
+                    })
                 };
                 let inherent = stage_of(&mut p, "inherent");
                 let current = stage_of(&mut p, "current");
                 let residual = stage_of(&mut p, "residual");
-                inherent.map(|inherent| Assessment::Matrix { inherent, current, residual })
+                inherent.map(|inherent| Assessment::Matrix {
+                    inherent,
+                    current,
+                    residual,
+                })
             }
             "fema452" => {
                 let fields = ["asset_value", "threat", "vulnerability"];
@@ -752,12 +1070,20 @@ impl FormKind for RiskScenario {
                     let a = p.rating(&key(stage, "asset_value"));
                     let t = p.rating(&key(stage, "threat"));
                     let vu = p.rating(&key(stage, "vulnerability"));
-                    Some(FemaInputs { asset_value: a?, threat: t?, vulnerability: vu? })
+                    Some(FemaInputs {
+                        asset_value: a?,
+                        threat: t?,
+                        vulnerability: vu?,
+                    })
                 };
                 let inherent = stage_of(&mut p, "inherent");
                 let current = stage_of(&mut p, "current");
                 let residual = stage_of(&mut p, "residual");
-                inherent.map(|inherent| Assessment::Fema452 { inherent, current, residual })
+                inherent.map(|inherent| Assessment::Fema452 {
+                    inherent,
+                    current,
+                    residual,
+                })
             }
             "nist80030" => {
                 let fields = ["initiation", "adverse_impact", "impact"];
@@ -768,17 +1094,28 @@ impl FormKind for RiskScenario {
                     let a = p.choice(&key(stage, "initiation"), "a level");
                     let b = p.choice(&key(stage, "adverse_impact"), "a level");
                     let c = p.choice(&key(stage, "impact"), "a level");
-                    Some(NistInputs { initiation: a?, adverse_impact: b?, impact: c? })
+                    Some(NistInputs {
+                        initiation: a?,
+                        adverse_impact: b?,
+                        impact: c?,
+                    })
                 };
                 let inherent = stage_of(&mut p, "inherent");
                 let current = stage_of(&mut p, "current");
                 let residual = stage_of(&mut p, "residual");
-                inherent.map(|inherent| Assessment::Nist80030 { inherent, current, residual })
+                inherent.map(|inherent| Assessment::Nist80030 {
+                    inherent,
+                    current,
+                    residual,
+                })
             }
             _ => match base {
                 Some(b) => Some(b.assessment.clone()),
                 None => {
-                    p.fail("method", "A FAIR model is created through the API or the organisation file.");
+                    p.fail(
+                        "method",
+                        "A FAIR model is created through the API or the organisation file.",
+                    );
                     None
                 }
             },
@@ -826,7 +1163,10 @@ fn render<E: FormKind>(s: FormState<'_>, o: &Options, status: StatusCode) -> Res
         for f in &mut fs.fields {
             if let Some(msg) = s.errors.get(&f.name) {
                 f.error = Some(msg.clone());
-                summary.push(Summary { target: f.id.clone(), message: format!("{}: {msg}", f.label) });
+                summary.push(Summary {
+                    target: f.id.clone(),
+                    message: format!("{}: {msg}", f.label),
+                });
                 placed.insert(f.name.clone());
             }
             let mut ids = Vec::new();
@@ -842,13 +1182,23 @@ fn render<E: FormKind>(s: FormState<'_>, o: &Options, status: StatusCode) -> Res
     // Errors about fields the form does not show (or about the whole record).
     for (name, msg) in &s.errors {
         if !placed.contains(name) {
-            summary.push(Summary { target: String::new(), message: if name.is_empty() { msg.clone() } else { format!("{}: {msg}", name.replace('.', " ")) } });
+            summary.push(Summary {
+                target: String::new(),
+                message: if name.is_empty() {
+                    msg.clone()
+                } else {
+                    format!("{}: {msg}", name.replace('.', " "))
+                },
+            });
         }
     }
     let (action, cancel) = if s.creating {
         (E::BASE.to_owned(), E::BASE.to_owned())
     } else {
-        (format!("{}/{}", E::BASE, s.id), format!("{}/{}", E::BASE, s.id))
+        (
+            format!("{}/{}", E::BASE, s.id),
+            format!("{}/{}", E::BASE, s.id),
+        )
     };
     let mut hidden = Vec::new();
     if E::KIND == EntityKind::Risk {
@@ -866,14 +1216,22 @@ fn render<E: FormKind>(s: FormState<'_>, o: &Options, status: StatusCode) -> Res
         current_href: format!("{cancel}/edit"),
         version: s.values.get("version").to_owned(),
         csrf: s.p.csrf_token().unwrap_or("").to_owned(),
-        submit: if s.creating { format!("Create {}", E::NOUN) } else { "Save changes".to_owned() },
+        submit: if s.creating {
+            format!("Create {}", E::NOUN)
+        } else {
+            "Save changes".to_owned()
+        },
         hidden,
     };
     html(status, &page)
 }
 
 fn may_write<E: FormKind>(p: &Principal, creating: bool) -> Result<(), Problem> {
-    let ok = if creating { E::may_create(p) } else { access::allows(p.user.role, E::KIND, Action::Write) };
+    let ok = if creating {
+        E::may_create(p)
+    } else {
+        access::allows(p.user.role, E::KIND, Action::Write)
+    };
     if ok {
         Ok(())
     } else {
@@ -977,9 +1335,14 @@ async fn create<E: FormKind>(
         }
     };
     match resource::create_entity(&state, &p, &entity).await {
-        Ok(stored) => Ok(Redirect::to(&format!("{}/{}", E::BASE, stored.value.id())).into_response()),
+        Ok(stored) => {
+            Ok(Redirect::to(&format!("{}/{}", E::BASE, stored.value.id())).into_response())
+        }
         Err(problem) if problem.status == 409 => {
-            s.errors.insert("id".to_owned(), format!("There is already a {} with this id.", E::NOUN));
+            s.errors.insert(
+                "id".to_owned(),
+                format!("There is already a {} with this id.", E::NOUN),
+            );
             Ok(render::<E>(s, &o, StatusCode::CONFLICT))
         }
         Err(problem) if problem.status == 422 => {
@@ -1002,7 +1365,11 @@ async fn update<E: FormKind>(
     may_write::<E>(&p, false).map_err(|e| in_frame(&p, e))?;
     let stored = load_one::<E>(&state, &p, &id).await?;
     let o = options(&state, &p).await?;
-    let version = values.get("version").parse::<i64>().ok().filter(|v| *v >= 1);
+    let version = values
+        .get("version")
+        .parse::<i64>()
+        .ok()
+        .filter(|v| *v >= 1);
     let mut s = FormState {
         p: &p,
         values,
@@ -1013,7 +1380,12 @@ async fn update<E: FormKind>(
         heading: format!("Edit {}", stored.value.title()),
     };
     let Some(version) = version else {
-        return Err(in_frame(&p, Problem::bad_request("the form did not say which version it edits; open the edit page again")));
+        return Err(in_frame(
+            &p,
+            Problem::bad_request(
+                "the form did not say which version it edits; open the edit page again",
+            ),
+        ));
     };
     let entity = match E::parse(&s.values, Some(&stored.value), &o) {
         Ok(e) => e,
@@ -1030,7 +1402,12 @@ async fn update<E: FormKind>(
                 E::NOUN,
                 stored.version,
                 stored.updated_by,
-                stored.updated_at.replace('T', " ").chars().take(16).collect::<String>()
+                stored
+                    .updated_at
+                    .replace('T', " ")
+                    .chars()
+                    .take(16)
+                    .collect::<String>()
             ));
             Ok(render::<E>(s, &o, StatusCode::CONFLICT))
         }
@@ -1041,4 +1418,3 @@ async fn update<E: FormKind>(
         Err(problem) => Err(in_frame(&p, problem)),
     }
 }
-

@@ -25,13 +25,13 @@ mod tests;
 use std::collections::BTreeMap;
 
 use askama::Template;
+use axum::Form;
 use axum::Router;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Form;
 use axum_extra::extract::cookie::CookieJar;
 use rampart_domain::Role;
 use serde::Serialize;
@@ -411,7 +411,10 @@ async fn login_submit(
     if page.must_change && new_password.is_empty() {
         page.new_password_error = Some("Choose a new password.".to_owned());
     }
-    if page.login_error.is_some() || page.password_error.is_some() || page.new_password_error.is_some() {
+    if page.login_error.is_some()
+        || page.password_error.is_some()
+        || page.new_password_error.is_some()
+    {
         return html(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     let address = auth::client_address(&parts, state.config.trust_forwarded_for);
@@ -440,9 +443,16 @@ async fn login_submit(
                             .to_owned(),
                     );
                 }
-                401 => page.password_error = Some("The login name or the password is wrong.".to_owned()),
+                401 => {
+                    page.password_error =
+                        Some("The login name or the password is wrong.".to_owned())
+                }
                 422 => {
-                    let msg = p.errors.first().map(|e| e.message.clone()).unwrap_or(p.detail.clone());
+                    let msg = p
+                        .errors
+                        .first()
+                        .map(|e| e.message.clone())
+                        .unwrap_or(p.detail.clone());
                     page.new_password_error = Some(capitalise(&msg));
                 }
                 _ => page.error = Some(p.detail.clone()),
@@ -557,11 +567,7 @@ pub fn csv_response(name: &str, table: &Table) -> Response {
     }
     let date = jiff::Zoned::now().date();
     let disposition = format!("attachment; filename=\"rampart-{name}-{date}.csv\"");
-    let mut res = (
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-        out,
-    )
-        .into_response();
+    let mut res = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], out).into_response();
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }

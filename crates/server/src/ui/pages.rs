@@ -10,8 +10,8 @@ use axum::response::Response;
 use axum::routing::get;
 use rampart_domain::{
     AppliedControl, Assessment, Asset, Control, ControlStatus, Device, DeviceStatus, Entity,
-    EntityKind, FemaInputs, Id, MatrixInputs, Organisation, Person, RiskMatrixScales,
-    RiskScenario, Site, Threat, User, Zone,
+    EntityKind, FemaInputs, Id, MatrixInputs, Organisation, Person, RiskMatrixScales, RiskScenario,
+    Site, Threat, User, Zone,
 };
 use rampart_store::{AuditQuery, ListQuery, Stored};
 
@@ -106,7 +106,11 @@ pub async fn organisation(state: &AppState, p: &Principal) -> Result<Organisatio
         .value)
 }
 
-fn names<E>(list: &[Stored<E>], id: impl Fn(&E) -> &Id, name: impl Fn(&E) -> String) -> BTreeMap<Id, String> {
+fn names<E>(
+    list: &[Stored<E>],
+    id: impl Fn(&E) -> &Id,
+    name: impl Fn(&E) -> String,
+) -> BTreeMap<Id, String> {
     list.iter()
         .map(|s| (id(&s.value).clone(), name(&s.value)))
         .collect()
@@ -231,12 +235,20 @@ impl Level {
 /// only: NIST levels and FAIR losses need their engines).
 pub fn scores(a: &Assessment, scales: &RiskMatrixScales) -> [Option<Score>; 3] {
     match a {
-        Assessment::Matrix { inherent, current, residual } => [
+        Assessment::Matrix {
+            inherent,
+            current,
+            residual,
+        } => [
             Some(Score::matrix(inherent, scales)),
             current.as_ref().map(|m| Score::matrix(m, scales)),
             residual.as_ref().map(|m| Score::matrix(m, scales)),
         ],
-        Assessment::Fema452 { inherent, current, residual } => [
+        Assessment::Fema452 {
+            inherent,
+            current,
+            residual,
+        } => [
             Some(Score::fema(inherent)),
             current.as_ref().map(Score::fema),
             residual.as_ref().map(Score::fema),
@@ -355,7 +367,10 @@ async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> Page
         let mut counts = vec![vec![0usize; ni]; nl];
         let mut total = 0;
         for r in &here {
-            if let Assessment::Matrix { inherent, current, .. } = &r.assessment {
+            if let Assessment::Matrix {
+                inherent, current, ..
+            } = &r.assessment
+            {
                 let m = current.unwrap_or(*inherent);
                 let (l, i) = (usize::from(m.likelihood), usize::from(m.impact));
                 if (1..=nl).contains(&l) && (1..=ni).contains(&i) {
@@ -414,9 +429,24 @@ async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> Page
         }
         let fema_total = band_counts.iter().sum();
         let bands = vec![
-            BandRow { band: "High", range: "176 to 1000", count: band_counts[2], class: "level level-high" },
-            BandRow { band: "Medium", range: "61 to 175", count: band_counts[1], class: "level level-medium" },
-            BandRow { band: "Low", range: "1 to 60", count: band_counts[0], class: "level level-low" },
+            BandRow {
+                band: "High",
+                range: "176 to 1000",
+                count: band_counts[2],
+                class: "level level-high",
+            },
+            BandRow {
+                band: "Medium",
+                range: "61 to 175",
+                count: band_counts[1],
+                class: "level level-medium",
+            },
+            BandRow {
+                band: "Low",
+                range: "1 to 60",
+                count: band_counts[0],
+                class: "level level-low",
+            },
         ];
         // Top risks.
         let mut scored: Vec<(&RiskScenario, Score)> = here
@@ -453,14 +483,21 @@ async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> Page
             &["Control", "Status", "Due", "Owner"],
             "No control is overdue at this site.",
         );
-        for a in applied.iter().map(|a| &a.value).filter(|a| a.site == site.id) {
+        for a in applied
+            .iter()
+            .map(|a| &a.value)
+            .filter(|a| a.site == site.id)
+        {
             let done = a.status.in_place() || a.status == ControlStatus::Retired;
             if let Some(due) = a.due
                 && due < today
                 && !done
             {
                 overdue.rows.push(vec![
-                    Cell::link(name_of(&control_names, &a.control), format!("/controls/{}", a.control)),
+                    Cell::link(
+                        name_of(&control_names, &a.control),
+                        format!("/controls/{}", a.control),
+                    ),
                     Cell::text(label(&a.status)),
                     Cell::text(due.to_string()).class("overdue"),
                     Cell::text(opt_name(&people_names, a.owner.as_ref())),
@@ -473,10 +510,20 @@ async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> Page
             &["Device", "Kind", "Zone", "Status"],
             "Every device at this site is working.",
         );
-        for d in devices.iter().map(|d| &d.value).filter(|d| d.site == site.id) {
-            if matches!(d.status, DeviceStatus::OutOfService | DeviceStatus::Degraded) {
+        for d in devices
+            .iter()
+            .map(|d| &d.value)
+            .filter(|d| d.site == site.id)
+        {
+            if matches!(
+                d.status,
+                DeviceStatus::OutOfService | DeviceStatus::Degraded
+            ) {
                 faulty.rows.push(vec![
-                    Cell::link(d.name.clone().unwrap_or_else(|| d.id.to_string()), format!("/devices/{}", d.id)),
+                    Cell::link(
+                        d.name.clone().unwrap_or_else(|| d.id.to_string()),
+                        format!("/devices/{}", d.id),
+                    ),
                     Cell::text(label(&d.kind)),
                     Cell::text(opt_name(&zone_names, d.zone.as_ref())),
                     status_cell(d.status),
@@ -548,7 +595,12 @@ impl FilterField {
             value: v,
             label: l,
         }));
-        FilterField { name, label, value, options: opts }
+        FilterField {
+            name,
+            label,
+            value,
+            options: opts,
+        }
     }
 }
 
@@ -629,7 +681,9 @@ fn list_response(
     let total = table.rows.len();
     let shown_note = if total > MAX_ROWS {
         table.rows.truncate(MAX_ROWS);
-        format!("The first {MAX_ROWS} of {total} are shown: narrow the filters, or download the CSV for all.")
+        format!(
+            "The first {MAX_ROWS} of {total} are shown: narrow the filters, or download the CSV for all."
+        )
     } else {
         String::new()
     };
@@ -750,7 +804,15 @@ async fn assets(
     let kind = params.get("kind").cloned().unwrap_or_default();
     let mut t = Table::new(
         "Assets",
-        &["Asset", "Site", "Zone", "Kind", "Value (1-10)", "Owner", "Replacement cost"],
+        &[
+            "Asset",
+            "Site",
+            "Zone",
+            "Kind",
+            "Value (1-10)",
+            "Owner",
+            "Replacement cost",
+        ],
         "No asset matches.",
     );
     for a in list.iter().map(|s| &s.value) {
@@ -764,7 +826,11 @@ async fn assets(
             Cell::text(label(&a.kind)),
             Cell::num(a.value.get().to_string()),
             link_or_blank(&people_names, a.owner.as_ref(), "/people"),
-            Cell::num(a.replacement_cost.map(|c| money(c, &org.currency)).unwrap_or_default()),
+            Cell::num(
+                a.replacement_cost
+                    .map(|c| money(c, &org.currency))
+                    .unwrap_or_default(),
+            ),
         ]);
     }
     let kinds = ["people", "physical", "information", "system", "facility"]
@@ -805,12 +871,22 @@ async fn threats(
     Query(params): Params,
 ) -> PageResult {
     require_read(&p, EntityKind::Threat)?;
-    let (sites, list) = tokio::try_join!(load::<Site>(&state, &p, None), load::<Threat>(&state, &p, None))?;
+    let (sites, list) = tokio::try_join!(
+        load::<Site>(&state, &p, None),
+        load::<Threat>(&state, &p, None)
+    )?;
     let site_names = names(&sites, |s| &s.id, |s| s.name.clone());
     let category = params.get("category").cloned().unwrap_or_default();
     let mut t = Table::new(
         "Threat catalogue",
-        &["Threat", "Category", "Adversary", "Capability", "Motivation", "Rating by site (1-10)"],
+        &[
+            "Threat",
+            "Category",
+            "Adversary",
+            "Capability",
+            "Motivation",
+            "Rating by site (1-10)",
+        ],
         "No threat matches.",
     );
     for th in list.iter().map(|s| &s.value) {
@@ -820,16 +896,38 @@ async fn threats(
         t.rows.push(vec![
             Cell::link(th.name.clone(), format!("/threats/{}", th.id)),
             Cell::text(label(&th.category)),
-            Cell::text(th.adversary.as_ref().map(|a| label(&a.kind)).unwrap_or_default()),
-            Cell::num(th.adversary.as_ref().map(|a| a.capability.get().to_string()).unwrap_or_default()),
-            Cell::num(th.adversary.as_ref().map(|a| a.motivation.get().to_string()).unwrap_or_default()),
+            Cell::text(
+                th.adversary
+                    .as_ref()
+                    .map(|a| label(&a.kind))
+                    .unwrap_or_default(),
+            ),
+            Cell::num(
+                th.adversary
+                    .as_ref()
+                    .map(|a| a.capability.get().to_string())
+                    .unwrap_or_default(),
+            ),
+            Cell::num(
+                th.adversary
+                    .as_ref()
+                    .map(|a| a.motivation.get().to_string())
+                    .unwrap_or_default(),
+            ),
             Cell::text(visible_ratings(th, &p, &site_names)),
         ]);
     }
-    let cats = ["criminal", "insider", "terrorism", "natural_hazard", "technical_failure", "cyber"]
-        .iter()
-        .map(|c| ((*c).to_owned(), super::capitalise(&c.replace('_', " "))))
-        .collect();
+    let cats = [
+        "criminal",
+        "insider",
+        "terrorism",
+        "natural_hazard",
+        "technical_failure",
+        "cyber",
+    ]
+    .iter()
+    .map(|c| ((*c).to_owned(), super::capitalise(&c.replace('_', " "))))
+    .collect();
     let spec = ListSpec {
         p: &p,
         section: "/threats",
@@ -837,7 +935,13 @@ async fn threats(
         heading: "Threats",
         intro: "The threat catalogue and the design-basis adversaries.".to_owned(),
         csv_name: "threats",
-        filters: vec![FilterField::select("category", "Category", &params, "All categories", cats)],
+        filters: vec![FilterField::select(
+            "category",
+            "Category",
+            &params,
+            "All categories",
+            cats,
+        )],
         new_href: None,
         new_label: "",
     };
@@ -864,10 +968,27 @@ async fn risks(
     let threat_names = names(&threats, |t| &t.id, |t| t.name.clone());
     let people_names = names(&people, |x| &x.id, |x| x.name.clone());
     let want = |k: &str| params.get(k).cloned().unwrap_or_default();
-    let (level, owner, treatment, method) = (want("level"), want("owner"), want("treatment"), want("method"));
+    let (level, owner, treatment, method) = (
+        want("level"),
+        want("owner"),
+        want("treatment"),
+        want("method"),
+    );
     let mut t = Table::new(
         "Risk register",
-        &["Risk", "Site", "Threat", "Asset", "Method", "Inherent", "Current", "Residual", "Level", "Treatment", "Owner"],
+        &[
+            "Risk",
+            "Site",
+            "Threat",
+            "Asset",
+            "Method",
+            "Inherent",
+            "Current",
+            "Residual",
+            "Level",
+            "Treatment",
+            "Owner",
+        ],
         "No risk matches these filters.",
     );
     for r in list.iter().map(|s| &s.value) {
@@ -929,7 +1050,13 @@ async fn risks(
         filters: vec![
             FilterField::select("site", "Site", &params, "All sites", site_options(&sites)),
             FilterField::select("level", "Level", &params, "All levels", levels),
-            FilterField::select("treatment", "Treatment", &params, "All treatments", treatments),
+            FilterField::select(
+                "treatment",
+                "Treatment",
+                &params,
+                "All treatments",
+                treatments,
+            ),
             FilterField::select("owner", "Owner", &params, "Anyone", owners),
             FilterField::select("method", "Method", &params, "All methods", methods),
         ],
@@ -954,7 +1081,15 @@ async fn controls(
     let function = params.get("function").cloned().unwrap_or_default();
     let mut t = Table::new(
         "Control catalogue",
-        &["Control", "Function", "Kind", "Capital cost", "Yearly cost", "Effectiveness", "Applied"],
+        &[
+            "Control",
+            "Function",
+            "Kind",
+            "Capital cost",
+            "Yearly cost",
+            "Effectiveness",
+            "Applied",
+        ],
         "No control matches.",
     );
     for c in list.iter().map(|s| &s.value) {
@@ -1001,7 +1136,10 @@ async fn devices(
     Query(params): Params,
 ) -> PageResult {
     require_read(&p, EntityKind::Device)?;
-    let (sites, zones) = tokio::try_join!(load::<Site>(&state, &p, None), load::<Zone>(&state, &p, None))?;
+    let (sites, zones) = tokio::try_join!(
+        load::<Site>(&state, &p, None),
+        load::<Zone>(&state, &p, None)
+    )?;
     let list = load::<Device>(&state, &p, site_filter(&params)?).await?;
     let site_names = names(&sites, |s| &s.id, |s| s.name.clone());
     let zone_names = names(&zones, |z| &z.id, |z| z.name.clone());
@@ -1009,11 +1147,21 @@ async fn devices(
     let kind = params.get("kind").cloned().unwrap_or_default();
     let mut t = Table::new(
         "Devices",
-        &["Device", "Site", "Zone", "Kind", "Make and model", "Installed", "Status"],
+        &[
+            "Device",
+            "Site",
+            "Zone",
+            "Kind",
+            "Make and model",
+            "Installed",
+            "Status",
+        ],
         "No device matches.",
     );
     for d in list.iter().map(|s| &s.value) {
-        if (!status.is_empty() && code(&d.status) != status) || (!kind.is_empty() && code(&d.kind) != kind) {
+        if (!status.is_empty() && code(&d.status) != status)
+            || (!kind.is_empty() && code(&d.kind) != kind)
+        {
             continue;
         }
         let make_model = [d.make.as_deref(), d.model.as_deref()]
@@ -1022,7 +1170,10 @@ async fn devices(
             .collect::<Vec<_>>()
             .join(" ");
         t.rows.push(vec![
-            Cell::link(d.name.clone().unwrap_or_else(|| d.id.to_string()), format!("/devices/{}", d.id)),
+            Cell::link(
+                d.name.clone().unwrap_or_else(|| d.id.to_string()),
+                format!("/devices/{}", d.id),
+            ),
             Cell::text(name_of(&site_names, &d.site)),
             Cell::text(opt_name(&zone_names, d.zone.as_ref())),
             Cell::text(label(&d.kind)),
@@ -1031,10 +1182,16 @@ async fn devices(
             status_cell(d.status),
         ]);
     }
-    let statuses = ["planned", "operational", "degraded", "out_of_service", "decommissioned"]
-        .iter()
-        .map(|c| ((*c).to_owned(), super::capitalise(&c.replace('_', " "))))
-        .collect();
+    let statuses = [
+        "planned",
+        "operational",
+        "degraded",
+        "out_of_service",
+        "decommissioned",
+    ]
+    .iter()
+    .map(|c| ((*c).to_owned(), super::capitalise(&c.replace('_', " "))))
+    .collect();
     let kinds = forms::DEVICE_KINDS
         .iter()
         .map(|c| ((*c).to_owned(), super::capitalise(&c.replace('_', " "))))
@@ -1066,11 +1223,16 @@ async fn people(
     Query(params): Params,
 ) -> PageResult {
     require_read(&p, EntityKind::Person)?;
-    let (sites, list) = tokio::try_join!(load::<Site>(&state, &p, None), load::<Person>(&state, &p, None))?;
+    let (sites, list) = tokio::try_join!(
+        load::<Site>(&state, &p, None),
+        load::<Person>(&state, &p, None)
+    )?;
     let site_names = names(&sites, |s| &s.id, |s| s.name.clone());
     let mut t = Table::new(
         "People",
-        &["Name", "Kind", "Employer", "Roles", "Sites", "Email", "Status"],
+        &[
+            "Name", "Kind", "Employer", "Roles", "Sites", "Email", "Status",
+        ],
         "No one is recorded.",
     );
     for x in list.iter().map(|s| &s.value) {
@@ -1147,7 +1309,9 @@ async fn users(
         section: "/users",
         path: "/users",
         heading: "Users",
-        intro: "Accounts of this application. Passwords and API tokens are managed through the API.".to_owned(),
+        intro:
+            "Accounts of this application. Passwords and API tokens are managed through the API."
+                .to_owned(),
         csv_name: "users",
         filters: Vec::new(),
         new_href: None,
@@ -1160,7 +1324,11 @@ fn user_sites(u: &User) -> String {
     if u.all_sites {
         "All sites".to_owned()
     } else {
-        u.sites.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        u.sites
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -1168,13 +1336,11 @@ async fn roles(PageUser(p): PageUser, headers: HeaderMap, Query(params): Params)
     require_account_admin(&p)?;
     let mut headers_row: Vec<&'static str> = vec!["Records"];
     headers_row.extend(access::ROLES.iter().map(|r| access::role_label(*r)));
-    let mut t = Table::new(
-        "What each role may do",
-        &headers_row,
-        "",
-    );
+    let mut t = Table::new("What each role may do", &headers_row, "");
     for kind in EntityKind::ALL {
-        let mut row = vec![Cell::text(super::capitalise(&kind.plural().replace('_', " ")))];
+        let mut row = vec![Cell::text(super::capitalise(
+            &kind.plural().replace('_', " "),
+        ))];
         for role in access::ROLES {
             let can = |a| access::allows(role, kind, a);
             let text = match (can(Action::Read), can(Action::Write), can(Action::Delete)) {
@@ -1214,7 +1380,12 @@ async fn audit_log(
         .into());
     }
     let limit = 100;
-    let text = |k: &str| params.get(k).filter(|v| !v.is_empty() && v.len() <= 200).cloned();
+    let text = |k: &str| {
+        params
+            .get(k)
+            .filter(|v| !v.is_empty() && v.len() <= 200)
+            .cloned()
+    };
     let before = match params.get("before").filter(|v| !v.is_empty()) {
         Some(b) => Some(
             b.parse::<i64>()
@@ -1241,7 +1412,13 @@ async fn audit_log(
     for e in &entries {
         t.rows.push(vec![
             Cell::num(e.seq.to_string()),
-            Cell::text(e.at.replace('T', " ").trim_end_matches('Z').chars().take(19).collect::<String>()),
+            Cell::text(
+                e.at.replace('T', " ")
+                    .trim_end_matches('Z')
+                    .chars()
+                    .take(19)
+                    .collect::<String>(),
+            ),
             Cell::text(e.actor.clone()),
             Cell::text(e.action.clone()),
             Cell::text(e.kind.replace('_', " ")),
@@ -1262,7 +1439,12 @@ async fn audit_log(
         });
     let kinds = EntityKind::ALL
         .iter()
-        .map(|k| (k.as_str().to_owned(), super::capitalise(&k.as_str().replace('_', " "))))
+        .map(|k| {
+            (
+                k.as_str().to_owned(),
+                super::capitalise(&k.as_str().replace('_', " ")),
+            )
+        })
         .chain([
             ("credential".to_owned(), "Credential".to_owned()),
             ("api_token".to_owned(), "API token".to_owned()),
@@ -1275,9 +1457,13 @@ async fn audit_log(
         section: "/audit-log",
         path: "/audit-log",
         heading: "Audit log",
-        intro: "Every change, hash-chained; `rampart audit-log verify` checks the chain.".to_owned(),
+        intro: "Every change, hash-chained; `rampart audit-log verify` checks the chain."
+            .to_owned(),
         csv_name: "audit-log",
-        filters: vec![FilterField::select("kind", "Kind", &params, "All kinds", kinds), actor],
+        filters: vec![
+            FilterField::select("kind", "Kind", &params, "All kinds", kinds),
+            actor,
+        ],
         new_href: None,
         new_label: "",
     };
@@ -1292,7 +1478,10 @@ pub struct Field {
 }
 
 fn f(label: &'static str, value: impl Into<String>) -> Field {
-    Field { label, value: Cell::text(value) }
+    Field {
+        label,
+        value: Cell::text(value),
+    }
 }
 
 #[derive(Template)]
@@ -1314,7 +1503,11 @@ fn changed<T>(s: &Stored<T>) -> String {
     format!(
         "Version {}, last changed {} by {}",
         s.version,
-        s.updated_at.replace('T', " ").chars().take(16).collect::<String>(),
+        s.updated_at
+            .replace('T', " ")
+            .chars()
+            .take(16)
+            .collect::<String>(),
         s.updated_by
     )
 }
@@ -1323,7 +1516,11 @@ fn edit_link(p: &Principal, kind: EntityKind, href: String) -> Option<String> {
     access::allows(p.user.role, kind, Action::Write).then_some(href)
 }
 
-async fn site(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Path<String>) -> PageResult {
+async fn site(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<String>,
+) -> PageResult {
     require_read(&p, EntityKind::Site)?;
     let org = organisation(&state, &p).await?;
     let s = load_one::<Site>(&state, &p, &id).await?;
@@ -1339,13 +1536,19 @@ async fn site(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Pa
     let zone_names = names(&zones, |z| &z.id, |z| z.name.clone());
     let people_names = names(&people, |x| &x.id, |x| x.name.clone());
     let hours = match &v.operating_hours {
-        rampart_domain::OperatingHours::Always => "Always open (staffed around the clock)".to_owned(),
+        rampart_domain::OperatingHours::Always => {
+            "Always open (staffed around the clock)".to_owned()
+        }
         rampart_domain::OperatingHours::Weekly(periods) => periods
             .iter()
             .map(|per| {
                 format!(
                     "{} {}-{}",
-                    per.days.iter().map(|d| super::capitalise(&code(d))).collect::<Vec<_>>().join(", "),
+                    per.days
+                        .iter()
+                        .map(|d| super::capitalise(&code(d)))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     per.open.strftime("%H:%M"),
                     per.close.strftime("%H:%M")
                 )
@@ -1356,13 +1559,27 @@ async fn site(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Pa
     let fields = vec![
         f("Id", v.id.to_string()),
         f("Kind", label(&v.kind)),
-        f("Facility security level", v.facility_security_level.map(fsl_text).unwrap_or_else(|| "Not set".to_owned())),
+        f(
+            "Facility security level",
+            v.facility_security_level
+                .map(fsl_text)
+                .unwrap_or_else(|| "Not set".to_owned()),
+        ),
         f("Address", v.address.clone().unwrap_or_default()),
-        f("Coordinates", v.coordinates.map(|c| format!("{:.4}, {:.4}", c.lat, c.lon)).unwrap_or_default()),
+        f(
+            "Coordinates",
+            v.coordinates
+                .map(|c| format!("{:.4}, {:.4}", c.lat, c.lon))
+                .unwrap_or_default(),
+        ),
         f("Operating hours", hours),
         f("Description", v.description.clone().unwrap_or_default()),
     ];
-    let mut zt = Table::new("Zones", &["Zone", "Within", "Kind", "Classification"], "No zones.");
+    let mut zt = Table::new(
+        "Zones",
+        &["Zone", "Within", "Kind", "Classification"],
+        "No zones.",
+    );
     for z in zones.iter().map(|z| &z.value) {
         zt.rows.push(vec![
             Cell::text(z.name.clone()),
@@ -1371,7 +1588,11 @@ async fn site(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Pa
             Cell::text(label(&z.classification)),
         ]);
     }
-    let mut at = Table::new("Assets", &["Asset", "Zone", "Kind", "Value (1-10)", "Owner"], "No assets.");
+    let mut at = Table::new(
+        "Assets",
+        &["Asset", "Zone", "Kind", "Value (1-10)", "Owner"],
+        "No assets.",
+    );
     for a in assets.iter().map(|a| &a.value) {
         at.rows.push(vec![
             Cell::link(a.name.clone(), format!("/asset-register/{}", a.id)),
@@ -1381,16 +1602,27 @@ async fn site(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Pa
             Cell::text(opt_name(&people_names, a.owner.as_ref())),
         ]);
     }
-    let mut dt = Table::new("Devices", &["Device", "Zone", "Kind", "Status"], "No devices.");
+    let mut dt = Table::new(
+        "Devices",
+        &["Device", "Zone", "Kind", "Status"],
+        "No devices.",
+    );
     for d in devices.iter().map(|d| &d.value) {
         dt.rows.push(vec![
-            Cell::link(d.name.clone().unwrap_or_else(|| d.id.to_string()), format!("/devices/{}", d.id)),
+            Cell::link(
+                d.name.clone().unwrap_or_else(|| d.id.to_string()),
+                format!("/devices/{}", d.id),
+            ),
             Cell::text(opt_name(&zone_names, d.zone.as_ref())),
             Cell::text(label(&d.kind)),
             status_cell(d.status),
         ]);
     }
-    let mut rt = Table::new("Risks", &["Risk", "Method", "Current", "Level", "Treatment"], "No risks.");
+    let mut rt = Table::new(
+        "Risks",
+        &["Risk", "Method", "Current", "Level", "Treatment"],
+        "No risks.",
+    );
     for r in risks.iter().map(|r| &r.value) {
         let sc = present_score(&r.assessment, &org.risk_matrix);
         rt.rows.push(vec![
@@ -1416,7 +1648,11 @@ async fn site(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Pa
     Ok(html(StatusCode::OK, &page))
 }
 
-async fn asset(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Path<String>) -> PageResult {
+async fn asset(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<String>,
+) -> PageResult {
     require_read(&p, EntityKind::Asset)?;
     let org = organisation(&state, &p).await?;
     let s = load_one::<Asset>(&state, &p, &id).await?;
@@ -1436,15 +1672,30 @@ async fn asset(State(state): State<AppState>, PageUser(p): PageUser, Path(id): P
     let control_names = names(&controls, |c| &c.id, |c| c.name.clone());
     let fields = vec![
         f("Id", v.id.to_string()),
-        Field { label: "Site", value: Cell::link(name_of(&site_names, &v.site), format!("/sites/{}", v.site)) },
+        Field {
+            label: "Site",
+            value: Cell::link(name_of(&site_names, &v.site), format!("/sites/{}", v.site)),
+        },
         f("Zone", opt_name(&zone_names, v.zone.as_ref())),
         f("Kind", label(&v.kind)),
         f("Value (1-10)", v.value.get().to_string()),
-        Field { label: "Owner", value: link_or_blank(&people_names, v.owner.as_ref(), "/people") },
-        f("Replacement cost", v.replacement_cost.map(|c| money(c, &org.currency)).unwrap_or_default()),
+        Field {
+            label: "Owner",
+            value: link_or_blank(&people_names, v.owner.as_ref(), "/people"),
+        },
+        f(
+            "Replacement cost",
+            v.replacement_cost
+                .map(|c| money(c, &org.currency))
+                .unwrap_or_default(),
+        ),
         f("Description", v.description.clone().unwrap_or_default()),
     ];
-    let mut rt = Table::new("Risks to this asset", &["Risk", "Method", "Current", "Level"], "No risk names this asset.");
+    let mut rt = Table::new(
+        "Risks to this asset",
+        &["Risk", "Method", "Current", "Level"],
+        "No risk names this asset.",
+    );
     for r in risks.iter().map(|r| &r.value).filter(|r| r.asset == v.id) {
         let sc = present_score(&r.assessment, &org.risk_matrix);
         rt.rows.push(vec![
@@ -1454,10 +1705,21 @@ async fn asset(State(state): State<AppState>, PageUser(p): PageUser, Path(id): P
             level_cell(sc),
         ]);
     }
-    let mut ct = Table::new("Controls protecting it", &["Control", "Status", "Due"], "No control protects this asset.");
-    for a in applied.iter().map(|a| &a.value).filter(|a| a.protects.contains(&v.id)) {
+    let mut ct = Table::new(
+        "Controls protecting it",
+        &["Control", "Status", "Due"],
+        "No control protects this asset.",
+    );
+    for a in applied
+        .iter()
+        .map(|a| &a.value)
+        .filter(|a| a.protects.contains(&v.id))
+    {
         ct.rows.push(vec![
-            Cell::link(name_of(&control_names, &a.control), format!("/controls/{}", a.control)),
+            Cell::link(
+                name_of(&control_names, &a.control),
+                format!("/controls/{}", a.control),
+            ),
             Cell::text(label(&a.status)),
             Cell::text(a.due.map(|d| d.to_string()).unwrap_or_default()),
         ]);
@@ -1468,7 +1730,11 @@ async fn asset(State(state): State<AppState>, PageUser(p): PageUser, Path(id): P
         kicker: "Asset".to_owned(),
         fields,
         sections: vec![rt, ct],
-        edit_href: edit_link(&p, EntityKind::Asset, format!("/asset-register/{}/edit", v.id)),
+        edit_href: edit_link(
+            &p,
+            EntityKind::Asset,
+            format!("/asset-register/{}/edit", v.id),
+        ),
         back_href: "/asset-register",
         back_label: "All assets",
         version: changed(&s),
@@ -1477,7 +1743,11 @@ async fn asset(State(state): State<AppState>, PageUser(p): PageUser, Path(id): P
     Ok(html(StatusCode::OK, &page))
 }
 
-async fn threat(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Path<String>) -> PageResult {
+async fn threat(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<String>,
+) -> PageResult {
     require_read(&p, EntityKind::Threat)?;
     let s = load_one::<Threat>(&state, &p, &id).await?;
     let sites = load::<Site>(&state, &p, None).await?;
@@ -1492,11 +1762,18 @@ async fn threat(State(state): State<AppState>, PageUser(p): PageUser, Path(id): 
         fields.push(f("Adversary", label(&a.kind)));
         fields.push(f("Capability (1-10)", a.capability.get().to_string()));
         fields.push(f("Motivation (1-10)", a.motivation.get().to_string()));
-        fields.push(f("Group size", a.group_size.map(|g| g.to_string()).unwrap_or_default()));
+        fields.push(f(
+            "Group size",
+            a.group_size.map(|g| g.to_string()).unwrap_or_default(),
+        ));
         fields.push(f("Tactics", a.tactics.join("; ")));
         fields.push(f("Tools", a.tools.join("; ")));
     }
-    let mut rt = Table::new("Threat rating by site", &["Site", "Rating (1-10)", "Rationale"], "Not rated at any site you can see.");
+    let mut rt = Table::new(
+        "Threat rating by site",
+        &["Site", "Rating (1-10)", "Rationale"],
+        "Not rated at any site you can see.",
+    );
     for r in v.ratings.iter().filter(|r| p.may_see_site(&r.site)) {
         rt.rows.push(vec![
             Cell::link(name_of(&site_names, &r.site), format!("/sites/{}", r.site)),
@@ -1523,7 +1800,11 @@ fn level_name(l: &rampart_domain::QualitativeLevel) -> String {
     label(l)
 }
 
-async fn risk(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Path<String>) -> PageResult {
+async fn risk(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<String>,
+) -> PageResult {
     require_read(&p, EntityKind::Risk)?;
     let org = organisation(&state, &p).await?;
     let s = load_one::<RiskScenario>(&state, &p, &id).await?;
@@ -1545,39 +1826,106 @@ async fn risk(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Pa
     let present = present_score(&v.assessment, &org.risk_matrix);
     let fields = vec![
         f("Id", v.id.to_string()),
-        Field { label: "Site", value: Cell::link(name_of(&site_names, &v.site), format!("/sites/{}", v.site)) },
-        Field { label: "Threat", value: Cell::link(name_of(&threat_names, &v.threat), format!("/threats/{}", v.threat)) },
-        Field { label: "Asset", value: Cell::link(name_of(&asset_names, &v.asset), format!("/asset-register/{}", v.asset)) },
+        Field {
+            label: "Site",
+            value: Cell::link(name_of(&site_names, &v.site), format!("/sites/{}", v.site)),
+        },
+        Field {
+            label: "Threat",
+            value: Cell::link(
+                name_of(&threat_names, &v.threat),
+                format!("/threats/{}", v.threat),
+            ),
+        },
+        Field {
+            label: "Asset",
+            value: Cell::link(
+                name_of(&asset_names, &v.asset),
+                format!("/asset-register/{}", v.asset),
+            ),
+        },
         f("Method", method_label(&v.assessment)),
-        Field { label: "Level", value: level_cell(present) },
+        Field {
+            label: "Level",
+            value: level_cell(present),
+        },
         f("Treatment", label(&v.treatment)),
-        Field { label: "Owner", value: link_or_blank(&people_names, v.owner.as_ref(), "/people") },
-        f("Review date", v.review_date.map(|d| d.to_string()).unwrap_or_default()),
+        Field {
+            label: "Owner",
+            value: link_or_blank(&people_names, v.owner.as_ref(), "/people"),
+        },
+        f(
+            "Review date",
+            v.review_date.map(|d| d.to_string()).unwrap_or_default(),
+        ),
         f("Description", v.description.clone().unwrap_or_default()),
     ];
     let scales = &org.risk_matrix;
-    let scale_name = |v: &[String], n: u8| v.get(usize::from(n).wrapping_sub(1)).cloned().unwrap_or_else(|| n.to_string());
+    let scale_name = |v: &[String], n: u8| {
+        v.get(usize::from(n).wrapping_sub(1))
+            .cloned()
+            .unwrap_or_else(|| n.to_string())
+    };
     let mut at;
     let mut note = String::new();
     match &v.assessment {
-        Assessment::Matrix { inherent, current, residual } => {
-            at = Table::new("Assessment (matrix)", &["Stage", "Likelihood", "Impact", "Score", "Level"], "");
-            for (stage, m) in [("Inherent", Some(inherent)), ("Current", current.as_ref()), ("Residual", residual.as_ref())] {
+        Assessment::Matrix {
+            inherent,
+            current,
+            residual,
+        } => {
+            at = Table::new(
+                "Assessment (matrix)",
+                &["Stage", "Likelihood", "Impact", "Score", "Level"],
+                "",
+            );
+            for (stage, m) in [
+                ("Inherent", Some(inherent)),
+                ("Current", current.as_ref()),
+                ("Residual", residual.as_ref()),
+            ] {
                 if let Some(m) = m {
                     let sc = Score::matrix(m, scales);
                     at.rows.push(vec![
                         Cell::text(stage),
-                        Cell::text(format!("{} ({})", scale_name(&scales.likelihood, m.likelihood), m.likelihood)),
-                        Cell::text(format!("{} ({})", scale_name(&scales.impact, m.impact), m.impact)),
+                        Cell::text(format!(
+                            "{} ({})",
+                            scale_name(&scales.likelihood, m.likelihood),
+                            m.likelihood
+                        )),
+                        Cell::text(format!(
+                            "{} ({})",
+                            scale_name(&scales.impact, m.impact),
+                            m.impact
+                        )),
                         Cell::num(sc.text()),
                         level_cell(Some(sc)),
                     ]);
                 }
             }
         }
-        Assessment::Fema452 { inherent, current, residual } => {
-            at = Table::new("Assessment (FEMA 452)", &["Stage", "Asset value", "Threat", "Vulnerability", "Risk (A x T x V)", "Level"], "");
-            for (stage, m) in [("Inherent", Some(inherent)), ("Current", current.as_ref()), ("Residual", residual.as_ref())] {
+        Assessment::Fema452 {
+            inherent,
+            current,
+            residual,
+        } => {
+            at = Table::new(
+                "Assessment (FEMA 452)",
+                &[
+                    "Stage",
+                    "Asset value",
+                    "Threat",
+                    "Vulnerability",
+                    "Risk (A x T x V)",
+                    "Level",
+                ],
+                "",
+            );
+            for (stage, m) in [
+                ("Inherent", Some(inherent)),
+                ("Current", current.as_ref()),
+                ("Residual", residual.as_ref()),
+            ] {
                 if let Some(m) = m {
                     let sc = Score::fema(m);
                     at.rows.push(vec![
@@ -1591,9 +1939,26 @@ async fn risk(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Pa
                 }
             }
         }
-        Assessment::Nist80030 { inherent, current, residual } => {
-            at = Table::new("Assessment (NIST SP 800-30)", &["Stage", "Initiation or occurrence", "Adverse impact", "Impact"], "");
-            for (stage, m) in [("Inherent", Some(inherent)), ("Current", current.as_ref()), ("Residual", residual.as_ref())] {
+        Assessment::Nist80030 {
+            inherent,
+            current,
+            residual,
+        } => {
+            at = Table::new(
+                "Assessment (NIST SP 800-30)",
+                &[
+                    "Stage",
+                    "Initiation or occurrence",
+                    "Adverse impact",
+                    "Impact",
+                ],
+                "",
+            );
+            for (stage, m) in [
+                ("Inherent", Some(inherent)),
+                ("Current", current.as_ref()),
+                ("Residual", residual.as_ref()),
+            ] {
                 if let Some(m) = m {
                     at.rows.push(vec![
                         Cell::text(stage),
@@ -1609,17 +1974,27 @@ async fn risk(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Pa
             at = Table::new("Open FAIR model", &["Factor", "As written"], "");
             if let Some(obj) = model.as_object() {
                 for (k, val) in obj {
-                    at.rows.push(vec![Cell::text(k.replace('_', " ")), Cell::text(val.to_string()).class("mono")]);
+                    at.rows.push(vec![
+                        Cell::text(k.replace('_', " ")),
+                        Cell::text(val.to_string()).class("mono"),
+                    ]);
                 }
             }
             note = "Annual loss is simulated by the risk engine (Monte Carlo): run `rampart risk fair`.".to_owned();
         }
     }
-    let mut ct = Table::new("Controls treating this risk", &["Control", "Status", "Effectiveness", "Due"], "No control is linked.");
+    let mut ct = Table::new(
+        "Controls treating this risk",
+        &["Control", "Status", "Effectiveness", "Due"],
+        "No control is linked.",
+    );
     for cid in &v.controls {
         if let Some(a) = applied.iter().map(|a| &a.value).find(|a| &a.id == cid) {
             ct.rows.push(vec![
-                Cell::link(name_of(&control_names, &a.control), format!("/controls/{}", a.control)),
+                Cell::link(
+                    name_of(&control_names, &a.control),
+                    format!("/controls/{}", a.control),
+                ),
                 Cell::text(label(&a.status)),
                 Cell::num(a.effectiveness.map(percent).unwrap_or_default()),
                 Cell::text(a.due.map(|d| d.to_string()).unwrap_or_default()),
@@ -1641,7 +2016,11 @@ async fn risk(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Pa
     Ok(html(StatusCode::OK, &page))
 }
 
-async fn control(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Path<String>) -> PageResult {
+async fn control(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<String>,
+) -> PageResult {
     require_read(&p, EntityKind::Control)?;
     let org = organisation(&state, &p).await?;
     let s = load_one::<Control>(&state, &p, &id).await?;
@@ -1659,20 +2038,41 @@ async fn control(State(state): State<AppState>, PageUser(p): PageUser, Path(id):
         f("Kind", label(&v.kind)),
         f("Capital cost", money(v.capex, &org.currency)),
         f("Yearly cost", money(v.opex_annual, &org.currency)),
-        f("Effectiveness", v.effectiveness.map(percent).unwrap_or_default()),
-        f("Lifetime", v.lifetime_years.map(|y| format!("{y} years")).unwrap_or_default()),
+        f(
+            "Effectiveness",
+            v.effectiveness.map(percent).unwrap_or_default(),
+        ),
+        f(
+            "Lifetime",
+            v.lifetime_years
+                .map(|y| format!("{y} years"))
+                .unwrap_or_default(),
+        ),
         f("Description", v.description.clone().unwrap_or_default()),
     ];
     let today = jiff::Zoned::now().date();
-    let mut t = Table::new("Where it is applied", &["Site", "Status", "Effectiveness", "Owner", "Due"], "Not applied at any site you can see.");
-    for a in applied.iter().map(|a| &a.value).filter(|a| a.control == v.id) {
-        let late = a.due.is_some_and(|d| d < today) && !(a.status.in_place() || a.status == ControlStatus::Retired);
+    let mut t = Table::new(
+        "Where it is applied",
+        &["Site", "Status", "Effectiveness", "Owner", "Due"],
+        "Not applied at any site you can see.",
+    );
+    for a in applied
+        .iter()
+        .map(|a| &a.value)
+        .filter(|a| a.control == v.id)
+    {
+        let late = a.due.is_some_and(|d| d < today)
+            && !(a.status.in_place() || a.status == ControlStatus::Retired);
         t.rows.push(vec![
             Cell::link(name_of(&site_names, &a.site), format!("/sites/{}", a.site)),
             Cell::text(label(&a.status)),
             Cell::num(a.effectiveness.map(percent).unwrap_or_default()),
             Cell::text(opt_name(&people_names, a.owner.as_ref())),
-            Cell::text(a.due.map(|d| d.to_string()).unwrap_or_default()).class(if late { "overdue" } else { "" }),
+            Cell::text(a.due.map(|d| d.to_string()).unwrap_or_default()).class(if late {
+                "overdue"
+            } else {
+                ""
+            }),
         ]);
     }
     let page = DetailPage {
@@ -1690,7 +2090,11 @@ async fn control(State(state): State<AppState>, PageUser(p): PageUser, Path(id):
     Ok(html(StatusCode::OK, &page))
 }
 
-async fn device(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Path<String>) -> PageResult {
+async fn device(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<String>,
+) -> PageResult {
     require_read(&p, EntityKind::Device)?;
     let s = load_one::<Device>(&state, &p, &id).await?;
     let v = &s.value;
@@ -1702,14 +2106,23 @@ async fn device(State(state): State<AppState>, PageUser(p): PageUser, Path(id): 
     let zone_names = names(&zones, |z| &z.id, |z| z.name.clone());
     let fields = vec![
         f("Id", v.id.to_string()),
-        Field { label: "Site", value: Cell::link(name_of(&site_names, &v.site), format!("/sites/{}", v.site)) },
+        Field {
+            label: "Site",
+            value: Cell::link(name_of(&site_names, &v.site), format!("/sites/{}", v.site)),
+        },
         f("Zone", opt_name(&zone_names, v.zone.as_ref())),
         f("Kind", label(&v.kind)),
-        Field { label: "Status", value: status_cell(v.status) },
+        Field {
+            label: "Status",
+            value: status_cell(v.status),
+        },
         f("Make", v.make.clone().unwrap_or_default()),
         f("Model", v.model.clone().unwrap_or_default()),
         f("Serial number", v.serial.clone().unwrap_or_default()),
-        f("Installed", v.install_date.map(|d| d.to_string()).unwrap_or_default()),
+        f(
+            "Installed",
+            v.install_date.map(|d| d.to_string()).unwrap_or_default(),
+        ),
         f(
             "Position",
             v.position
@@ -1743,7 +2156,11 @@ async fn device(State(state): State<AppState>, PageUser(p): PageUser, Path(id): 
     Ok(html(StatusCode::OK, &page))
 }
 
-async fn person(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Path<String>) -> PageResult {
+async fn person(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<String>,
+) -> PageResult {
     require_read(&p, EntityKind::Person)?;
     let s = load_one::<Person>(&state, &p, &id).await?;
     let sites = load::<Site>(&state, &p, None).await?;
@@ -1781,7 +2198,11 @@ async fn person(State(state): State<AppState>, PageUser(p): PageUser, Path(id): 
     Ok(html(StatusCode::OK, &page))
 }
 
-async fn user(State(state): State<AppState>, PageUser(p): PageUser, Path(id): Path<String>) -> PageResult {
+async fn user(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<String>,
+) -> PageResult {
     require_account_admin(&p)?;
     let s = load_one::<User>(&state, &p, &id).await?;
     let v = &s.value;

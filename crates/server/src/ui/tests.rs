@@ -57,8 +57,12 @@ impl Ui {
         .await
         .unwrap();
         let text = include_str!("../../../../examples/demo-organisation.yaml");
-        let doc = rampart_orgfile::parse("demo-organisation.yaml", text, rampart_orgfile::Format::Yaml)
-            .unwrap();
+        let doc = rampart_orgfile::parse(
+            "demo-organisation.yaml",
+            text,
+            rampart_orgfile::Format::Yaml,
+        )
+        .unwrap();
         rampart_store::import_document(&store, "test", &doc, ImportMode::CreateOnly, &|_| {})
             .await
             .unwrap();
@@ -128,18 +132,31 @@ impl Ui {
         if let Some(b) = b {
             r = r.header(header::COOKIE, &b.cookie);
         }
-        self.send(r.body(Body::from(form_encode(fields))).unwrap()).await
+        self.send(r.body(Body::from(form_encode(fields))).unwrap())
+            .await
     }
 
     /// Log in through the form, and read the CSRF token from a page.
     async fn login(&self, login: &str) -> Browser {
         let res = self
-            .post(None, "/login", &[("login", login), ("password", PASSWORD), ("next", "/")])
+            .post(
+                None,
+                "/login",
+                &[("login", login), ("password", PASSWORD), ("next", "/")],
+            )
             .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
-        let set = res.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+        let set = res
+            .headers
+            .get(header::SET_COOKIE)
+            .unwrap()
+            .to_str()
+            .unwrap();
         let cookie = set.split(';').next().unwrap().to_owned();
-        let mut b = Browser { cookie, csrf: String::new() };
+        let mut b = Browser {
+            cookie,
+            csrf: String::new(),
+        };
         let page = self.get(Some(&b), "/").await;
         b.csrf = meta_csrf(&page.text);
         assert_eq!(b.csrf.len(), 64);
@@ -168,7 +185,11 @@ fn assert_csp_clean(html: &str) {
     let lower = html.to_lowercase();
     for (i, _) in lower.match_indices("<script") {
         let tag_end = lower[i..].find('>').unwrap() + i;
-        assert!(lower[i..tag_end].contains(" src="), "inline script at {i}: {}", &html[i..tag_end]);
+        assert!(
+            lower[i..tag_end].contains(" src="),
+            "inline script at {i}: {}",
+            &html[i..tag_end]
+        );
     }
     assert!(!lower.contains(" style="), "a style attribute");
     assert!(!lower.contains("<style"), "a style element");
@@ -208,10 +229,20 @@ async fn the_login_page_renders_and_a_wrong_password_says_so() {
     assert!(!page.text.contains("evil.example"));
 
     let wrong = ui
-        .post(None, "/login", &[("login", "ann"), ("password", "not the password at all")])
+        .post(
+            None,
+            "/login",
+            &[("login", "ann"), ("password", "not the password at all")],
+        )
         .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-    assert!(wrong.text.contains("The login name or the password is wrong."), "{}", wrong.text);
+    assert!(
+        wrong
+            .text
+            .contains("The login name or the password is wrong."),
+        "{}",
+        wrong.text
+    );
     assert!(wrong.text.contains("value=\"ann\""), "the login is kept");
     assert!(!wrong.headers.contains_key(header::SET_COOKIE));
     assert_csp_clean(&wrong.text);
@@ -224,10 +255,21 @@ async fn logging_in_sets_a_strict_cookie_and_goes_where_asked() {
     // A page needing a login sends the browser to the form, remembering where it was.
     let away = ui.get(None, "/risks?site=whs").await;
     assert_eq!(away.status, StatusCode::SEE_OTHER);
-    assert_eq!(away.headers[header::LOCATION], "/login?next=/risks%3Fsite%3Dwhs");
+    assert_eq!(
+        away.headers[header::LOCATION],
+        "/login?next=/risks%3Fsite%3Dwhs"
+    );
 
     let res = ui
-        .post(None, "/login", &[("login", "ann"), ("password", PASSWORD), ("next", "/risks?site=whs")])
+        .post(
+            None,
+            "/login",
+            &[
+                ("login", "ann"),
+                ("password", PASSWORD),
+                ("next", "/risks?site=whs"),
+            ],
+        )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.headers[header::LOCATION], "/risks?site=whs");
@@ -238,15 +280,27 @@ async fn logging_in_sets_a_strict_cookie_and_goes_where_asked() {
 
     // A foreign `next` falls back to the dashboard.
     let res = ui
-        .post(None, "/login", &[("login", "ann"), ("password", PASSWORD), ("next", "//evil.example/x")])
+        .post(
+            None,
+            "/login",
+            &[
+                ("login", "ann"),
+                ("password", PASSWORD),
+                ("next", "//evil.example/x"),
+            ],
+        )
         .await;
     assert_eq!(res.headers[header::LOCATION], "/");
 
     // Logging out needs the token, then ends the session.
     let b = ui.login("ann").await;
-    let refused = ui.post(Some(&b), "/logout", &[("csrf_token", "nope")]).await;
+    let refused = ui
+        .post(Some(&b), "/logout", &[("csrf_token", "nope")])
+        .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    let out = ui.post(Some(&b), "/logout", &[("csrf_token", &b.csrf)]).await;
+    let out = ui
+        .post(Some(&b), "/logout", &[("csrf_token", &b.csrf)])
+        .await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
     assert_eq!(ui.get(Some(&b), "/").await.status, StatusCode::SEE_OTHER);
 }
@@ -258,10 +312,17 @@ async fn the_dashboard_shows_the_demo_risks_per_site() {
     let b = ui.login("ann").await;
     let page = ui.get(Some(&b), "/").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.text.contains("Theft of loaded trailers from the yard"), "{}", page.text);
+    assert!(
+        page.text.contains("Theft of loaded trailers from the yard"),
+        "{}",
+        page.text
+    );
     assert!(page.text.contains("M62 distribution warehouse"));
     assert!(page.text.contains("Risk heat map"));
-    assert!(page.text.contains("<th scope=\"col\">Severe</th>"), "impact scale from the organisation");
+    assert!(
+        page.text.contains("<th scope=\"col\">Severe</th>"),
+        "impact scale from the organisation"
+    );
     assert!(page.text.contains("FEMA 452 risks by band"));
     assert!(page.text.contains("class=\"skip-link\""));
     assert_csp_clean(&page.text);
@@ -273,17 +334,44 @@ async fn every_page_reads_and_keeps_to_the_csp() {
     ui.user("ann", Role::Admin).await;
     let b = ui.login("ann").await;
     for path in [
-        "/", "/sites", "/sites/hq", "/asset-register", "/asset-register/whs-trailers", "/threats",
-        "/threats/burglary", "/risks", "/risks?level=high&site=whs", "/risks/r-whs-cargo-yard",
-        "/controls", "/controls/ctl-perimeter-fence", "/devices", "/devices/hq-cam-02", "/people",
-        "/people/p-okafor", "/users", "/users/ann", "/roles", "/audit-log", "/sites/new",
-        "/sites/hq/edit", "/asset-register/new", "/risks/new", "/risks/new?method=fema452",
-        "/risks/new?method=nist80030", "/risks/r-whs-cargo-yard/edit", "/devices/new",
+        "/",
+        "/sites",
+        "/sites/hq",
+        "/asset-register",
+        "/asset-register/whs-trailers",
+        "/threats",
+        "/threats/burglary",
+        "/risks",
+        "/risks?level=high&site=whs",
+        "/risks/r-whs-cargo-yard",
+        "/controls",
+        "/controls/ctl-perimeter-fence",
+        "/devices",
+        "/devices/hq-cam-02",
+        "/people",
+        "/people/p-okafor",
+        "/users",
+        "/users/ann",
+        "/roles",
+        "/audit-log",
+        "/sites/new",
+        "/sites/hq/edit",
+        "/asset-register/new",
+        "/risks/new",
+        "/risks/new?method=fema452",
+        "/risks/new?method=nist80030",
+        "/risks/r-whs-cargo-yard/edit",
+        "/devices/new",
         "/devices/hq-cam-02/edit",
     ] {
         let page = ui.get(Some(&b), path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.text);
-        assert!(page.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+        assert!(
+            page.headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
         assert_csp_clean(&page.text);
     }
     let missing = ui.get(Some(&b), "/risks/no-such-risk").await;
@@ -297,8 +385,18 @@ async fn every_page_reads_and_keeps_to_the_csp() {
     ] {
         let a = ui.get(None, path).await;
         assert_eq!(a.status, StatusCode::OK, "{path}");
-        assert!(a.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with(ty));
-        assert!(a.headers[header::CACHE_CONTROL].to_str().unwrap().contains("max-age=31536000"));
+        assert!(
+            a.headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with(ty)
+        );
+        assert!(
+            a.headers[header::CACHE_CONTROL]
+                .to_str()
+                .unwrap()
+                .contains("max-age=31536000")
+        );
     }
 }
 
@@ -323,7 +421,11 @@ async fn html_in_a_name_is_escaped() {
         let page = ui.get(Some(&b), path).await;
         assert!(!page.text.contains("<script>alert"), "{path}");
         assert!(!page.text.contains("<img src=x"), "{path}");
-        assert!(page.text.contains("&#60;script&#62;alert(1)&#60;/script&#62;"), "{path}");
+        assert!(
+            page.text
+                .contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+            "{path}"
+        );
     }
 }
 
@@ -334,15 +436,39 @@ async fn a_viewer_sees_no_edit_button_and_is_refused() {
     let b = ui.login("vic").await;
     let page = ui.get(Some(&b), "/sites/hq").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(!page.text.contains("/sites/hq/edit"), "no edit button for a viewer");
+    assert!(
+        !page.text.contains("/sites/hq/edit"),
+        "no edit button for a viewer"
+    );
     let list = ui.get(Some(&b), "/risks").await;
     assert!(!list.text.contains("/risks/new"));
-    assert!(!list.text.contains("Users"), "no account pages in the navigation");
-    assert_eq!(ui.get(Some(&b), "/sites/hq/edit").await.status, StatusCode::FORBIDDEN);
-    assert_eq!(ui.get(Some(&b), "/users").await.status, StatusCode::FORBIDDEN);
-    assert_eq!(ui.get(Some(&b), "/audit-log").await.status, StatusCode::FORBIDDEN);
+    assert!(
+        !list.text.contains("Users"),
+        "no account pages in the navigation"
+    );
+    assert_eq!(
+        ui.get(Some(&b), "/sites/hq/edit").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        ui.get(Some(&b), "/users").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        ui.get(Some(&b), "/audit-log").await.status,
+        StatusCode::FORBIDDEN
+    );
     let refused = ui
-        .post(Some(&b), "/sites/hq", &[("csrf_token", &b.csrf), ("version", "1"), ("name", "Mine now"), ("kind", "office")])
+        .post(
+            Some(&b),
+            "/sites/hq",
+            &[
+                ("csrf_token", &b.csrf),
+                ("version", "1"),
+                ("name", "Mine now"),
+                ("kind", "office"),
+            ],
+        )
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_csp_clean(&refused.text);
@@ -360,10 +486,22 @@ async fn a_form_without_the_session_token_is_refused() {
     let res = ui.post(Some(&b), "/sites", &fields).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     let mut wrong = fields.to_vec();
-    wrong.push(("csrf_token", "0000000000000000000000000000000000000000000000000000000000000000"));
-    assert_eq!(ui.post(Some(&b), "/sites", &wrong).await.status, StatusCode::FORBIDDEN);
+    wrong.push((
+        "csrf_token",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+    ));
+    assert_eq!(
+        ui.post(Some(&b), "/sites", &wrong).await.status,
+        StatusCode::FORBIDDEN
+    );
     let store: &dyn Store = &*ui.db;
-    assert!(store.get::<Site>(&ui.org, &id("new-site")).await.unwrap().is_none());
+    assert!(
+        store
+            .get::<Site>(&ui.org, &id("new-site"))
+            .await
+            .unwrap()
+            .is_none()
+    );
     // With the token it is created.
     let mut right = fields.to_vec();
     right.push(("csrf_token", &b.csrf));
@@ -379,58 +517,82 @@ async fn forms_keep_the_input_and_say_what_is_wrong() {
     let b = ui.login("ann").await;
     // A FEMA risk with a missing rating and an asset on another site.
     let res = ui
-        .post(Some(&b), "/risks", &[
-            ("csrf_token", &b.csrf),
-            ("method", "fema452"),
-            ("id", "r-new"),
-            ("title", "Tailgating <into> the hall"),
-            ("site", "dc"),
-            ("threat", "burglary"),
-            ("asset", "dc-customer-servers"),
-            ("treatment", "mitigate"),
-            ("assessment.inherent.asset_value", "9"),
-            ("assessment.inherent.threat", "4"),
-            ("assessment.inherent.vulnerability", ""),
-        ])
+        .post(
+            Some(&b),
+            "/risks",
+            &[
+                ("csrf_token", &b.csrf),
+                ("method", "fema452"),
+                ("id", "r-new"),
+                ("title", "Tailgating <into> the hall"),
+                ("site", "dc"),
+                ("threat", "burglary"),
+                ("asset", "dc-customer-servers"),
+                ("treatment", "mitigate"),
+                ("assessment.inherent.asset_value", "9"),
+                ("assessment.inherent.threat", "4"),
+                ("assessment.inherent.vulnerability", ""),
+            ],
+        )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.text.contains("Choose a rating from 1 to 10."), "{}", res.text);
-    assert!(res.text.contains("value=\"Tailgating &#60;into&#62; the hall\""), "input kept, escaped");
-    assert!(res.text.contains("href=\"#f-assessment-inherent-vulnerability\""), "summary links the field");
+    assert!(
+        res.text.contains("Choose a rating from 1 to 10."),
+        "{}",
+        res.text
+    );
+    assert!(
+        res.text
+            .contains("value=\"Tailgating &#60;into&#62; the hall\""),
+        "input kept, escaped"
+    );
+    assert!(
+        res.text
+            .contains("href=\"#f-assessment-inherent-vulnerability\""),
+        "summary links the field"
+    );
     assert_csp_clean(&res.text);
     // Complete, it is stored with its score.
     let ok = ui
-        .post(Some(&b), "/risks", &[
-            ("csrf_token", &b.csrf),
-            ("method", "fema452"),
-            ("id", "r-new"),
-            ("title", "Tailgating into the hall"),
-            ("site", "dc"),
-            ("threat", "burglary"),
-            ("asset", "dc-customer-servers"),
-            ("treatment", "mitigate"),
-            ("assessment.inherent.asset_value", "8"),
-            ("assessment.inherent.threat", "6"),
-            ("assessment.inherent.vulnerability", "8"),
-        ])
+        .post(
+            Some(&b),
+            "/risks",
+            &[
+                ("csrf_token", &b.csrf),
+                ("method", "fema452"),
+                ("id", "r-new"),
+                ("title", "Tailgating into the hall"),
+                ("site", "dc"),
+                ("threat", "burglary"),
+                ("asset", "dc-customer-servers"),
+                ("treatment", "mitigate"),
+                ("assessment.inherent.asset_value", "8"),
+                ("assessment.inherent.threat", "6"),
+                ("assessment.inherent.vulnerability", "8"),
+            ],
+        )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
     let page = ui.get(Some(&b), "/risks/r-new").await;
     assert!(page.text.contains("384 / 1000"), "{}", page.text);
     // An asset of another site is refused by the same rules as the API.
     let bad = ui
-        .post(Some(&b), "/risks", &[
-            ("csrf_token", &b.csrf),
-            ("method", "matrix"),
-            ("id", "r-cross"),
-            ("title", "Cross-site"),
-            ("site", "dc"),
-            ("threat", "burglary"),
-            ("asset", "hq-staff"),
-            ("treatment", "accept"),
-            ("assessment.inherent.likelihood", "2"),
-            ("assessment.inherent.impact", "3"),
-        ])
+        .post(
+            Some(&b),
+            "/risks",
+            &[
+                ("csrf_token", &b.csrf),
+                ("method", "matrix"),
+                ("id", "r-cross"),
+                ("title", "Cross-site"),
+                ("site", "dc"),
+                ("threat", "burglary"),
+                ("asset", "hq-staff"),
+                ("treatment", "accept"),
+                ("assessment.inherent.likelihood", "2"),
+                ("assessment.inherent.impact", "3"),
+            ],
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
     assert!(bad.text.contains("is on site"), "{}", bad.text);
@@ -458,14 +620,25 @@ async fn a_stale_edit_says_someone_else_changed_the_record() {
         .collect()
     };
     let first = edit("Reception camera 2", &version);
-    let ok = ui.post(Some(&b), "/devices/hq-cam-02", &pairs(&first)).await;
+    let ok = ui
+        .post(Some(&b), "/devices/hq-cam-02", &pairs(&first))
+        .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
     // The second edit was based on the same, now old, version.
     let second = edit("Lobby camera", &version);
-    let stale = ui.post(Some(&b), "/devices/hq-cam-02", &pairs(&second)).await;
+    let stale = ui
+        .post(Some(&b), "/devices/hq-cam-02", &pairs(&second))
+        .await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
-    assert!(stale.text.contains("Changed by someone else"), "{}", stale.text);
-    assert!(stale.text.contains("value=\"Lobby camera\""), "the input is kept");
+    assert!(
+        stale.text.contains("Changed by someone else"),
+        "{}",
+        stale.text
+    );
+    assert!(
+        stale.text.contains("value=\"Lobby camera\""),
+        "the input is kept"
+    );
     // The dashboard now lists the camera as out of service.
     let dash = ui.get(Some(&b), "/").await;
     assert!(dash.text.contains("Reception camera 2"));
@@ -488,19 +661,40 @@ async fn lists_export_csv_with_formulas_defused() {
     let b = ui.login("ann").await;
     let csv = ui.get(Some(&b), "/asset-register?site=hq&format=csv").await;
     assert_eq!(csv.status, StatusCode::OK);
-    assert!(csv.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
+    assert!(
+        csv.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
     let disposition = csv.headers[header::CONTENT_DISPOSITION].to_str().unwrap();
-    assert!(disposition.starts_with("attachment; filename=\"rampart-assets-"), "{disposition}");
+    assert!(
+        disposition.starts_with("attachment; filename=\"rampart-assets-"),
+        "{disposition}"
+    );
     let mut lines = csv.text.lines();
     assert_eq!(
         lines.next().unwrap(),
         "Asset,Site,Zone,Kind,Value (1-10),Owner,Replacement cost"
     );
-    assert!(csv.text.contains("\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\""), "{}", csv.text);
+    assert!(
+        csv.text
+            .contains("\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\""),
+        "{}",
+        csv.text
+    );
     assert!(!csv.text.contains("Manchester"), "the site filter applies");
     let risks = ui.get(Some(&b), "/risks?format=csv&level=high").await;
-    assert!(risks.text.starts_with("Risk,Site,Threat,Asset,Method,Inherent,Current,Residual,Level,"));
-    assert!(risks.text.contains("Theft of loaded trailers from the yard"));
+    assert!(
+        risks
+            .text
+            .starts_with("Risk,Site,Threat,Asset,Method,Inherent,Current,Residual,Level,")
+    );
+    assert!(
+        risks
+            .text
+            .contains("Theft of loaded trailers from the yard")
+    );
 }
 
 #[tokio::test]
@@ -518,8 +712,15 @@ async fn filters_answer_htmx_with_the_results_only() {
     let part = ui.send(req).await;
     assert_eq!(part.status, StatusCode::OK);
     assert!(!part.text.contains("<html"), "a fragment");
-    assert!(part.text.contains("Diesel theft from the bunker"), "{}", part.text);
-    assert!(!part.text.contains("Theft of loaded trailers"), "filtered by treatment");
+    assert!(
+        part.text.contains("Diesel theft from the bunker"),
+        "{}",
+        part.text
+    );
+    assert!(
+        !part.text.contains("Theft of loaded trailers"),
+        "filtered by treatment"
+    );
     assert!(part.text.contains("format=csv"));
     // The same URL without htmx is the whole page.
     let full = ui.get(Some(&b), "/risks?site=whs&treatment=accept").await;
@@ -532,37 +733,70 @@ async fn a_locked_login_says_so_and_a_one_time_password_must_be_replaced() {
     let ui = Ui::demo().await;
     ui.user("ann", Role::Admin).await;
     for _ in 0..5 {
-        let res = ui.post(None, "/login", &[("login", "ann"), ("password", "wrong wrong wrong")]).await;
+        let res = ui
+            .post(
+                None,
+                "/login",
+                &[("login", "ann"), ("password", "wrong wrong wrong")],
+            )
+            .await;
         assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     }
-    let locked = ui.post(None, "/login", &[("login", "ann"), ("password", PASSWORD)]).await;
+    let locked = ui
+        .post(None, "/login", &[("login", "ann"), ("password", PASSWORD)])
+        .await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(locked.text.contains("Too many failed logins"), "{}", locked.text);
+    assert!(
+        locked.text.contains("Too many failed logins"),
+        "{}",
+        locked.text
+    );
     assert!(locked.headers.contains_key(header::RETRY_AFTER));
 
     // A one-time password asks for a new one, with the policy beside the field.
     ui.user("bob", Role::Viewer).await;
     let cred = ui.db.credential_by_login("bob").await.unwrap().unwrap();
     ui.db
-        .set_credential("test", &Credential { must_change: true, ..cred })
+        .set_credential(
+            "test",
+            &Credential {
+                must_change: true,
+                ..cred
+            },
+        )
         .await
         .unwrap();
-    let ask = ui.post(None, "/login", &[("login", "bob"), ("password", PASSWORD)]).await;
+    let ask = ui
+        .post(None, "/login", &[("login", "bob"), ("password", PASSWORD)])
+        .await;
     assert_eq!(ask.status, StatusCode::OK);
     assert!(ask.text.contains("name=\"new_password\""), "{}", ask.text);
     assert!(!ask.headers.contains_key(header::SET_COOKIE));
     let short = ui
-        .post(None, "/login", &[("login", "bob"), ("password", PASSWORD), ("must_change", "1"), ("new_password", "short")])
+        .post(
+            None,
+            "/login",
+            &[
+                ("login", "bob"),
+                ("password", PASSWORD),
+                ("must_change", "1"),
+                ("new_password", "short"),
+            ],
+        )
         .await;
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(short.text.contains("12 characters"), "{}", short.text);
     let done = ui
-        .post(None, "/login", &[
-            ("login", "bob"),
-            ("password", PASSWORD),
-            ("must_change", "1"),
-            ("new_password", "another long passphrase"),
-        ])
+        .post(
+            None,
+            "/login",
+            &[
+                ("login", "bob"),
+                ("password", PASSWORD),
+                ("must_change", "1"),
+                ("new_password", "another long passphrase"),
+            ],
+        )
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
     assert!(done.headers.contains_key(header::SET_COOKIE));
