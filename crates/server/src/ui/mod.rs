@@ -282,13 +282,16 @@ impl FromRequestParts<AppState> for PageUser {
                 } else {
                     "/login".to_owned()
                 };
-                let mut res = Redirect::to(&target).into_response();
                 if parts.headers.contains_key("hx-request") {
-                    // htmx follows redirects inside the swap; make it load the page.
+                    // An XHR follows a redirect silently and would swap the
+                    // login form into a table: tell htmx to load the page.
+                    let mut res = StatusCode::OK.into_response();
                     if let Ok(v) = HeaderValue::from_str(&target) {
                         res.headers_mut().insert("hx-redirect", v);
                     }
+                    return Err(res);
                 }
+                let res = Redirect::to(&target).into_response();
                 Err(res)
             }
             Err(problem) => Err(error_response(&problem)),

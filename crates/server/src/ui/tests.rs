@@ -722,6 +722,16 @@ async fn filters_answer_htmx_with_the_results_only() {
         "filtered by treatment"
     );
     assert!(part.text.contains("format=csv"));
+    // A session that has ended sends htmx to the login page, not into the table.
+    let req = Request::builder()
+        .uri("/risks?site=whs")
+        .header("hx-request", "true")
+        .header("hx-target", "results")
+        .body(Body::empty())
+        .unwrap();
+    let ended = ui.send(req).await;
+    assert_eq!(ended.headers["hx-redirect"], "/login?next=/risks%3Fsite%3Dwhs");
+    assert!(ended.text.is_empty());
     // The same URL without htmx is the whole page.
     let full = ui.get(Some(&b), "/risks?site=whs&treatment=accept").await;
     assert!(full.text.contains("<html"));
