@@ -362,7 +362,9 @@ async fn every_page_reads_and_keeps_to_the_csp() {
         "/risks/new?method=nist80030",
         "/risks/r-whs-cargo-yard/edit",
         "/devices/new",
-        "/devices/hq-cam-02/edit",
+        "/devices/hq-cam-02/edit", "/risks/r-whs-cargo-fair", "/risks/r-whs-cargo-fair/edit",
+        "/risks/r-whs-ransomware", "/risks/r-whs-ransomware/edit", "/audit-log?kind=risk&actor=test",
+        "/risks?method=fair",
     ] {
         let page = ui.get(Some(&b), path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.text);
@@ -374,6 +376,10 @@ async fn every_page_reads_and_keeps_to_the_csp() {
         );
         assert_csp_clean(&page.text);
     }
+    // A FAIR risk's model is shown read-only; its other fields stay editable.
+    let fair = ui.get(Some(&b), "/risks/r-whs-cargo-fair/edit").await;
+    assert!(fair.text.contains("readonly"), "{}", fair.text);
+    assert!(fair.text.contains("Open FAIR model"));
     let missing = ui.get(Some(&b), "/risks/no-such-risk").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_csp_clean(&missing.text);
@@ -810,4 +816,36 @@ async fn a_locked_login_says_so_and_a_one_time_password_must_be_replaced() {
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
     assert!(done.headers.contains_key(header::SET_COOKIE));
+}
+
+#[tokio::test]
+async fn editing_a_fair_risk_keeps_its_model() {
+    let ui = Ui::demo().await;
+    ui.user("ann", Role::Assessor).await;
+    let b = ui.login("ann").await;
+    let store: &dyn Store = &*ui.db;
+    let before: rampart_store::Stored<rampart_domain::RiskScenario> =
+        store.get(&ui.org, &id("r-whs-cargo-fair")).await.unwrap().unwrap();
+    let r = &before.value;
+    let version = before.version.to_string();
+    let (site, threat, asset) = (r.site.to_string(), r.threat.to_string(), r.asset.to_string());
+    let res = ui
+        .post(Some(&b), "/risks/r-whs-cargo-fair", &[
+            ("csrf_token", &b.csrf),
+            ("version", &version),
+            ("method", "matrix"),
+            ("title", "Cargo theft, quantified"),
+            ("site", &site),
+            ("threat", &threat),
+            ("asset", &asset),
+            ("treatment", "transfer"),
+        ])
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+    let after: rampart_store::Stored<rampart_domain::RiskScenario> =
+        store.get(&ui.org, &id("r-whs-cargo-fair")).await.unwrap().unwrap();
+    assert_eq!(after.value.title, "Cargo theft, quantified");
+    assert_eq!(after.value.assessment, before.value.assessment, "the method and model are kept");
+    assert_eq!(after.value.controls, before.value.controls);
+    assert_eq!(after.version, before.version + 1);
 }
