@@ -362,8 +362,12 @@ async fn every_page_reads_and_keeps_to_the_csp() {
         "/risks/new?method=nist80030",
         "/risks/r-whs-cargo-yard/edit",
         "/devices/new",
-        "/devices/hq-cam-02/edit", "/risks/r-whs-cargo-fair", "/risks/r-whs-cargo-fair/edit",
-        "/risks/r-whs-ransomware", "/risks/r-whs-ransomware/edit", "/audit-log?kind=risk&actor=test",
+        "/devices/hq-cam-02/edit",
+        "/risks/r-whs-cargo-fair",
+        "/risks/r-whs-cargo-fair/edit",
+        "/risks/r-whs-ransomware",
+        "/risks/r-whs-ransomware/edit",
+        "/audit-log?kind=risk&actor=test",
         "/risks?method=fair",
     ] {
         let page = ui.get(Some(&b), path).await;
@@ -736,7 +740,10 @@ async fn filters_answer_htmx_with_the_results_only() {
         .body(Body::empty())
         .unwrap();
     let ended = ui.send(req).await;
-    assert_eq!(ended.headers["hx-redirect"], "/login?next=/risks%3Fsite%3Dwhs");
+    assert_eq!(
+        ended.headers["hx-redirect"],
+        "/login?next=/risks%3Fsite%3Dwhs"
+    );
     assert!(ended.text.is_empty());
     // The same URL without htmx is the whole page.
     let full = ui.get(Some(&b), "/risks?site=whs&treatment=accept").await;
@@ -824,28 +831,45 @@ async fn editing_a_fair_risk_keeps_its_model() {
     ui.user("ann", Role::Assessor).await;
     let b = ui.login("ann").await;
     let store: &dyn Store = &*ui.db;
-    let before: rampart_store::Stored<rampart_domain::RiskScenario> =
-        store.get(&ui.org, &id("r-whs-cargo-fair")).await.unwrap().unwrap();
+    let before: rampart_store::Stored<rampart_domain::RiskScenario> = store
+        .get(&ui.org, &id("r-whs-cargo-fair"))
+        .await
+        .unwrap()
+        .unwrap();
     let r = &before.value;
     let version = before.version.to_string();
-    let (site, threat, asset) = (r.site.to_string(), r.threat.to_string(), r.asset.to_string());
+    let (site, threat, asset) = (
+        r.site.to_string(),
+        r.threat.to_string(),
+        r.asset.to_string(),
+    );
     let res = ui
-        .post(Some(&b), "/risks/r-whs-cargo-fair", &[
-            ("csrf_token", &b.csrf),
-            ("version", &version),
-            ("method", "matrix"),
-            ("title", "Cargo theft, quantified"),
-            ("site", &site),
-            ("threat", &threat),
-            ("asset", &asset),
-            ("treatment", "transfer"),
-        ])
+        .post(
+            Some(&b),
+            "/risks/r-whs-cargo-fair",
+            &[
+                ("csrf_token", &b.csrf),
+                ("version", &version),
+                ("method", "matrix"),
+                ("title", "Cargo theft, quantified"),
+                ("site", &site),
+                ("threat", &threat),
+                ("asset", &asset),
+                ("treatment", "transfer"),
+            ],
+        )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
-    let after: rampart_store::Stored<rampart_domain::RiskScenario> =
-        store.get(&ui.org, &id("r-whs-cargo-fair")).await.unwrap().unwrap();
+    let after: rampart_store::Stored<rampart_domain::RiskScenario> = store
+        .get(&ui.org, &id("r-whs-cargo-fair"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(after.value.title, "Cargo theft, quantified");
-    assert_eq!(after.value.assessment, before.value.assessment, "the method and model are kept");
+    assert_eq!(
+        after.value.assessment, before.value.assessment,
+        "the method and model are kept"
+    );
     assert_eq!(after.value.controls, before.value.controls);
     assert_eq!(after.version, before.version + 1);
 }
