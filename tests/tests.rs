@@ -6,6 +6,7 @@
 
 mod util;
 
+mod browser;
 mod cctv;
 mod cli_org;
 mod pps;
