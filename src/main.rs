@@ -120,6 +120,10 @@ enum Command {
     ///
     /// Example: rampart cctv coverage site.yaml --svg site.svg
     Cctv(commands::cctv::Args),
+    /// Reports: the security assessment report of the organisation or a site (HTML).
+    ///
+    /// Example: rampart report assessment --site dc --format html -o dc-assessment.html
+    Report(commands::report::Args),
 }
 
 fn main() -> ExitCode {
@@ -147,6 +151,7 @@ fn main() -> ExitCode {
         Command::Pps(args) => commands::pps::run(&ctx, args).map(|()| ExitCode::SUCCESS),
         Command::Risk(args) => commands::risk::run(&ctx, args).map(|()| ExitCode::SUCCESS),
         Command::Cctv(args) => commands::cctv::run(&ctx, args).map(|()| ExitCode::SUCCESS),
+        Command::Report(args) => commands::report::run(&ctx, args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -10,6 +10,7 @@ mod browser;
 mod cctv;
 mod cli_org;
 mod pps;
+mod report;
 mod risk;
 mod store_conformance;
 mod web;

@@ -5,6 +5,7 @@ pub mod audit_log;
 pub mod cctv;
 pub mod org;
 pub mod pps;
+pub mod report;
 pub mod risk;
 pub mod serve;
 pub mod synth;

@@ -200,6 +200,8 @@ pub fn demo(ctx: &Context, args: DemoArgs) -> Result<ExitCode> {
         doc.risks.len(),
         doc.organisation.id,
     ));
+    // The demo organisation's assessment report, beside the store.
+    super::report::demo_report(ctx, &url, &doc.organisation.id)?;
     let serve = (!args.no_serve).then_some(args.serve);
     super::serve::demo_serve(ctx, &doc.organisation.id, serve)?;
     Ok(ExitCode::SUCCESS)
@@ -310,7 +312,7 @@ fn read_limited(path: &Path) -> Result<String> {
 
 /// Write to a temporary file beside `path`, then rename: a reader never
 /// sees half a file, and a failure leaves the old one.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

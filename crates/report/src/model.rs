@@ -1,0 +1,347 @@
+//! The report model: plain values the caller fills from its data and its
+//! engines. Nothing here is computed from a store or an engine; what the
+//! report derives (heat-map counts, top risks, the posture paragraph, totals)
+//! is derived from these values alone, in `summary`.
+//!
+//! Lists are rendered in the order given, so the caller decides the order
+//! (and keeps it stable); derived rankings break ties by id.
+
+/// Everything one security assessment report shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub organisation: Organisation,
+    /// What the report covers: the whole organisation or one site.
+    pub scope: Scope,
+    /// The date the report speaks for, `YYYY-MM-DD` (the caller's `--as-of`).
+    pub as_of: String,
+    pub document: DocumentControl,
+    pub method: Method,
+    /// The rating grids risks are placed on for the heat maps.
+    pub grids: Vec<Grid>,
+    pub sites: Vec<Site>,
+    /// Recommendations in the caller's priority order (first = most urgent).
+    pub recommendations: Vec<Recommendation>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Organisation {
+    pub id: String,
+    pub name: String,
+    pub sector: Option<String>,
+    pub description: Option<String>,
+    /// ISO 4217 code every amount is in.
+    pub currency: String,
+    /// The risk appetite, one sentence per limit.
+    pub appetite: Vec<String>,
+    /// Highest acceptable mean annual loss, if the organisation states one.
+    pub max_annual_loss: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scope {
+    Organisation,
+    Site { id: String, name: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentControl {
+    /// Document reference, e.g. `northwind-assessment-2026-05-01`.
+    pub reference: String,
+    pub version: String,
+    pub classification: String,
+    pub prepared_by: String,
+    /// What produced the report (program and version).
+    pub generator: String,
+    /// The data it was made from (the store, without credentials).
+    pub source: String,
+}
+
+/// How the figures were obtained: the methods, their scales and settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Method {
+    /// One paragraph per method or setting, in order.
+    pub paragraphs: Vec<String>,
+    /// Named scales (each level with its colour), as tables.
+    pub scales: Vec<Scale>,
+    pub fair: Option<FairSettings>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scale {
+    pub name: String,
+    /// Levels lowest first.
+    pub levels: Vec<ScaleLevel>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScaleLevel {
+    pub name: String,
+    /// What puts a risk at this level (a score range, a rule).
+    pub meaning: String,
+    /// CSS colour, `#rrggbb`.
+    pub colour: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FairSettings {
+    pub trials: u64,
+    pub seed: u64,
+    /// How annual loss is formed and how percentiles are computed.
+    pub notes: Vec<String>,
+}
+
+/// A likelihood x impact grid on which risks are counted for a heat map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grid {
+    pub title: String,
+    /// Likelihood levels, lowest first (rows; drawn highest at the top).
+    pub likelihood: Vec<String>,
+    /// Impact levels, lowest first (columns).
+    pub impact: Vec<String>,
+    /// `colours[l][i]`: the colour of the risk level of the cell.
+    pub colours: Vec<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Site {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub address: Option<String>,
+    pub description: Option<String>,
+    pub facility_security_level: Option<u8>,
+    pub operating_hours: String,
+    pub zones: Vec<Zone>,
+    pub assets: Vec<Asset>,
+    pub threats: Vec<Threat>,
+    pub risks: Vec<Risk>,
+    pub fair: Option<FairResults>,
+    /// Why the quantitative analysis could not run, when it could not.
+    pub fair_problem: Option<String>,
+    pub protection: Vec<Protection>,
+    pub surveillance: Vec<Coverage>,
+    pub devices: Vec<Device>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Zone {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub classification: String,
+    pub parent: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Asset {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    /// Value / criticality 1..10.
+    pub value: u8,
+    pub zone: Option<String>,
+    pub owner: Option<String>,
+    pub replacement_cost: Option<f64>,
+}
+
+/// A threat as rated for one site.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Threat {
+    pub id: String,
+    pub name: String,
+    pub category: String,
+    /// Threat rating 1..10 at this site.
+    pub rating: u8,
+    pub rationale: Option<String>,
+    /// The design-basis adversary, in one line, when the threat has one.
+    pub adversary: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Risk {
+    pub id: String,
+    pub title: String,
+    pub threat: String,
+    pub asset: String,
+    /// The method's name as readers know it ("FEMA 452").
+    pub method: String,
+    pub inherent: Option<Level>,
+    pub current: Option<Level>,
+    pub residual: Option<Level>,
+    /// Where the present risk (current, else inherent) sits on a grid.
+    pub position: Option<Position>,
+    pub treatment: String,
+    pub owner: Option<String>,
+    /// Why the present risk is outside the appetite; `None` when within it or not judged.
+    pub out_of_appetite: Option<String>,
+}
+
+/// A rating on a method's scale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Level {
+    pub name: String,
+    pub colour: String,
+    /// Position on the scale, 0 = lowest.
+    pub rank: usize,
+    /// Number of levels on the scale.
+    pub levels: usize,
+    /// The score as written (`384`, `L3 x I4`), where the method has one.
+    pub score: Option<String>,
+    /// The numeric score, for ordering.
+    pub value: Option<f64>,
+}
+
+impl Level {
+    /// Severity on 0..=1: the rank as a share of the scale.
+    pub fn severity(&self) -> f64 {
+        if self.levels <= 1 {
+            0.0
+        } else {
+            self.rank as f64 / (self.levels - 1) as f64
+        }
+    }
+}
+
+/// A cell of one of the report's [`Grid`]s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// Index into [`Report::grids`].
+    pub grid: usize,
+    /// Likelihood index, 0 = lowest.
+    pub likelihood: usize,
+    /// Impact index, 0 = lowest.
+    pub impact: usize,
+}
+
+/// Annual-loss statistics of a simulation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LossStats {
+    pub mean: f64,
+    pub p10: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p95: f64,
+    pub p99: f64,
+    /// Loss exceedance curve: (annual loss, probability of exceeding it), loss ascending.
+    pub lec: Vec<(f64, f64)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FairScenario {
+    pub id: String,
+    pub title: String,
+    pub loss: LossStats,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FairResults {
+    pub scenarios: Vec<FairScenario>,
+    /// The site's scenarios together (per-trial sums).
+    pub total: LossStats,
+}
+
+/// The path analysis of one facility model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Protection {
+    pub id: String,
+    pub name: String,
+    /// Response force, e.g. `240 ± 72 s`.
+    pub response: String,
+    pub adversaries: Vec<AdversaryResult>,
+    /// The best upgrades the model lists, when it lists some.
+    pub upgrade: Option<Upgrade>,
+    /// Why the model could not be analysed, when it could not.
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdversaryResult {
+    pub adversary: String,
+    pub p_neutralization: f64,
+    /// The most vulnerable path; `None` when no path reaches the target.
+    pub path: Option<AdversaryPath>,
+    /// FEMA 452 vulnerability rating 1..10 from P_E.
+    pub vulnerability_rating: u8,
+    /// Whether the path is proven the most vulnerable.
+    pub exact: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdversaryPath {
+    pub p_interruption: f64,
+    pub p_effectiveness: f64,
+    /// Total mean delay, seconds.
+    pub delay_s: f64,
+    pub steps: Vec<PathStep>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathStep {
+    pub element: String,
+    pub from: String,
+    pub to: String,
+    /// Detection as this adversary meets it (P_D x P_A).
+    pub p_detect: f64,
+    pub delay_s: f64,
+    pub critical: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upgrade {
+    /// What the plan aims for, e.g. `best within a budget of 60,000`.
+    pub goal: String,
+    pub upgrades: Vec<String>,
+    pub cost: f64,
+    pub p_effectiveness_before: f64,
+    pub p_effectiveness_after: f64,
+}
+
+/// The coverage of one floor plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Coverage {
+    pub id: String,
+    pub name: String,
+    pub profile: String,
+    pub floor_area_m2: f64,
+    pub cameras: usize,
+    pub zones: Vec<ZoneCoverage>,
+    /// A drawing of the plan and its coverage made by the surveillance
+    /// engine. It is shown as an image (`<img>` with a data URL), so that
+    /// nothing in it can run or reach the page.
+    pub drawing_svg: Option<String>,
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZoneCoverage {
+    pub id: String,
+    pub required: String,
+    /// Share of the zone seen at its required level, 0..=1.
+    pub covered_fraction: f64,
+    pub shortfall_m2: f64,
+    pub met: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Device {
+    pub id: String,
+    pub kind: String,
+    pub make_model: String,
+    pub zone: Option<String>,
+    pub status: String,
+    pub install_date: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recommendation {
+    pub title: String,
+    pub site: String,
+    /// The applied control (or upgrade) it stands for.
+    pub reference: String,
+    pub status: String,
+    pub capex: f64,
+    pub opex_annual: f64,
+    /// Why it is recommended and what it buys.
+    pub rationale: String,
+    pub due: Option<String>,
+}

@@ -1,0 +1,384 @@
+#![allow(clippy::unwrap_used)]
+
+use crate::model::*;
+use crate::{assessment_html, charts, escape, summary};
+
+const HOSTILE: &str = "<script>alert('x')</script>&\"";
+
+fn level(name: &str, rank: usize, levels: usize, score: f64) -> Level {
+    Level {
+        name: name.into(),
+        colour: ["#43a047", "#fdd835", "#e53935"][rank.min(2)].into(),
+        rank,
+        levels,
+        score: Some(format!("{score}")),
+        value: Some(score),
+    }
+}
+
+fn risk(id: &str, grid_cell: Option<(usize, usize)>, present: Level) -> Risk {
+    Risk {
+        id: id.into(),
+        title: format!("Risk {id}"),
+        threat: "Burglary".into(),
+        asset: "Stock".into(),
+        method: "Matrix".into(),
+        inherent: Some(present.clone()),
+        current: Some(present),
+        residual: None,
+        position: grid_cell.map(|(l, i)| Position {
+            grid: 0,
+            likelihood: l,
+            impact: i,
+        }),
+        treatment: "mitigate".into(),
+        owner: None,
+        out_of_appetite: None,
+    }
+}
+
+fn stats(scale: f64) -> LossStats {
+    LossStats {
+        mean: 120_000.0 * scale,
+        p10: 10_000.0 * scale,
+        p50: 80_000.0 * scale,
+        p90: 250_000.0 * scale,
+        p95: 400_000.0 * scale,
+        p99: 900_000.0 * scale,
+        lec: (0..10)
+            .map(|k| (100_000.0 * scale * f64::from(k), 1.0 - f64::from(k) / 10.0))
+            .collect(),
+    }
+}
+
+fn empty_site(id: &str, name: &str) -> Site {
+    Site {
+        id: id.into(),
+        name: name.into(),
+        kind: "office".into(),
+        address: None,
+        description: None,
+        facility_security_level: None,
+        operating_hours: "always".into(),
+        zones: vec![],
+        assets: vec![],
+        threats: vec![],
+        risks: vec![],
+        fair: None,
+        fair_problem: None,
+        protection: vec![],
+        surveillance: vec![],
+        devices: vec![],
+    }
+}
+
+fn grid() -> Grid {
+    let names = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    Grid {
+        title: "organisation matrix".into(),
+        likelihood: names(&["Rare", "Possible", "Likely"]),
+        impact: names(&["Minor", "Moderate", "Major", "Severe"]),
+        colours: vec![vec!["#43a047".into(); 4]; 3],
+    }
+}
+
+fn model() -> Report {
+    let mut site = empty_site("whs", &format!("Warehouse {HOSTILE}"));
+    site.address = Some(HOSTILE.into());
+    site.zones.push(Zone {
+        id: "z1".into(),
+        name: HOSTILE.into(),
+        kind: "area".into(),
+        classification: "controlled".into(),
+        parent: None,
+    });
+    site.assets.push(Asset {
+        id: "a1".into(),
+        name: HOSTILE.into(),
+        kind: "physical".into(),
+        value: 7,
+        zone: Some("z1".into()),
+        owner: None,
+        replacement_cost: Some(1_250_000.0),
+    });
+    site.threats.push(Threat {
+        id: "t1".into(),
+        name: HOSTILE.into(),
+        category: "criminal".into(),
+        rating: 8,
+        rationale: Some(HOSTILE.into()),
+        adversary: Some(HOSTILE.into()),
+    });
+    // Hand count: (2,3) x3, (0,0) x1, (1,2) x1, one off the grid.
+    site.risks = vec![
+        risk("r1", Some((2, 3)), level("High", 2, 3, 12.0)),
+        risk("r2", Some((2, 3)), level("High", 2, 3, 12.0)),
+        risk("r3", Some((2, 3)), level("High", 2, 3, 12.0)),
+        risk("r4", Some((0, 0)), level("Low", 0, 3, 1.0)),
+        risk("r5", Some((1, 2)), level("Medium", 1, 3, 6.0)),
+        risk("r6", None, level("Medium", 1, 3, 200.0)),
+    ];
+    site.risks[0].title = HOSTILE.into();
+    site.risks[1].out_of_appetite = Some("score 12 is above 9".into());
+    site.fair = Some(FairResults {
+        scenarios: vec![
+            FairScenario {
+                id: "f1".into(),
+                title: HOSTILE.into(),
+                loss: stats(1.0),
+            },
+            FairScenario {
+                id: "f2".into(),
+                title: "Second".into(),
+                loss: stats(2.0),
+            },
+        ],
+        total: stats(3.0),
+    });
+    site.protection.push(Protection {
+        id: "pps".into(),
+        name: HOSTILE.into(),
+        response: "240 ± 72 s".into(),
+        adversaries: vec![AdversaryResult {
+            adversary: HOSTILE.into(),
+            p_neutralization: 0.9,
+            path: Some(AdversaryPath {
+                p_interruption: 0.4,
+                p_effectiveness: 0.36,
+                delay_s: 300.0,
+                steps: vec![
+                    PathStep {
+                        element: HOSTILE.into(),
+                        from: "offsite".into(),
+                        to: "yard".into(),
+                        p_detect: 0.7,
+                        delay_s: 12.0,
+                        critical: true,
+                    },
+                    PathStep {
+                        element: "door".into(),
+                        from: "yard".into(),
+                        to: HOSTILE.into(),
+                        p_detect: 0.9,
+                        delay_s: 60.0,
+                        critical: false,
+                    },
+                ],
+            }),
+            vulnerability_rating: 7,
+            exact: true,
+        }],
+        upgrade: None,
+        problem: None,
+    });
+    site.surveillance.push(Coverage {
+        id: "plan".into(),
+        name: HOSTILE.into(),
+        profile: "IEC 62676-4:2015".into(),
+        floor_area_m2: 200.0,
+        cameras: 1,
+        zones: vec![ZoneCoverage {
+            id: HOSTILE.into(),
+            required: "identify".into(),
+            covered_fraction: 0.5,
+            shortfall_m2: 25.0,
+            met: false,
+        }],
+        drawing_svg: Some(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>".into(),
+        ),
+        problem: None,
+    });
+    site.devices.push(Device {
+        id: "cam-1".into(),
+        kind: "camera".into(),
+        make_model: HOSTILE.into(),
+        zone: None,
+        status: "operational".into(),
+        install_date: Some("2024-01-01".into()),
+    });
+    Report {
+        organisation: Organisation {
+            id: "org".into(),
+            name: format!("Org {HOSTILE}"),
+            sector: Some(HOSTILE.into()),
+            description: None,
+            currency: "GBP".into(),
+            appetite: vec![HOSTILE.into()],
+            max_annual_loss: Some(250_000.0),
+        },
+        scope: Scope::Organisation,
+        as_of: "2026-05-01".into(),
+        document: DocumentControl {
+            reference: "ref".into(),
+            version: "1.0".into(),
+            classification: "Confidential".into(),
+            prepared_by: HOSTILE.into(),
+            generator: "rampart test".into(),
+            source: "sqlite:x".into(),
+        },
+        method: Method {
+            paragraphs: vec![HOSTILE.into()],
+            scales: vec![Scale {
+                name: HOSTILE.into(),
+                levels: vec![ScaleLevel {
+                    name: "Low".into(),
+                    meaning: HOSTILE.into(),
+                    colour: "red;background:url(x)".into(),
+                }],
+            }],
+            fair: Some(FairSettings {
+                trials: 100_000,
+                seed: 1,
+                notes: vec![HOSTILE.into()],
+            }),
+        },
+        grids: vec![grid()],
+        sites: vec![site, empty_site("empty", "Empty site")],
+        recommendations: vec![Recommendation {
+            title: HOSTILE.into(),
+            site: "whs".into(),
+            reference: "ac-1".into(),
+            status: "proposed".into(),
+            capex: 90_000.0,
+            opex_annual: 2_000.0,
+            rationale: HOSTILE.into(),
+            due: None,
+        }],
+    }
+}
+
+/// Every `<svg>...</svg>` element of a document.
+fn svgs(html: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<svg") {
+        let end = rest[start..].find("</svg>").unwrap() + start + "</svg>".len();
+        out.push(&rest[start..end]);
+        rest = &rest[end..];
+    }
+    out
+}
+
+#[test]
+fn hostile_names_are_escaped_everywhere() {
+    let html = assessment_html(&model());
+    assert!(!html.contains("<script"), "a script element got through");
+    assert!(!html.contains("alert('x')"));
+    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"));
+    // A colour that is not a colour never reaches a style attribute.
+    assert!(!html.contains("url(x)"));
+    // The engine's drawing is an image (scripts in it cannot run), base64-encoded.
+    assert!(html.contains("src=\"data:image/svg+xml;base64,"));
+    for svg in svgs(&html) {
+        assert!(!svg.contains("<script"));
+    }
+}
+
+#[test]
+fn the_same_model_gives_the_same_bytes() {
+    let m = model();
+    let a = assessment_html(&m);
+    let b = assessment_html(&m.clone());
+    assert_eq!(a, b);
+    // A different as-of date is a different document.
+    let mut later = m;
+    later.as_of = "2026-06-01".into();
+    assert_ne!(a, assessment_html(&later));
+}
+
+#[test]
+fn a_site_without_data_says_what_is_missing() {
+    let html = assessment_html(&model());
+    for what in [
+        "No zones are recorded for Empty site yet",
+        "No threat has been rated for Empty site yet",
+        "No risk scenario is recorded for Empty site yet",
+        "No risk scenario at Empty site is assessed with Open FAIR yet",
+        "No facility model is recorded for Empty site yet",
+        "No floor plan is recorded for Empty site yet",
+        "No asset is recorded for Empty site yet",
+        "No security device is recorded for Empty site yet",
+    ] {
+        assert!(html.contains(what), "missing: {what}");
+    }
+    // No chart is drawn for the empty site.
+    assert!(!html.contains("Empty site</title>"));
+    // A report with only an empty site says so in the summary, without error.
+    let mut m = model();
+    m.sites.remove(0);
+    m.recommendations.clear();
+    let html = assessment_html(&m);
+    assert!(html.contains("Nothing has been assessed in this scope yet"));
+    assert!(svgs(&html).is_empty());
+}
+
+#[test]
+fn heat_map_counts_equal_a_hand_count() {
+    let m = model();
+    let counts = summary::heat_counts(&m, 0, &m.sites);
+    let mut expected = vec![vec![0u32; 4]; 3];
+    expected[2][3] = 3;
+    expected[0][0] = 1;
+    expected[1][2] = 1;
+    assert_eq!(counts, expected);
+    // The drawn cells carry the same counts.
+    let svg = charts::heat_map(&m.grids[0], &counts, "t");
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let drawn: Vec<u32> = doc
+        .descendants()
+        .filter_map(|n| n.attribute("data-count"))
+        .map(|c| c.parse().unwrap())
+        .collect();
+    assert_eq!(drawn.len(), 12);
+    assert_eq!(drawn.iter().sum::<u32>(), 5);
+}
+
+#[test]
+fn every_svg_is_well_formed_xml() {
+    let m = model();
+    let html = assessment_html(&m);
+    let found = svgs(&html);
+    // Summary heat map, site heat map, LEC, percentiles, sequence.
+    assert_eq!(found.len(), 5, "charts drawn: {}", found.len());
+    for svg in found {
+        let doc = roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("{e}: {svg}"));
+        assert_eq!(doc.root_element().tag_name().name(), "svg");
+    }
+    let st = stats(1.0);
+    for svg in [
+        charts::loss_exceedance(&[(HOSTILE, &st.lec)], HOSTILE, HOSTILE),
+        charts::percentile_bars(&[(HOSTILE, &st)], HOSTILE, HOSTILE),
+        charts::percentile_bars(&[], "GBP", "none"),
+        charts::loss_exceedance(&[], "GBP", "none"),
+    ] {
+        roxmltree::Document::parse(&svg).unwrap();
+    }
+}
+
+#[test]
+fn summary_figures_come_from_the_model() {
+    let m = model();
+    let top = summary::top_risks(&m, 3);
+    // High risks first; the one outside the appetite leads the ties.
+    assert_eq!(top[0].1.id, "r2");
+    assert_eq!(top[1].1.id, "r1");
+    assert_eq!(summary::band_counts(&m), [1, 2, 3]);
+    assert_eq!(summary::posture(&m), Some("weak"));
+    assert_eq!(summary::investment(&m), (90_000.0, 2_000.0));
+    let p = summary::posture_paragraph(&m);
+    assert!(p.contains("6 risk scenarios"), "{p}");
+    assert!(p.contains("GBP 360,000"), "{p}");
+}
+
+#[test]
+fn helpers() {
+    assert_eq!(escape("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&#39;");
+    assert_eq!(crate::amount(1_576_666_666.7), "1,576,666,667");
+    assert_eq!(crate::amount(-1234.0), "-1,234");
+    assert_eq!(crate::short_amount(1_500_000.0), "1.5M");
+    assert_eq!(crate::short_amount(250_000.0), "250k");
+    assert_eq!(crate::html::base64_for_tests(b"Man"), "TWFu");
+    assert_eq!(crate::html::base64_for_tests(b"Ma"), "TWE=");
+    assert_eq!(crate::html::base64_for_tests(b"M"), "TQ==");
+}
