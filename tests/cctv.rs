@@ -273,7 +273,7 @@ fn bad_plans_are_refused_naming_the_item() {
 fn coverage_reads_the_floor_plan_stored_for_a_site() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite:{}", dir.path().join("s.db").display());
-    assert_ok(&rampart(&["demo", "--db", &db, "--quiet"]));
+    assert_ok(&rampart(&["demo", "--no-serve", "--db", &db, "--quiet"]));
     // The demo's head-office lobby plan is the example lobby file.
     let stored = rampart(&["cctv", "coverage", "--db", &db, "--site", "hq", "--json"]);
     assert_ok(&stored);

@@ -14,7 +14,7 @@ fn the_demo_imports_exports_and_round_trips() {
     let dir = tempfile::tempdir().unwrap();
     let a = db_arg(dir.path(), "a.db");
     let b = db_arg(dir.path(), "b.db");
-    let out = rampart(&["demo", "--db", &a]);
+    let out = rampart(&["demo", "--no-serve", "--db", &a]);
     assert_ok(&out);
     assert!(
         stderr(&out).contains("Northwind Freight & Data Ltd — 3 sites"),
@@ -23,7 +23,7 @@ fn the_demo_imports_exports_and_round_trips() {
     );
 
     // A second run leaves it alone and says so.
-    let again = rampart(&["demo", "--db", &a]);
+    let again = rampart(&["demo", "--no-serve", "--db", &a]);
     assert_ok(&again);
     assert!(stderr(&again).contains("already in"), "{}", stderr(&again));
 
@@ -86,7 +86,7 @@ struct Baseline {
 fn baseline() -> Baseline {
     let dir = tempfile::tempdir().unwrap();
     let db = db_arg(dir.path(), "store.db");
-    assert_ok(&rampart(&["demo", "--db", &db]));
+    assert_ok(&rampart(&["demo", "--no-serve", "--db", &db]));
     let (export, audit_entries) = snapshot(&db);
     Baseline {
         dir,

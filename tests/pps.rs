@@ -191,7 +191,7 @@ fn upgrade_for_a_budget_and_for_a_target() {
 fn analyze_reads_the_facility_model_stored_for_a_site() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite:{}", dir.path().join("s.db").display());
-    assert_ok(&rampart(&["demo", "--db", &db, "--quiet"]));
+    assert_ok(&rampart(&["demo", "--no-serve", "--db", &db, "--quiet"]));
     // The demo's data centre holds the same model as the example file.
     let stored = rampart(&[
         "pps", "analyze", "--db", &db, "--site", "dc", "--top", "3", "--json",

@@ -230,7 +230,7 @@ fn tornado_ranks_the_widest_input_first() {
 fn simulate_reads_the_stored_register_of_a_site() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite:{}", dir.path().join("s.db").display());
-    assert_ok(&rampart(&["demo", "--db", &db, "--quiet"]));
+    assert_ok(&rampart(&["demo", "--no-serve", "--db", &db, "--quiet"]));
     let out = rampart(&[
         "risk", "simulate", "--db", &db, "--site", "whs", "--trials", "200000", "--seed", "5",
         "--json",
