@@ -114,6 +114,38 @@ pub(crate) fn push_conditions(
 fn push_filter(qb: &mut QueryBuilder<Postgres>, f: &FieldFilter) {
     let path = json_path(&f.field);
     match (f.op, &f.value) {
+        (FilterOp::In, FilterValue::List(values)) => {
+            if values.is_empty() {
+                qb.push("FALSE");
+                return;
+            }
+            qb.push("(");
+            for (n, v) in values.iter().enumerate() {
+                if n > 0 {
+                    qb.push(" OR ");
+                }
+                push_filter(
+                    qb,
+                    &FieldFilter {
+                        field: f.field.clone(),
+                        value: v.clone(),
+                        op: FilterOp::Eq,
+                    },
+                );
+            }
+            qb.push(")");
+        }
+        (FilterOp::In, value) => push_filter(
+            qb,
+            &FieldFilter {
+                field: f.field.clone(),
+                value: value.clone(),
+                op: FilterOp::Eq,
+            },
+        ),
+        (_, FilterValue::List(_)) => {
+            qb.push("FALSE");
+        }
         (FilterOp::Eq, FilterValue::Text(v)) => {
             push_field(qb, &path);
             qb.push(" = to_jsonb(").push_bind(v.clone()).push("::text)");
@@ -136,6 +168,8 @@ fn push_filter(qb: &mut QueryBuilder<Postgres>, f: &FieldFilter) {
                 FilterValue::Text(v) => qb.push_bind(v.clone()).push("::text"),
                 FilterValue::Number(v) => qb.push_bind(*v).push("::float8"),
                 FilterValue::Bool(b) => qb.push_bind(*b).push("::boolean"),
+                // Not reached: a list value is answered above.
+                FilterValue::List(_) => qb.push("NULL"),
             };
             qb.push("))");
         }
@@ -221,6 +255,35 @@ pub(crate) fn list_query(org: &str, kind: &str, query: &ListQuery) -> QueryBuild
         .push_bind(query.limit)
         .push(" OFFSET ")
         .push_bind(query.offset);
+    qb
+}
+
+/// Counts of the records `query` selects, grouped by content fields: each
+/// field as its JSON text (`NULL` when missing), the path bound as a
+/// parameter like every other.
+pub(crate) fn count_by_query(
+    org: &str,
+    kind: &str,
+    query: &ListQuery,
+    group: &[FieldPath],
+) -> QueryBuilder<Postgres> {
+    let mut qb = QueryBuilder::new("SELECT ");
+    for field in group {
+        push_field(&mut qb, &json_path(field));
+        qb.push("::text, ");
+    }
+    qb.push("COUNT(*) FROM records");
+    push_conditions(&mut qb, org, kind, query);
+    if !group.is_empty() {
+        qb.push(" GROUP BY ");
+        for n in 1..=group.len() {
+            if n > 1 {
+                qb.push(", ");
+            }
+            // Ordinals of the result columns: constants of this module.
+            qb.push(n.to_string());
+        }
+    }
     qb
 }
 

@@ -19,10 +19,10 @@ use async_trait::async_trait;
 use rampart_domain::{EntityKind, Id, Organisation};
 use rampart_store::audit::Chain;
 use rampart_store::{
-    AuditEntry, AuditQuery, Backend, ChangeAction, DatabaseUrl, ImportMode, ImportSummary,
-    ListQuery, Progress, Record, Result, Store, StoreError, Stored, StoredRecord,
-    import_audit_text, import_reference_rows, key_from_row, now_text, organisation_from_row,
-    record_from_row,
+    AuditEntry, AuditQuery, Backend, ChangeAction, DatabaseUrl, FieldPath, Group, ImportMode,
+    ImportSummary, ListQuery, Progress, Record, Result, Store, StoreError, Stored, StoredRecord,
+    group_value, import_audit_text, import_reference_rows, key_from_row, merge_groups, now_text,
+    organisation_from_row, record_from_row,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -445,6 +445,31 @@ impl Store for SqliteStore {
             .fetch_one(&self.pool)
             .await
             .map_err(db)
+    }
+
+    async fn count_by(
+        &self,
+        org: &Id,
+        kind: EntityKind,
+        query: &ListQuery,
+        group: &[FieldPath],
+    ) -> Result<Vec<Group>> {
+        use sqlx::Row;
+        let mut qb = list::count_by_query(org.as_str(), kind.as_str(), query, group)?;
+        let rows = qb.build().fetch_all(&self.pool).await.map_err(db)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut key = Vec::with_capacity(group.len());
+            for n in 0..group.len() {
+                let text: Option<String> = row.try_get(n).map_err(db)?;
+                key.push(group_value(text.as_deref()));
+            }
+            let count: i64 = row.try_get(group.len()).map_err(db)?;
+            if count > 0 {
+                out.push((key, count));
+            }
+        }
+        Ok(merge_groups(out))
     }
 
     async fn audit_page(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>> {

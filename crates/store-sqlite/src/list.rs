@@ -90,6 +90,38 @@ pub(crate) fn push_conditions(
 fn push_filter(qb: &mut QueryBuilder<Sqlite>, f: &FieldFilter) {
     let path = json_path(&f.field);
     match (f.op, &f.value) {
+        (FilterOp::In, FilterValue::List(values)) => {
+            if values.is_empty() {
+                qb.push("0");
+                return;
+            }
+            qb.push("(");
+            for (n, v) in values.iter().enumerate() {
+                if n > 0 {
+                    qb.push(" OR ");
+                }
+                push_filter(
+                    qb,
+                    &FieldFilter {
+                        field: f.field.clone(),
+                        value: v.clone(),
+                        op: FilterOp::Eq,
+                    },
+                );
+            }
+            qb.push(")");
+        }
+        (FilterOp::In, value) => push_filter(
+            qb,
+            &FieldFilter {
+                field: f.field.clone(),
+                value: value.clone(),
+                op: FilterOp::Eq,
+            },
+        ),
+        (_, FilterValue::List(_)) => {
+            qb.push("0");
+        }
         (FilterOp::Eq, FilterValue::Text(v)) => {
             qb.push("(json_type(body, ")
                 .push_bind(path.clone())
@@ -130,6 +162,9 @@ fn push_filter(qb: &mut QueryBuilder<Sqlite>, f: &FieldFilter) {
                 }
                 FilterValue::Bool(b) => {
                     qb.push("type = ").push_bind(bool_type(*b));
+                }
+                FilterValue::List(_) => {
+                    qb.push("0");
                 }
             }
             qb.push("))");
@@ -233,6 +268,34 @@ pub(crate) fn count_query(
 ) -> Result<QueryBuilder<Sqlite>> {
     let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM records");
     push_conditions(&mut qb, org, kind, query)?;
+    Ok(qb)
+}
+
+/// Counts of the records `query` selects, grouped by content fields: each
+/// field as its JSON text (`body -> ?`, `NULL` when missing), the path
+/// bound as a parameter like every other.
+pub(crate) fn count_by_query(
+    org: &str,
+    kind: &str,
+    query: &ListQuery,
+    group: &[FieldPath],
+) -> Result<QueryBuilder<Sqlite>> {
+    let mut qb = QueryBuilder::new("SELECT ");
+    for field in group {
+        qb.push("body -> ").push_bind(json_path(field)).push(", ");
+    }
+    qb.push("COUNT(*) FROM records");
+    push_conditions(&mut qb, org, kind, query)?;
+    if !group.is_empty() {
+        qb.push(" GROUP BY ");
+        for n in 1..=group.len() {
+            if n > 1 {
+                qb.push(", ");
+            }
+            // Ordinals of the result columns: constants of this module.
+            qb.push(n.to_string());
+        }
+    }
     Ok(qb)
 }
 

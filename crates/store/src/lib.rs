@@ -17,6 +17,7 @@
 pub mod audit;
 pub mod auth;
 mod error;
+mod group;
 mod record;
 mod url;
 
@@ -26,6 +27,7 @@ use rampart_domain::{EntityKind, Id, OrgDocument, Organisation};
 pub use audit::{AuditEntry, AuditVerification, ChangeAction};
 pub use auth::{ApiToken, AuthStore, Credential, FailedLogin, Session, Throttle};
 pub use error::StoreError;
+pub use group::{Group, group_value, merge_groups};
 pub use record::{
     FieldFilter, FieldPath, FilterOp, FilterValue, ListQuery, Record, SortField, SortKey, Stored,
     StoredRecord, import_audit_text, import_reference_rows, key_from_row, organisation_from_row,
@@ -103,6 +105,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// How many records of a kind match `query` (its limit and offset aside).
     async fn count_records(&self, org: &Id, kind: EntityKind, query: &ListQuery) -> Result<i64>;
+
+    /// How many records of a kind match `query` (its sort and page aside),
+    /// grouped by the values of the content fields `group`: one entry per
+    /// distinct combination, the values in `group`'s order, a missing or
+    /// null field as `null`; ordered by [`merge_groups`]' rule. With no
+    /// fields, one group holding the count (none when nothing matches).
+    async fn count_by(
+        &self,
+        org: &Id,
+        kind: EntityKind,
+        query: &ListQuery,
+        group: &[FieldPath],
+    ) -> Result<Vec<Group>>;
 
     /// Audit entries of one organisation, newest first, optionally of one
     /// kind and entity or by one actor; `before` pages backwards by `seq`.

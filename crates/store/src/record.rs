@@ -165,6 +165,9 @@ pub enum FilterValue {
     Text(String),
     Number(f64),
     Bool(bool),
+    /// The values of an [`FilterOp::In`]; with any other operator, a list
+    /// matches nothing.
+    List(Vec<FilterValue>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,6 +181,9 @@ pub enum FilterOp {
     /// Number or text ordered at or above / at or below the value.
     AtLeast,
     AtMost,
+    /// The field equals one of the values of a [`FilterValue::List`] (with
+    /// a single value: equals it). Lists inside the list match nothing.
+    In,
 }
 
 /// One key of a list's order.

@@ -13,7 +13,8 @@ use rampart_domain::{
     EntityKind, FemaInputs, Id, MatrixInputs, Organisation, Person, RiskMatrixScales, RiskScenario,
     Site, Threat, User, Zone,
 };
-use rampart_store::{AuditQuery, ListQuery, Stored};
+use rampart_store::{AuditQuery, FieldFilter, FieldPath, FilterOp, FilterValue, ListQuery, Stored};
+use serde::Serialize;
 
 use super::{
     Cell, Layout, PageError, PageResult, PageUser, Table, code, csv_response, html,
@@ -332,51 +333,494 @@ struct Dashboard {
     panels: Vec<SitePanel>,
 }
 
+/// The most rows of overdue controls and faulty devices a site panel shows.
+const PANEL_ROWS: usize = 10;
+
+/// The most rows fetched in one query across sites before the dashboard
+/// asks site by site instead.
+const ACROSS_SITES: i64 = 2_000;
+
+fn path(p: &str) -> Result<FieldPath, Problem> {
+    FieldPath::new(p).map_err(|e| Problem::internal("a field path", e))
+}
+
+fn eq_text(field: &str, v: impl Into<String>) -> Result<FieldFilter, Problem> {
+    Ok(FieldFilter {
+        field: path(field)?,
+        value: FilterValue::Text(v.into()),
+        op: FilterOp::Eq,
+    })
+}
+
+fn one_of(field: &str, values: Vec<FilterValue>) -> Result<FieldFilter, Problem> {
+    Ok(FieldFilter {
+        field: path(field)?,
+        value: FilterValue::List(values),
+        op: FilterOp::In,
+    })
+}
+
+fn texts<T: Serialize>(values: impl IntoIterator<Item = T>) -> Vec<FilterValue> {
+    values
+        .into_iter()
+        .map(|v| FilterValue::Text(code(&v)))
+        .collect()
+}
+
+fn numbers(values: impl IntoIterator<Item = u8>) -> Vec<FilterValue> {
+    values
+        .into_iter()
+        .map(|v| FilterValue::Number(f64::from(v)))
+        .collect()
+}
+
+/// The sites a query of the principal's records is limited to: `None` for
+/// every site.
+fn scope(p: &Principal) -> Option<Vec<Id>> {
+    access::visible_sites(&p.user)
+}
+
+/// The `name` of each record of `kind` among `ids` (one read by key each,
+/// several at once), for the rows a page shows.
+pub async fn names_by_id(
+    state: &AppState,
+    p: &Principal,
+    kind: EntityKind,
+    ids: impl IntoIterator<Item = Id>,
+) -> Result<BTreeMap<Id, String>, Problem> {
+    let ids: std::collections::BTreeSet<Id> = ids.into_iter().collect();
+    let mut set = tokio::task::JoinSet::new();
+    for id in ids {
+        let db = state.db.clone();
+        let org = p.org.clone();
+        set.spawn(async move {
+            let rec = db.get_record(&org, kind, &id).await;
+            (id, rec)
+        });
+    }
+    let mut out = BTreeMap::new();
+    while let Some(done) = set.join_next().await {
+        let (id, rec) = done.map_err(|e| Problem::internal("reading names", e))?;
+        if let Some(rec) = rec?
+            && rec.site.as_ref().is_none_or(|s| p.may_see_site(s))
+            && let Some(name) = rec.body.get("name").and_then(|n| n.as_str())
+        {
+            out.insert(id, name.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+/// The fields the dashboard groups risks by: site, method, then the matrix
+/// and FEMA 452 inputs, inherent and current.
+const RISK_GROUP: [&str; 12] = [
+    "site",
+    "assessment.method",
+    "assessment.inherent.likelihood",
+    "assessment.inherent.impact",
+    "assessment.current.likelihood",
+    "assessment.current.impact",
+    "assessment.inherent.asset_value",
+    "assessment.inherent.threat",
+    "assessment.inherent.vulnerability",
+    "assessment.current.asset_value",
+    "assessment.current.threat",
+    "assessment.current.vulnerability",
+];
+
+/// One group of risks with the same site and assessment inputs.
+struct RiskGroup {
+    site: Id,
+    fema: bool,
+    /// Inherent inputs: (likelihood, impact) or (asset, threat, vulnerability).
+    inherent: Vec<u8>,
+    /// The score that counts today, and the matrix cell it falls in.
+    present: Score,
+    cell: Option<(usize, usize)>,
+    count: i64,
+}
+
+fn small(v: &serde_json::Value) -> Option<u8> {
+    v.as_u64().and_then(|n| u8::try_from(n).ok())
+}
+
+fn risk_group(
+    key: &[serde_json::Value],
+    count: i64,
+    scales: &RiskMatrixScales,
+) -> Option<RiskGroup> {
+    let site = Id::new(key.first()?.as_str()?).ok()?;
+    let nums: Vec<Option<u8>> = key[2..].iter().map(small).collect();
+    let all = |xs: &[Option<u8>]| xs.iter().copied().collect::<Option<Vec<u8>>>();
+    match key.get(1)?.as_str()? {
+        "matrix" => {
+            let inherent = all(&nums[0..2])?;
+            let m = all(&nums[2..4]).unwrap_or_else(|| inherent.clone());
+            let inputs = MatrixInputs {
+                likelihood: m[0],
+                impact: m[1],
+            };
+            let (l, i) = (usize::from(m[0]), usize::from(m[1]));
+            let cell = ((1..=scales.likelihood.len()).contains(&l)
+                && (1..=scales.impact.len()).contains(&i))
+            .then_some((l - 1, i - 1));
+            Some(RiskGroup {
+                site,
+                fema: false,
+                inherent,
+                present: Score::matrix(&inputs, scales),
+                cell,
+                count,
+            })
+        }
+        "fema452" => {
+            let inherent = all(&nums[4..7])?;
+            let f = all(&nums[7..10]).unwrap_or_else(|| inherent.clone());
+            Some(RiskGroup {
+                site,
+                fema: true,
+                inherent,
+                present: Score {
+                    value: f.iter().map(|x| u32::from(*x)).product(),
+                    max: 1000,
+                    fema: true,
+                },
+                cell: None,
+                count,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Level first (a FEMA 452 "high" outranks a matrix "medium"), then the
+/// share of the method's largest score: the dashboard's order of risks.
+fn risk_rank(s: &Score) -> (u8, f64) {
+    (s.level().rank(), s.ratio())
+}
+
+fn rank_cmp(a: (u8, f64), b: (u8, f64)) -> std::cmp::Ordering {
+    a.0.cmp(&b.0).then(a.1.total_cmp(&b.1))
+}
+
+/// Per site: the number of matching records, and the first `PANEL_ROWS`
+/// of them in creation order. One query across sites when few match,
+/// otherwise one limited query per site that has any.
+async fn first_per_site<E: Entity>(
+    state: &AppState,
+    p: &Principal,
+    filters: Vec<FieldFilter>,
+    site_of: impl Fn(&E) -> &Id,
+) -> Result<BTreeMap<Id, (i64, Vec<E>)>, Problem> {
+    let q = ListQuery {
+        sites: scope(p),
+        filters,
+        ..ListQuery::all()
+    };
+    let groups = state
+        .store()
+        .count_by(&p.org, E::KIND, &q, &[path("site")?])
+        .await?;
+    let mut out: BTreeMap<Id, (i64, Vec<E>)> = BTreeMap::new();
+    let mut total = 0;
+    for (key, n) in groups {
+        if let Some(site) = key
+            .first()
+            .and_then(|s| s.as_str())
+            .and_then(|s| Id::new(s).ok())
+        {
+            out.insert(site, (n, Vec::new()));
+            total += n;
+        }
+    }
+    if total == 0 {
+        return Ok(out);
+    }
+    if total <= ACROSS_SITES {
+        for r in state.store().list::<E>(&p.org, &q).await? {
+            if let Some((_, rows)) = out.get_mut(site_of(&r.value))
+                && rows.len() < PANEL_ROWS
+            {
+                rows.push(r.value);
+            }
+        }
+    } else {
+        for (site, (_, rows)) in out.iter_mut() {
+            let one = ListQuery {
+                sites: Some(vec![site.clone()]),
+                limit: Some(PANEL_ROWS as i64),
+                ..q.clone()
+            };
+            *rows = state
+                .store()
+                .list::<E>(&p.org, &one)
+                .await?
+                .into_iter()
+                .map(|s| s.value)
+                .collect();
+        }
+    }
+    Ok(out)
+}
+
+/// The caption of a panel's table, saying when it shows only the first rows.
+fn first_of(caption: String, count: i64, shown: usize) -> String {
+    if count > shown as i64 {
+        format!("{caption} (the first {shown} of {count})")
+    } else {
+        caption
+    }
+}
+
+/// The highest risks of each site: from the grouped counts, each site's
+/// cut-off score (the fifth risk's, ties included); then only the risks
+/// whose inherent inputs can reach it are read, one query per method.
+async fn top_risks(
+    state: &AppState,
+    p: &Principal,
+    groups: &[RiskGroup],
+    scales: &RiskMatrixScales,
+) -> Result<BTreeMap<Id, Vec<(RiskScenario, Score)>>, Problem> {
+    let mut by_site: BTreeMap<&Id, Vec<&RiskGroup>> = BTreeMap::new();
+    for g in groups {
+        by_site.entry(&g.site).or_default().push(g);
+    }
+    let mut cutoff: BTreeMap<Id, (u8, f64)> = BTreeMap::new();
+    let mut chosen: Vec<&RiskGroup> = Vec::new();
+    for (site, mut gs) in by_site {
+        gs.sort_by(|a, b| rank_cmp(risk_rank(&b.present), risk_rank(&a.present)));
+        let mut n = 0;
+        let mut last = None;
+        for g in gs {
+            let r = risk_rank(&g.present);
+            if n >= 5 && last.is_some_and(|l| rank_cmp(r, l).is_lt()) {
+                break;
+            }
+            n += g.count;
+            last = Some(r);
+            chosen.push(g);
+        }
+        if let Some(l) = last {
+            cutoff.insert(site.clone(), l);
+        }
+    }
+    let mut candidates: Vec<RiskScenario> = Vec::new();
+    for fema in [false, true] {
+        let picked: Vec<&&RiskGroup> = chosen.iter().filter(|g| g.fema == fema).collect();
+        if picked.is_empty() {
+            continue;
+        }
+        let (method, fields): (&str, &[&str]) = if fema {
+            (
+                "fema452",
+                &[
+                    "assessment.inherent.asset_value",
+                    "assessment.inherent.threat",
+                    "assessment.inherent.vulnerability",
+                ],
+            )
+        } else {
+            (
+                "matrix",
+                &[
+                    "assessment.inherent.likelihood",
+                    "assessment.inherent.impact",
+                ],
+            )
+        };
+        // Per site, the inherent values its chosen groups hold: a query
+        // reads every risk whose inputs are all among them (a superset of
+        // the chosen groups, sorted out below).
+        let mut per_site: BTreeMap<&Id, Vec<std::collections::BTreeSet<u8>>> = BTreeMap::new();
+        for g in &picked {
+            let sets = per_site
+                .entry(&g.site)
+                .or_insert_with(|| vec![Default::default(); fields.len()]);
+            for (set, v) in sets.iter_mut().zip(&g.inherent) {
+                set.insert(*v);
+            }
+        }
+        let mut union = vec![std::collections::BTreeSet::<u8>::new(); fields.len()];
+        for sets in per_site.values() {
+            for (u, s) in union.iter_mut().zip(sets) {
+                u.extend(s);
+            }
+        }
+        let within = |g: &RiskGroup, sets: &[std::collections::BTreeSet<u8>]| {
+            g.fema == fema && g.inherent.iter().zip(sets).all(|(v, s)| s.contains(v))
+        };
+        // How many one query across the sites would read, from the counts.
+        let across: i64 = groups
+            .iter()
+            .filter(|g| per_site.contains_key(&g.site) && within(g, &union))
+            .map(|g| g.count)
+            .sum();
+        let query = |sites: Vec<Id>, sets: &[std::collections::BTreeSet<u8>]| {
+            let mut filters = vec![eq_text("assessment.method", method)?];
+            for (f, s) in fields.iter().zip(sets) {
+                filters.push(one_of(f, numbers(s.iter().copied()))?);
+            }
+            Ok::<_, Problem>(ListQuery {
+                sites: Some(sites),
+                filters,
+                ..ListQuery::all()
+            })
+        };
+        if across <= ACROSS_SITES {
+            let q = query(per_site.keys().map(|s| (*s).clone()).collect(), &union)?;
+            candidates.extend(
+                state
+                    .store()
+                    .list::<RiskScenario>(&p.org, &q)
+                    .await?
+                    .into_iter()
+                    .map(|s| s.value),
+            );
+        } else {
+            for (site, sets) in &per_site {
+                let q = query(vec![(*site).clone()], sets)?;
+                candidates.extend(
+                    state
+                        .store()
+                        .list::<RiskScenario>(&p.org, &q)
+                        .await?
+                        .into_iter()
+                        .map(|s| s.value),
+                );
+            }
+        }
+    }
+    let mut out: BTreeMap<Id, Vec<(RiskScenario, Score)>> = BTreeMap::new();
+    for r in candidates {
+        let Some(sc) = present_score(&r.assessment, scales) else {
+            continue;
+        };
+        if cutoff
+            .get(&r.site)
+            .is_some_and(|c| !rank_cmp(risk_rank(&sc), *c).is_lt())
+        {
+            out.entry(r.site.clone()).or_default().push((r, sc));
+        }
+    }
+    for list in out.values_mut() {
+        list.sort_by(|a, b| rank_cmp(risk_rank(&b.1), risk_rank(&a.1)).then(a.0.id.cmp(&b.0.id)));
+        list.truncate(5);
+    }
+    Ok(out)
+}
+
 async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> PageResult {
     let org = organisation(&state, &p).await?;
-    let (sites, risks, applied, devices, controls, assets, threats) = tokio::try_join!(
-        load::<Site>(&state, &p, None),
-        load::<RiskScenario>(&state, &p, None),
-        load::<AppliedControl>(&state, &p, None),
-        load::<Device>(&state, &p, None),
-        load::<Control>(&state, &p, None),
-        load::<Asset>(&state, &p, None),
-        load::<Threat>(&state, &p, None),
-    )?;
-    let (zones, people) = tokio::try_join!(
-        load::<Zone>(&state, &p, None),
-        load::<Person>(&state, &p, None),
-    )?;
-    let zone_names = names(&zones, |z| &z.id, |z| z.name.clone());
-    let people_names = names(&people, |x| &x.id, |x| x.name.clone());
     let today = jiff::Zoned::now().date();
-    let control_names = names(&controls, |c| &c.id, |c| c.name.clone());
-    let asset_names = names(&assets, |a| &a.id, |a| a.name.clone());
-    let threat_names = names(&threats, |t| &t.id, |t| t.name.clone());
     let scales = &org.risk_matrix;
+    let risk_query = ListQuery {
+        sites: scope(&p),
+        filters: vec![one_of(
+            "assessment.method",
+            vec![
+                FilterValue::Text("matrix".into()),
+                FilterValue::Text("fema452".into()),
+            ],
+        )?],
+        ..ListQuery::all()
+    };
+    let risk_fields = RISK_GROUP
+        .iter()
+        .map(|f| path(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Not done: neither in place nor retired.
+    let open = [
+        ControlStatus::Proposed,
+        ControlStatus::Planned,
+        ControlStatus::InProgress,
+        ControlStatus::Implemented,
+        ControlStatus::Verified,
+        ControlStatus::Retired,
+    ]
+    .into_iter()
+    .filter(|s| !s.in_place() && *s != ControlStatus::Retired);
+    let overdue_filters = vec![
+        one_of("status", texts(open))?,
+        FieldFilter {
+            field: path("due")?,
+            value: FilterValue::Text(today.yesterday().map(|d| d.to_string()).unwrap_or_default()),
+            op: FilterOp::AtMost,
+        },
+    ];
+    let faulty_filters = vec![one_of(
+        "status",
+        texts([DeviceStatus::OutOfService, DeviceStatus::Degraded]),
+    )?];
+    let (sites, risk_groups, mut overdue_by_site, mut faulty_by_site) = tokio::try_join!(
+        load::<Site>(&state, &p, None),
+        async {
+            Ok::<_, Problem>(
+                state
+                    .store()
+                    .count_by(&p.org, EntityKind::Risk, &risk_query, &risk_fields)
+                    .await?,
+            )
+        },
+        first_per_site::<AppliedControl>(&state, &p, overdue_filters, |a| &a.site),
+        first_per_site::<Device>(&state, &p, faulty_filters, |d| &d.site),
+    )?;
+    let groups: Vec<RiskGroup> = risk_groups
+        .iter()
+        .filter_map(|(key, n)| risk_group(key, *n, scales))
+        .filter(|g| p.may_see_site(&g.site))
+        .collect();
+    let mut top_by_site = top_risks(&state, &p, &groups, scales).await?;
+    // Names, only of what the panels show.
+    let tops = top_by_site.values().flatten();
+    let overdue_rows = overdue_by_site.values().flat_map(|(_, v)| v.iter());
+    let faulty_rows = faulty_by_site.values().flat_map(|(_, v)| v.iter());
+    let (threat_names, asset_names, control_names, people_names, zone_names) = tokio::try_join!(
+        names_by_id(
+            &state,
+            &p,
+            EntityKind::Threat,
+            tops.clone().map(|(r, _)| r.threat.clone())
+        ),
+        names_by_id(
+            &state,
+            &p,
+            EntityKind::Asset,
+            tops.map(|(r, _)| r.asset.clone())
+        ),
+        names_by_id(
+            &state,
+            &p,
+            EntityKind::Control,
+            overdue_rows.clone().map(|a| a.control.clone())
+        ),
+        names_by_id(
+            &state,
+            &p,
+            EntityKind::Person,
+            overdue_rows.filter_map(|a| a.owner.clone())
+        ),
+        names_by_id(
+            &state,
+            &p,
+            EntityKind::Zone,
+            faulty_rows.filter_map(|d| d.zone.clone())
+        ),
+    )?;
+    let (nl, ni) = (scales.likelihood.len(), scales.impact.len());
     let mut panels = Vec::new();
     for s in &sites {
         let site = &s.value;
-        let here: Vec<&RiskScenario> = risks
-            .iter()
-            .map(|r| &r.value)
-            .filter(|r| r.site == site.id)
-            .collect();
         // Heat map: likelihood rows (highest first) by impact columns.
-        let (nl, ni) = (scales.likelihood.len(), scales.impact.len());
         let mut counts = vec![vec![0usize; ni]; nl];
         let mut total = 0;
-        for r in &here {
-            if let Assessment::Matrix {
-                inherent, current, ..
-            } = &r.assessment
-            {
-                let m = current.unwrap_or(*inherent);
-                let (l, i) = (usize::from(m.likelihood), usize::from(m.impact));
-                if (1..=nl).contains(&l) && (1..=ni).contains(&i) {
-                    counts[l - 1][i - 1] += 1;
-                    total += 1;
-                }
+        let mut band_counts = [0usize; 3];
+        for g in groups.iter().filter(|g| g.site == site.id) {
+            let n = usize::try_from(g.count).unwrap_or(0);
+            if g.fema {
+                band_counts[usize::from(g.present.level().rank())] += n;
+            } else if let Some((l, i)) = g.cell {
+                counts[l][i] += n;
+                total += n;
             }
         }
         let rows = (0..nl)
@@ -415,18 +859,6 @@ async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> Page
             total,
         };
         // FEMA 452 bands.
-        let mut band_counts = [0usize; 3];
-        for r in &here {
-            if let Assessment::Fema452 { .. } = r.assessment
-                && let Some(sc) = present_score(&r.assessment, scales)
-            {
-                band_counts[match sc.level() {
-                    Level::Low => 0,
-                    Level::Medium => 1,
-                    Level::High => 2,
-                }] += 1;
-            }
-        }
         let fema_total = band_counts.iter().sum();
         let bands = vec![
             BandRow {
@@ -449,25 +881,12 @@ async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> Page
             },
         ];
         // Top risks.
-        let mut scored: Vec<(&RiskScenario, Score)> = here
-            .iter()
-            .filter_map(|r| present_score(&r.assessment, scales).map(|s| (*r, s)))
-            .collect();
-        // By level first (a FEMA 452 "high" outranks a matrix "medium"),
-        // then by the share of the method's largest score.
-        scored.sort_by(|a, b| {
-            b.1.level()
-                .rank()
-                .cmp(&a.1.level().rank())
-                .then(b.1.ratio().total_cmp(&a.1.ratio()))
-                .then(a.0.id.cmp(&b.0.id))
-        });
         let mut top = Table::new(
             format!("Highest risks at {}", site.name),
             &["Risk", "Threat", "Asset", "Method", "Score", "Level"],
             "No matrix or FEMA 452 risks are assessed at this site.",
         );
-        for (r, sc) in scored.into_iter().take(5) {
+        for (r, sc) in top_by_site.remove(&site.id).unwrap_or_default() {
             top.rows.push(vec![
                 Cell::link(r.title.clone(), format!("/risks/{}", r.id)),
                 Cell::text(name_of(&threat_names, &r.threat)),
@@ -478,57 +897,48 @@ async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> Page
             ]);
         }
         // Overdue controls.
+        let (count, applied) = overdue_by_site.remove(&site.id).unwrap_or_default();
         let mut overdue = Table::new(
-            format!("Overdue controls at {}", site.name),
+            first_of(
+                format!("Overdue controls at {}", site.name),
+                count,
+                applied.len(),
+            ),
             &["Control", "Status", "Due", "Owner"],
             "No control is overdue at this site.",
         );
-        for a in applied
-            .iter()
-            .map(|a| &a.value)
-            .filter(|a| a.site == site.id)
-        {
-            let done = a.status.in_place() || a.status == ControlStatus::Retired;
-            if let Some(due) = a.due
-                && due < today
-                && !done
-            {
-                overdue.rows.push(vec![
-                    Cell::link(
-                        name_of(&control_names, &a.control),
-                        format!("/controls/{}", a.control),
-                    ),
-                    Cell::text(label(&a.status)),
-                    Cell::text(due.to_string()).class("overdue"),
-                    Cell::text(opt_name(&people_names, a.owner.as_ref())),
-                ]);
-            }
+        for a in &applied {
+            overdue.rows.push(vec![
+                Cell::link(
+                    name_of(&control_names, &a.control),
+                    format!("/controls/{}", a.control),
+                ),
+                Cell::text(label(&a.status)),
+                Cell::text(a.due.map(|d| d.to_string()).unwrap_or_default()).class("overdue"),
+                Cell::text(opt_name(&people_names, a.owner.as_ref())),
+            ]);
         }
         // Devices needing attention.
+        let (count, devices) = faulty_by_site.remove(&site.id).unwrap_or_default();
         let mut faulty = Table::new(
-            format!("Devices out of service or degraded at {}", site.name),
+            first_of(
+                format!("Devices out of service or degraded at {}", site.name),
+                count,
+                devices.len(),
+            ),
             &["Device", "Kind", "Zone", "Status"],
             "Every device at this site is working.",
         );
-        for d in devices
-            .iter()
-            .map(|d| &d.value)
-            .filter(|d| d.site == site.id)
-        {
-            if matches!(
-                d.status,
-                DeviceStatus::OutOfService | DeviceStatus::Degraded
-            ) {
-                faulty.rows.push(vec![
-                    Cell::link(
-                        d.name.clone().unwrap_or_else(|| d.id.to_string()),
-                        format!("/devices/{}", d.id),
-                    ),
-                    Cell::text(label(&d.kind)),
-                    Cell::text(opt_name(&zone_names, d.zone.as_ref())),
-                    status_cell(d.status),
-                ]);
-            }
+        for d in &devices {
+            faulty.rows.push(vec![
+                Cell::link(
+                    d.name.clone().unwrap_or_else(|| d.id.to_string()),
+                    format!("/devices/{}", d.id),
+                ),
+                Cell::text(label(&d.kind)),
+                Cell::text(opt_name(&zone_names, d.zone.as_ref())),
+                status_cell(d.status),
+            ]);
         }
         panels.push(SitePanel {
             id: site.id.to_string(),
@@ -622,8 +1032,11 @@ pub struct Results {
     pub table: Table,
     pub csv_href: String,
     pub more_href: Option<String>,
-    /// Said when the table was cut to [`MAX_ROWS`].
+    /// Said when the table was cut to [`MAX_ROWS`], or is one page of many.
     pub shown_note: String,
+    /// The previous and next pages of a paged list.
+    pub prev_href: Option<String>,
+    pub next_href: Option<String>,
 }
 
 /// The most rows a list page renders.
@@ -646,7 +1059,7 @@ fn query_of(params: &BTreeMap<String, String>, drop: &[&str]) -> String {
 }
 
 fn csv_href(path: &str, params: &BTreeMap<String, String>) -> String {
-    let q = query_of(params, &["format"]);
+    let q = query_of(params, &["format", "offset"]);
     if q.is_empty() {
         format!("{path}?format=csv")
     } else {
@@ -673,8 +1086,180 @@ fn list_response(
     headers: &HeaderMap,
     more_href: Option<String>,
 ) -> Response {
-    if params.get("format").map(String::as_str) == Some("csv") {
+    paged_response(spec, table, params, headers, more_href, None)
+}
+
+/// How many rows a page of a list shows.
+pub const PAGE_ROWS: i64 = 100;
+
+/// How many records a CSV export reads at a time.
+const CSV_CHUNK: i64 = 2_000;
+
+/// Where a page of a list starts, and how many match across its pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paged {
+    pub offset: i64,
+    pub total: i64,
+}
+
+fn wants_csv(params: &BTreeMap<String, String>) -> bool {
+    params.get("format").map(String::as_str) == Some("csv")
+}
+
+fn offset_param(params: &BTreeMap<String, String>) -> Result<i64, Problem> {
+    match params.get("offset").filter(|v| !v.is_empty()) {
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (0..=1_000_000_000).contains(n))
+            .ok_or_else(|| Problem::bad_request("offset: a whole number of 0 or more")),
+        None => Ok(0),
+    }
+}
+
+fn page_href(path: &str, params: &BTreeMap<String, String>, offset: i64) -> String {
+    let q = query_of(params, &["format", "offset"]);
+    match (q.is_empty(), offset) {
+        (true, 0) => path.to_owned(),
+        (true, _) => format!("{path}?offset={offset}"),
+        (false, 0) => format!("{path}?{q}"),
+        (false, _) => format!("{path}?{q}&offset={offset}"),
+    }
+}
+
+/// `q` limited to what the principal may see; `None` when that is nothing.
+fn scoped(p: &Principal, kind: EntityKind, mut q: ListQuery) -> Option<ListQuery> {
+    if resource::site_scoped(kind) {
+        q.sites = match (access::visible_sites(&p.user), q.sites.take()) {
+            (None, s) => s,
+            (Some(v), None) => Some(v),
+            (Some(v), Some(s)) => Some(s.into_iter().filter(|x| v.contains(x)).collect()),
+        };
+        if q.sites.as_ref().is_some_and(Vec::is_empty) {
+            return None;
+        }
+    } else {
+        q.sites = None;
+    }
+    Some(q)
+}
+
+/// The rows of a list page: one page (with the count across pages) read by
+/// the store, or for a CSV export every match, read in chunks.
+async fn list_rows<E: Entity>(
+    state: &AppState,
+    p: &Principal,
+    q: ListQuery,
+    params: &BTreeMap<String, String>,
+) -> Result<(Vec<Stored<E>>, Option<Paged>), Problem> {
+    let offset = offset_param(params)?;
+    let Some(q) = scoped(p, E::KIND, q) else {
+        return Ok((Vec::new(), Some(Paged { offset, total: 0 })));
+    };
+    if wants_csv(params) {
+        return Ok((all_rows(state, p, q).await?, None));
+    }
+    let page = ListQuery {
+        limit: Some(PAGE_ROWS),
+        offset,
+        ..q.clone()
+    };
+    let (rows, total) = tokio::try_join!(
+        state.store().list::<E>(&p.org, &page),
+        state.store().count_records(&p.org, E::KIND, &q),
+    )?;
+    Ok((rows, Some(Paged { offset, total })))
+}
+
+/// Every record `q` selects (already scoped), read in chunks.
+async fn all_rows<E: Entity>(
+    state: &AppState,
+    p: &Principal,
+    q: ListQuery,
+) -> Result<Vec<Stored<E>>, Problem> {
+    let mut out = Vec::new();
+    loop {
+        let chunk = ListQuery {
+            limit: Some(CSV_CHUNK),
+            offset: out.len() as i64,
+            ..q.clone()
+        };
+        let got = state.store().list::<E>(&p.org, &chunk).await?;
+        let n = got.len() as i64;
+        out.extend(got);
+        if n < CSV_CHUNK {
+            return Ok(out);
+        }
+    }
+}
+
+/// Names of the records of `kind` that rows refer to: read one by one when
+/// they are few, otherwise the whole kind at once (a CSV export).
+async fn name_map(
+    state: &AppState,
+    p: &Principal,
+    kind: EntityKind,
+    ids: impl IntoIterator<Item = Id>,
+) -> Result<BTreeMap<Id, String>, Problem> {
+    let ids: std::collections::BTreeSet<Id> = ids.into_iter().collect();
+    if ids.len() <= 500 {
+        return names_by_id(state, p, kind, ids).await;
+    }
+    let Some(q) = scoped(p, kind, ListQuery::all()) else {
+        return Ok(BTreeMap::new());
+    };
+    let mut out = BTreeMap::new();
+    for r in state.store().list_records(&p.org, kind, &q).await? {
+        if ids.contains(&r.id)
+            && let Some(name) = r.body.get("name").and_then(|n| n.as_str())
+        {
+            out.insert(r.id, name.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+fn paged_response(
+    spec: ListSpec<'_>,
+    table: Table,
+    params: &BTreeMap<String, String>,
+    headers: &HeaderMap,
+    more_href: Option<String>,
+    paged: Option<Paged>,
+) -> Response {
+    if wants_csv(params) {
         return csv_response(spec.csv_name, &table);
+    }
+    if let Some(pg) = paged {
+        let shown = table.rows.len() as i64;
+        let end = pg.offset + shown;
+        let shown_note = if pg.total > shown {
+            if shown == 0 {
+                format!(
+                    "Nothing past the first {} of {}.",
+                    pg.total.min(pg.offset),
+                    pg.total
+                )
+            } else {
+                format!(
+                    "Rows {} to {end} of {} are shown: use the page links, narrow the filters, or download the CSV for all.",
+                    pg.offset + 1,
+                    pg.total
+                )
+            }
+        } else {
+            String::new()
+        };
+        let results = Results {
+            table,
+            csv_href: csv_href(spec.path, params),
+            more_href,
+            shown_note,
+            prev_href: (pg.offset > 0)
+                .then(|| page_href(spec.path, params, (pg.offset - PAGE_ROWS).max(0))),
+            next_href: (end < pg.total).then(|| page_href(spec.path, params, end)),
+        };
+        return results_response(spec, results, headers);
     }
     // A page shows at most MAX_ROWS; the CSV holds every row.
     let mut table = table;
@@ -692,7 +1277,13 @@ fn list_response(
         csv_href: csv_href(spec.path, params),
         more_href,
         shown_note,
+        prev_href: None,
+        next_href: None,
     };
+    results_response(spec, results, headers)
+}
+
+fn results_response(spec: ListSpec<'_>, results: Results, headers: &HeaderMap) -> Response {
     if wants_fragment(headers, "results") {
         return html(StatusCode::OK, &ResultsFragment { results });
     }
@@ -741,7 +1332,7 @@ async fn sites(
     Query(params): Params,
 ) -> PageResult {
     require_read(&p, EntityKind::Site)?;
-    let sites = load::<Site>(&state, &p, None).await?;
+    let (sites, paged) = list_rows::<Site>(&state, &p, ListQuery::all(), &params).await?;
     let mut t = Table::new(
         "Sites",
         &["Site", "Id", "Kind", "Security level", "Address"],
@@ -768,7 +1359,7 @@ async fn sites(
         new_href: new_link(&p, EntityKind::Site, "/sites/new"),
         new_label: "New site",
     };
-    Ok(list_response(spec, t, &params, &headers, None))
+    Ok(paged_response(spec, t, &params, &headers, None, paged))
 }
 
 /// ISC facility security levels are written in Roman numerals.
@@ -792,16 +1383,33 @@ async fn assets(
 ) -> PageResult {
     require_read(&p, EntityKind::Asset)?;
     let org = organisation(&state, &p).await?;
-    let (sites, zones, people) = tokio::try_join!(
-        load::<Site>(&state, &p, None),
-        load::<Zone>(&state, &p, None),
-        load::<Person>(&state, &p, None),
-    )?;
-    let list = load::<Asset>(&state, &p, site_filter(&params)?).await?;
-    let site_names = names(&sites, |s| &s.id, |s| s.name.clone());
-    let zone_names = names(&zones, |z| &z.id, |z| z.name.clone());
-    let people_names = names(&people, |x| &x.id, |x| x.name.clone());
     let kind = params.get("kind").cloned().unwrap_or_default();
+    let mut q = ListQuery {
+        sites: site_filter(&params)?,
+        ..ListQuery::all()
+    };
+    if !kind.is_empty() {
+        q.filters.push(eq_text("kind", kind.as_str())?);
+    }
+    let (sites, (list, paged)) = tokio::try_join!(
+        load::<Site>(&state, &p, None),
+        list_rows::<Asset>(&state, &p, q, &params),
+    )?;
+    let (zone_names, people_names) = tokio::try_join!(
+        name_map(
+            &state,
+            &p,
+            EntityKind::Zone,
+            list.iter().filter_map(|a| a.value.zone.clone())
+        ),
+        name_map(
+            &state,
+            &p,
+            EntityKind::Person,
+            list.iter().filter_map(|a| a.value.owner.clone())
+        ),
+    )?;
+    let site_names = names(&sites, |s| &s.id, |s| s.name.clone());
     let mut t = Table::new(
         "Assets",
         &[
@@ -816,9 +1424,6 @@ async fn assets(
         "No asset matches.",
     );
     for a in list.iter().map(|s| &s.value) {
-        if !kind.is_empty() && code(&a.kind) != kind {
-            continue;
-        }
         t.rows.push(vec![
             Cell::link(a.name.clone(), format!("/asset-register/{}", a.id)),
             Cell::text(name_of(&site_names, &a.site)),
@@ -851,7 +1456,7 @@ async fn assets(
         new_href: new_link(&p, EntityKind::Asset, "/asset-register/new"),
         new_label: "New asset",
     };
-    Ok(list_response(spec, t, &params, &headers, None))
+    Ok(paged_response(spec, t, &params, &headers, None, paged))
 }
 
 /// A threat's ratings, only for the sites the principal may see.
@@ -871,12 +1476,16 @@ async fn threats(
     Query(params): Params,
 ) -> PageResult {
     require_read(&p, EntityKind::Threat)?;
-    let (sites, list) = tokio::try_join!(
+    let category = params.get("category").cloned().unwrap_or_default();
+    let mut q = ListQuery::all();
+    if !category.is_empty() {
+        q.filters.push(eq_text("category", category.as_str())?);
+    }
+    let (sites, (list, paged)) = tokio::try_join!(
         load::<Site>(&state, &p, None),
-        load::<Threat>(&state, &p, None)
+        list_rows::<Threat>(&state, &p, q, &params),
     )?;
     let site_names = names(&sites, |s| &s.id, |s| s.name.clone());
-    let category = params.get("category").cloned().unwrap_or_default();
     let mut t = Table::new(
         "Threat catalogue",
         &[
@@ -890,9 +1499,6 @@ async fn threats(
         "No threat matches.",
     );
     for th in list.iter().map(|s| &s.value) {
-        if !category.is_empty() && code(&th.category) != category {
-            continue;
-        }
         t.rows.push(vec![
             Cell::link(th.name.clone(), format!("/threats/{}", th.id)),
             Cell::text(label(&th.category)),
@@ -945,7 +1551,7 @@ async fn threats(
         new_href: None,
         new_label: "",
     };
-    Ok(list_response(spec, t, &params, &headers, None))
+    Ok(paged_response(spec, t, &params, &headers, None, paged))
 }
 
 async fn risks(
@@ -956,17 +1562,6 @@ async fn risks(
 ) -> PageResult {
     require_read(&p, EntityKind::Risk)?;
     let org = organisation(&state, &p).await?;
-    let (sites, assets, threats, people) = tokio::try_join!(
-        load::<Site>(&state, &p, None),
-        load::<Asset>(&state, &p, None),
-        load::<Threat>(&state, &p, None),
-        load::<Person>(&state, &p, None),
-    )?;
-    let list = load::<RiskScenario>(&state, &p, site_filter(&params)?).await?;
-    let site_names = names(&sites, |s| &s.id, |s| s.name.clone());
-    let asset_names = names(&assets, |a| &a.id, |a| a.name.clone());
-    let threat_names = names(&threats, |t| &t.id, |t| t.name.clone());
-    let people_names = names(&people, |x| &x.id, |x| x.name.clone());
     let want = |k: &str| params.get(k).cloned().unwrap_or_default();
     let (level, owner, treatment, method) = (
         want("level"),
@@ -974,6 +1569,41 @@ async fn risks(
         want("treatment"),
         want("method"),
     );
+    let mut q = ListQuery {
+        sites: site_filter(&params)?,
+        ..ListQuery::all()
+    };
+    if !owner.is_empty() {
+        q.filters.push(eq_text("owner", owner.as_str())?);
+    }
+    if !treatment.is_empty() {
+        q.filters.push(eq_text("treatment", treatment.as_str())?);
+    }
+    if !method.is_empty() {
+        q.filters
+            .push(eq_text("assessment.method", method.as_str())?);
+    }
+    let (sites, people, (list, paged)) = tokio::try_join!(
+        load::<Site>(&state, &p, None),
+        load::<Person>(&state, &p, None),
+        risk_rows(&state, &p, q, &level, &org.risk_matrix, &params),
+    )?;
+    let (asset_names, threat_names) = tokio::try_join!(
+        name_map(
+            &state,
+            &p,
+            EntityKind::Asset,
+            list.iter().map(|r| r.asset.clone())
+        ),
+        name_map(
+            &state,
+            &p,
+            EntityKind::Threat,
+            list.iter().map(|r| r.threat.clone())
+        ),
+    )?;
+    let site_names = names(&sites, |s| &s.id, |s| s.name.clone());
+    let people_names = names(&people, |x| &x.id, |x| x.name.clone());
     let mut t = Table::new(
         "Risk register",
         &[
@@ -991,17 +1621,9 @@ async fn risks(
         ],
         "No risk matches these filters.",
     );
-    for r in list.iter().map(|s| &s.value) {
+    for r in &list {
         let [i, c, res] = scores(&r.assessment, &org.risk_matrix);
         let present = c.or(i);
-        let lvl = present.map(|s| s.level().code()).unwrap_or("unbanded");
-        if (!level.is_empty() && lvl != level)
-            || (!owner.is_empty() && r.owner.as_ref().map(Id::as_str) != Some(owner.as_str()))
-            || (!treatment.is_empty() && code(&r.treatment) != treatment)
-            || (!method.is_empty() && r.assessment.method_name() != method)
-        {
-            continue;
-        }
         t.rows.push(vec![
             Cell::link(r.title.clone(), format!("/risks/{}", r.id)),
             Cell::text(name_of(&site_names, &r.site)),
@@ -1063,7 +1685,108 @@ async fn risks(
         new_href: new_link(&p, EntityKind::Risk, "/risks/new"),
         new_label: "New risk",
     };
-    Ok(list_response(spec, t, &params, &headers, None))
+    Ok(paged_response(spec, t, &params, &headers, None, paged))
+}
+
+/// The level of a risk as the register shows it.
+fn level_code(a: &Assessment, scales: &RiskMatrixScales) -> &'static str {
+    present_score(a, scales)
+        .map(|s| s.level().code())
+        .unwrap_or("unbanded")
+}
+
+/// The rows of the risk register. Every filter but the level is the
+/// store's; the level is computed from the assessment, so:
+/// - "unbanded" is the store filter method in (NIST, FAIR);
+/// - low / medium / high count from grouped counts of the assessment
+///   inputs, and read the records in creation order in chunks, keeping
+///   those of the level, until the page is full (a CSV reads them all).
+async fn risk_rows(
+    state: &AppState,
+    p: &Principal,
+    mut q: ListQuery,
+    level: &str,
+    scales: &RiskMatrixScales,
+    params: &BTreeMap<String, String>,
+) -> Result<(Vec<RiskScenario>, Option<Paged>), Problem> {
+    let banded = ["low", "medium", "high"].contains(&level);
+    if !banded {
+        if level == "unbanded" {
+            q.filters.push(one_of(
+                "assessment.method",
+                vec![
+                    FilterValue::Text("nist80030".into()),
+                    FilterValue::Text("fair".into()),
+                ],
+            )?);
+        } else if !level.is_empty() {
+            q.filters.push(eq_text("id", "")?);
+        }
+        let (rows, paged) = list_rows::<RiskScenario>(state, p, q, params).await?;
+        return Ok((rows.into_iter().map(|s| s.value).collect(), paged));
+    }
+    q.filters.push(one_of(
+        "assessment.method",
+        vec![
+            FilterValue::Text("matrix".into()),
+            FilterValue::Text("fema452".into()),
+        ],
+    )?);
+    let offset = offset_param(params)?;
+    let Some(q) = scoped(p, EntityKind::Risk, q) else {
+        return Ok((Vec::new(), Some(Paged { offset, total: 0 })));
+    };
+    let csv = wants_csv(params);
+    let total = if csv {
+        0
+    } else {
+        let fields = RISK_GROUP
+            .iter()
+            .map(|f| path(f))
+            .collect::<Result<Vec<_>, _>>()?;
+        state
+            .store()
+            .count_by(&p.org, EntityKind::Risk, &q, &fields)
+            .await?
+            .iter()
+            .filter_map(|(key, n)| risk_group(key, *n, scales))
+            .filter(|g| g.present.level().code() == level)
+            .map(|g| g.count)
+            .sum()
+    };
+    let (skip, want) = if csv {
+        (0, usize::MAX)
+    } else {
+        (usize::try_from(offset).unwrap_or(0), PAGE_ROWS as usize)
+    };
+    let mut seen = 0usize;
+    let mut out = Vec::new();
+    let mut at = 0;
+    'chunks: loop {
+        let chunk = ListQuery {
+            limit: Some(CSV_CHUNK),
+            offset: at,
+            ..q.clone()
+        };
+        let got = state.store().list::<RiskScenario>(&p.org, &chunk).await?;
+        let n = got.len() as i64;
+        at += n;
+        for r in got {
+            if level_code(&r.value.assessment, scales) == level {
+                seen += 1;
+                if seen > skip {
+                    out.push(r.value);
+                    if out.len() >= want {
+                        break 'chunks;
+                    }
+                }
+            }
+        }
+        if n < CSV_CHUNK {
+            break;
+        }
+    }
+    Ok((out, (!csv).then_some(Paged { offset, total })))
 }
 
 async fn controls(
@@ -1074,11 +1797,33 @@ async fn controls(
 ) -> PageResult {
     require_read(&p, EntityKind::Control)?;
     let org = organisation(&state, &p).await?;
-    let (list, applied) = tokio::try_join!(
-        load::<Control>(&state, &p, None),
-        load::<AppliedControl>(&state, &p, None),
-    )?;
     let function = params.get("function").cloned().unwrap_or_default();
+    let mut q = ListQuery::all();
+    if !function.is_empty() {
+        q.filters.push(eq_text("function", function.as_str())?);
+    }
+    let applied_q = ListQuery {
+        sites: scope(&p),
+        ..ListQuery::all()
+    };
+    let (list, paged) = list_rows::<Control>(&state, &p, q, &params).await?;
+    // How many times each control is applied, on the sites the user sees.
+    let applied: BTreeMap<String, i64> = if applied_q.sites.as_ref().is_some_and(Vec::is_empty) {
+        BTreeMap::new()
+    } else {
+        state
+            .store()
+            .count_by(
+                &p.org,
+                EntityKind::AppliedControl,
+                &applied_q,
+                &[path("control")?],
+            )
+            .await?
+            .into_iter()
+            .filter_map(|(k, n)| Some((k.first()?.as_str()?.to_owned(), n)))
+            .collect()
+    };
     let mut t = Table::new(
         "Control catalogue",
         &[
@@ -1093,10 +1838,7 @@ async fn controls(
         "No control matches.",
     );
     for c in list.iter().map(|s| &s.value) {
-        if !function.is_empty() && code(&c.function) != function {
-            continue;
-        }
-        let n = applied.iter().filter(|a| a.value.control == c.id).count();
+        let n = applied.get(c.id.as_str()).copied().unwrap_or(0);
         t.rows.push(vec![
             Cell::link(c.name.clone(), format!("/controls/{}", c.id)),
             Cell::text(label(&c.function)),
@@ -1122,7 +1864,7 @@ async fn controls(
         new_href: None,
         new_label: "",
     };
-    Ok(list_response(spec, t, &params, &headers, None))
+    Ok(paged_response(spec, t, &params, &headers, None, paged))
 }
 
 fn percent(f: f64) -> String {
@@ -1136,15 +1878,30 @@ async fn devices(
     Query(params): Params,
 ) -> PageResult {
     require_read(&p, EntityKind::Device)?;
-    let (sites, zones) = tokio::try_join!(
-        load::<Site>(&state, &p, None),
-        load::<Zone>(&state, &p, None)
-    )?;
-    let list = load::<Device>(&state, &p, site_filter(&params)?).await?;
-    let site_names = names(&sites, |s| &s.id, |s| s.name.clone());
-    let zone_names = names(&zones, |z| &z.id, |z| z.name.clone());
     let status = params.get("status").cloned().unwrap_or_default();
     let kind = params.get("kind").cloned().unwrap_or_default();
+    let mut q = ListQuery {
+        sites: site_filter(&params)?,
+        ..ListQuery::all()
+    };
+    if !status.is_empty() {
+        q.filters.push(eq_text("status", status.as_str())?);
+    }
+    if !kind.is_empty() {
+        q.filters.push(eq_text("kind", kind.as_str())?);
+    }
+    let (sites, (list, paged)) = tokio::try_join!(
+        load::<Site>(&state, &p, None),
+        list_rows::<Device>(&state, &p, q, &params),
+    )?;
+    let zone_names = name_map(
+        &state,
+        &p,
+        EntityKind::Zone,
+        list.iter().filter_map(|d| d.value.zone.clone()),
+    )
+    .await?;
+    let site_names = names(&sites, |s| &s.id, |s| s.name.clone());
     let mut t = Table::new(
         "Devices",
         &[
@@ -1159,11 +1916,6 @@ async fn devices(
         "No device matches.",
     );
     for d in list.iter().map(|s| &s.value) {
-        if (!status.is_empty() && code(&d.status) != status)
-            || (!kind.is_empty() && code(&d.kind) != kind)
-        {
-            continue;
-        }
         let make_model = [d.make.as_deref(), d.model.as_deref()]
             .into_iter()
             .flatten()
@@ -1211,7 +1963,7 @@ async fn devices(
         new_href: new_link(&p, EntityKind::Device, "/devices/new"),
         new_label: "New device",
     };
-    Ok(list_response(spec, t, &params, &headers, None))
+    Ok(paged_response(spec, t, &params, &headers, None, paged))
 }
 
 use super::forms;
@@ -1223,9 +1975,9 @@ async fn people(
     Query(params): Params,
 ) -> PageResult {
     require_read(&p, EntityKind::Person)?;
-    let (sites, list) = tokio::try_join!(
+    let (sites, (list, paged)) = tokio::try_join!(
         load::<Site>(&state, &p, None),
-        load::<Person>(&state, &p, None)
+        list_rows::<Person>(&state, &p, ListQuery::all(), &params),
     )?;
     let site_names = names(&sites, |s| &s.id, |s| s.name.clone());
     let mut t = Table::new(
@@ -1264,7 +2016,7 @@ async fn people(
         new_href: None,
         new_label: "",
     };
-    Ok(list_response(spec, t, &params, &headers, None))
+    Ok(paged_response(spec, t, &params, &headers, None, paged))
 }
 
 fn require_account_admin(p: &Principal) -> Result<(), Problem> {
