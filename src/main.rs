@@ -66,10 +66,11 @@ enum Command {
     /// Example: rampart import examples/demo-organisation.yaml
     Import(commands::org::ImportArgs),
 
-    /// Write an organisation from the store as an organisation file.
+    /// Write an organisation from the store as an organisation file; or, with `oscal`, an
+    /// audit or a site's remediation plan as OSCAL.
     ///
     /// Example: rampart export --org northwind --format json -o northwind.json
-    Export(commands::org::ExportArgs),
+    Export(commands::org::ExportCommand),
 
     /// Load the demonstration organisation (a logistics company with an office, a data centre
     /// and a warehouse) and serve it in the web application.
@@ -90,6 +91,14 @@ enum Command {
     /// Manage the accounts of the web application.
     #[command(subcommand)]
     User(commands::serve::UserCommand),
+
+    /// The framework library: OSCAL catalogs and profiles, checklists.
+    #[command(subcommand)]
+    Framework(commands::compliance::FrameworkCommand),
+
+    /// Security audits and inspections of the sites.
+    #[command(subcommand)]
+    Audit(commands::compliance::AuditCommand),
 
     /// Inspect and verify the tamper-evident audit log.
     #[command(name = "audit-log", subcommand)]
@@ -136,6 +145,10 @@ fn main() -> ExitCode {
         Command::Demo(args) => commands::org::demo(&ctx, args),
         Command::Serve(args) => commands::serve::serve(&ctx, args),
         Command::User(cmd) => commands::serve::user(&ctx, cmd),
+        Command::Framework(cmd) => {
+            commands::compliance::framework(&ctx, cmd).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Audit(cmd) => commands::compliance::audit(&ctx, cmd).map(|()| ExitCode::SUCCESS),
         Command::AuditLog(cmd) => commands::audit_log::run(&ctx, cmd),
         Command::Completions { shell } => {
             clap_complete::generate(

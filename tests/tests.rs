@@ -9,6 +9,7 @@ mod util;
 mod browser;
 mod cctv;
 mod cli_org;
+mod compliance_cli;
 mod pps;
 mod report;
 mod risk;

@@ -3,6 +3,7 @@
 
 pub mod audit_log;
 pub mod cctv;
+pub mod compliance;
 pub mod org;
 pub mod pps;
 pub mod report;

@@ -31,6 +31,26 @@ enum FileFormat {
     Json,
 }
 
+/// `rampart export [ARGS]` writes the organisation file; `rampart export
+/// oscal ...` writes OSCAL documents.
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ExportCommand {
+    #[command(flatten)]
+    args: ExportArgs,
+    #[command(subcommand)]
+    sub: Option<ExportSub>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum ExportSub {
+    /// Write OSCAL 1.0.6 documents: an audit's assessment results, a site's POA&M.
+    ///
+    /// Example: rampart export oscal poam --site dc -o dc-poam.json
+    #[command(subcommand)]
+    Oscal(super::compliance::OscalExport),
+}
+
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
     /// The organisation to export; may be left out when the store holds one.
@@ -122,7 +142,14 @@ fn report_import(ctx: &Context, summary: &ImportSummary, started: Instant) {
     ));
 }
 
-pub fn export(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
+pub fn export(ctx: &Context, cmd: ExportCommand) -> Result<ExitCode> {
+    let args = match cmd.sub {
+        Some(ExportSub::Oscal(oscal)) => {
+            super::compliance::export_oscal(ctx, oscal)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        None => cmd.args,
+    };
     let format = match (args.format, &args.output) {
         (Some(FileFormat::Json), _) => Format::Json,
         (Some(FileFormat::Yaml), _) => Format::Yaml,
@@ -186,9 +213,10 @@ pub fn demo(ctx: &Context, args: DemoArgs) -> Result<ExitCode> {
         )),
     }
     ctx.note(format!(
-        "\n{} — {} sites, {} zones, {} assets, {} threats, {} controls, {} devices, {} risk scenarios\n\
+        "\n{} — {} sites, {} zones, {} assets, {} threats, {} controls, {} devices, {} risk scenarios, {} audits\n\
          store: {url}\n\n\
          Next:\n  rampart export --db '{url}' --org {}      the organisation as YAML\n  \
+         rampart audit list --db '{url}'            audits and inspections of the sites\n  \
          rampart audit-log verify --db '{url}'      check the audit trail",
         doc.organisation.name,
         doc.sites.len(),
@@ -198,6 +226,7 @@ pub fn demo(ctx: &Context, args: DemoArgs) -> Result<ExitCode> {
         doc.controls.len(),
         doc.devices.len(),
         doc.risks.len(),
+        doc.audits.len(),
         doc.organisation.id,
     ));
     // The demo organisation's assessment report, beside the store.
@@ -208,7 +237,7 @@ pub fn demo(ctx: &Context, args: DemoArgs) -> Result<ExitCode> {
 }
 
 /// The models that engines read (FAIR scenarios, facility models, floor
-/// plans) are kept as written by the domain; check each with its engine
+/// plans, frameworks and audits) are kept as written by the domain; check each with its engine
 /// before anything is stored, so that a broken one is refused at import and
 /// not found at the first analysis.
 pub(crate) fn check_engine_models(doc: &rampart_domain::OrgDocument) -> Result<()> {
@@ -222,6 +251,7 @@ pub(crate) fn check_engine_models(doc: &rampart_domain::OrgDocument) -> Result<(
     for p in &doc.floor_plans {
         check_floor_plan(p)?;
     }
+    super::compliance::check_document(doc)?;
     Ok(())
 }
 
@@ -261,6 +291,12 @@ pub(crate) fn check_engine_model(
         K::FloorPlan => serde_json::from_value(value.clone())
             .map_err(anyhow::Error::from)
             .and_then(|p| check_floor_plan(&p)),
+        K::Framework => serde_json::from_value(value.clone())
+            .map_err(anyhow::Error::from)
+            .and_then(|f| super::compliance::check_framework(&f)),
+        K::Audit => serde_json::from_value(value.clone())
+            .map_err(anyhow::Error::from)
+            .and_then(|a| super::compliance::check_audit_shape(&a)),
         _ => Ok(()),
     };
     outcome.map_err(|e| format!("{e:#}"))

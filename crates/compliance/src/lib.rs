@@ -26,6 +26,10 @@
 //! - [`export`] and [`import`]: OSCAL 1.0.6 assessment results and POA&M
 //!   out, assessment results in, with deterministic UUIDs ([`uuid`]).
 //! - [`design_review`]: checks over a plain description of the site model.
+//! - [`library`]: the built-in frameworks (the checklist, the SP 800-53
+//!   rev5 baselines), by name.
+//! - [`stored`]: an audit's work as the product stores it (scope, results,
+//!   findings, remediation plan, acceptances) and the rules between them.
 //!
 //! ```
 //! use rampart_compliance::checklist::physical_security;
@@ -40,8 +44,10 @@ pub mod export;
 pub mod finding;
 pub mod framework;
 pub mod import;
+pub mod library;
 pub mod oscal;
 pub mod remediation;
+pub mod stored;
 pub mod uuid;
 
 pub use audit::{Audit, AuditStatus, ItemResult, Outcome, Scope, Scorecard, Sha256};

@@ -40,6 +40,10 @@ pub struct OrgDocument {
     pub facility_models: Vec<FacilityModel>,
     #[serde(default)]
     pub floor_plans: Vec<FloorPlan>,
+    #[serde(default)]
+    pub frameworks: Vec<Framework>,
+    #[serde(default)]
+    pub audits: Vec<Audit>,
 }
 
 /// One thing wrong with a document, located by entity kind, position in its
@@ -97,6 +101,8 @@ impl OrgDocument {
             risks: Vec::new(),
             facility_models: Vec::new(),
             floor_plans: Vec::new(),
+            frameworks: Vec::new(),
+            audits: Vec::new(),
         }
     }
 
@@ -113,6 +119,8 @@ impl OrgDocument {
             + self.risks.len()
             + self.facility_models.len()
             + self.floor_plans.len()
+            + self.frameworks.len()
+            + self.audits.len()
     }
 
     /// Every rule of the model; an empty list means the document is sound.
@@ -156,7 +164,9 @@ impl OrgDocument {
         let risks = v.index(&self.risks);
         let facility_models = v.index(&self.facility_models);
         let floor_plans = v.index(&self.floor_plans);
-        let _ = (devices, risks, facility_models, floor_plans);
+        let frameworks = v.index(&self.frameworks);
+        let audits = v.index(&self.audits);
+        let _ = (devices, risks, facility_models, floor_plans, audits);
 
         let ids = Ids {
             site: sites.keys().copied().collect(),
@@ -171,6 +181,7 @@ impl OrgDocument {
                 .collect(),
             threat: threats.keys().copied().collect(),
             control: controls.keys().copied().collect(),
+            framework: frameworks.keys().copied().collect(),
             applied: applied
                 .iter()
                 .map(|(k, &i)| (*k, &self.applied_controls[i].site))
@@ -188,6 +199,8 @@ impl OrgDocument {
         v.entities(&self.risks, &ids);
         v.entities(&self.facility_models, &ids);
         v.entities(&self.floor_plans, &ids);
+        v.entities(&self.frameworks, &ids);
+        v.entities(&self.audits, &ids);
 
         v.zone_cycles(&self.zones, &zones);
         v.risk_inputs(&self.risks, org);
@@ -207,6 +220,7 @@ struct Ids<'a> {
     asset: HashMap<&'a Id, &'a Id>,
     threat: HashSet<&'a Id>,
     control: HashSet<&'a Id>,
+    framework: HashSet<&'a Id>,
     applied: HashMap<&'a Id, &'a Id>,
 }
 
@@ -222,12 +236,14 @@ impl<'a> Ids<'a> {
             EntityKind::Asset => map(&self.asset),
             EntityKind::Threat => set(&self.threat),
             EntityKind::Control => set(&self.control),
+            EntityKind::Framework => set(&self.framework),
             EntityKind::AppliedControl => map(&self.applied),
             EntityKind::Device
             | EntityKind::Risk
             | EntityKind::User
             | EntityKind::FacilityModel
-            | EntityKind::FloorPlan => None,
+            | EntityKind::FloorPlan
+            | EntityKind::Audit => None,
         }
     }
 }
@@ -527,6 +543,62 @@ mod tests {
         let p = d.validate();
         assert_eq!(p.len(), 1, "{p:?}");
         assert_eq!(p[0].problem, ProblemKind::OutOfRange);
+    }
+
+    #[test]
+    fn audits_need_their_framework_and_site() {
+        let mut d = doc();
+        d.frameworks.push(Framework {
+            id: id("physical"),
+            title: "Physical inspection".into(),
+            version: String::new(),
+            source: "builtin:physical-security".into(),
+            content: serde_json::Value::Null,
+        });
+        let audit = Audit {
+            id: id("a1"),
+            site: id("hq"),
+            framework: id("physical"),
+            title: "HQ inspection".into(),
+            status: AuditStatus::Completed,
+            planned_start: jiff::civil::date(2025, 3, 10),
+            planned_end: jiff::civil::date(2025, 3, 11),
+            auditors: vec![],
+            content: serde_json::json!({"results": []}),
+        };
+        d.audits.push(audit.clone());
+        assert_eq!(d.validate(), vec![]);
+
+        let mut bad = audit.clone();
+        bad.id = id("a2");
+        bad.framework = id("iso-27001");
+        bad.site = id("nowhere");
+        d.audits.push(bad);
+        d.audits.push(audit);
+        let p = d.validate();
+        let fields: Vec<_> = p.iter().map(|p| (p.problem, p.field)).collect();
+        assert_eq!(
+            fields,
+            vec![
+                (ProblemKind::Duplicate, Some("id")),
+                (ProblemKind::DanglingReference, Some("site")),
+                (ProblemKind::DanglingReference, Some("framework")),
+            ],
+            "{p:?}"
+        );
+
+        // Content may be left out only for a built-in framework.
+        let mut d = doc();
+        d.frameworks.push(Framework {
+            id: id("mine"),
+            title: "Mine".into(),
+            version: String::new(),
+            source: "mine.yaml".into(),
+            content: serde_json::Value::Null,
+        });
+        let p = d.validate();
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].field, Some("content"));
     }
 
     #[test]

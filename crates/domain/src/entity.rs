@@ -25,10 +25,12 @@ pub enum EntityKind {
     User,
     FacilityModel,
     FloorPlan,
+    Framework,
+    Audit,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 12] = [
+    pub const ALL: [EntityKind; 14] = [
         EntityKind::Site,
         EntityKind::Zone,
         EntityKind::Asset,
@@ -41,6 +43,8 @@ impl EntityKind {
         EntityKind::User,
         EntityKind::FacilityModel,
         EntityKind::FloorPlan,
+        EntityKind::Framework,
+        EntityKind::Audit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +61,8 @@ impl EntityKind {
             EntityKind::User => "user",
             EntityKind::FacilityModel => "facility_model",
             EntityKind::FloorPlan => "floor_plan",
+            EntityKind::Framework => "framework",
+            EntityKind::Audit => "audit",
         }
     }
 
@@ -79,6 +85,8 @@ impl EntityKind {
             EntityKind::User => "users",
             EntityKind::FacilityModel => "facility_models",
             EntityKind::FloorPlan => "floor_plans",
+            EntityKind::Framework => "frameworks",
+            EntityKind::Audit => "audits",
         }
     }
 }
@@ -523,6 +531,76 @@ impl Entity for FloorPlan {
         let mut out = Vec::new();
         required(&mut out, "name", &self.name);
         object(&mut out, "plan", &self.plan);
+        out
+    }
+}
+
+impl Entity for Framework {
+    const KIND: EntityKind = EntityKind::Framework;
+    fn id(&self) -> &Id {
+        &self.id
+    }
+    fn site(&self) -> Option<&Id> {
+        None
+    }
+    fn references(&self) -> Vec<Reference<'_>> {
+        Vec::new()
+    }
+    fn check(&self) -> Vec<(&'static str, ProblemKind, String)> {
+        let mut out = Vec::new();
+        required(&mut out, "title", &self.title);
+        if self.content.is_null() {
+            if !self.source.starts_with("builtin:") {
+                out.push((
+                    "content",
+                    ProblemKind::Required,
+                    "a framework needs content, unless its source names a built-in one (builtin:NAME)"
+                        .to_owned(),
+                ));
+            }
+        } else {
+            object(&mut out, "content", &self.content);
+        }
+        out
+    }
+}
+
+impl Entity for Audit {
+    const KIND: EntityKind = EntityKind::Audit;
+    fn id(&self) -> &Id {
+        &self.id
+    }
+    fn site(&self) -> Option<&Id> {
+        Some(&self.site)
+    }
+    fn references(&self) -> Vec<Reference<'_>> {
+        let mut out = vec![
+            r("site", EntityKind::Site, &self.site),
+            r("framework", EntityKind::Framework, &self.framework),
+        ];
+        out.extend(
+            self.auditors
+                .iter()
+                .map(|p| r("auditors", EntityKind::Person, p)),
+        );
+        out
+    }
+    fn check(&self) -> Vec<(&'static str, ProblemKind, String)> {
+        let mut out = Vec::new();
+        required(&mut out, "title", &self.title);
+        if self.planned_end < self.planned_start {
+            out.push((
+                "planned_end",
+                ProblemKind::OutOfRange,
+                format!(
+                    "the planned end {} is before the planned start {}",
+                    self.planned_end, self.planned_start
+                ),
+            ));
+        }
+        if !self.content.is_null() {
+            object(&mut out, "content", &self.content);
+        }
         out
     }
 }

@@ -673,3 +673,61 @@ pub struct FloorPlan {
     pub name: String,
     pub plan: serde_json::Value,
 }
+
+/// A framework audits are run against: a checklist or a catalog of
+/// controls. The content is the compliance engine's framework (sections of
+/// items, mappings), kept as written; the engine checks it at import. A
+/// framework without content is one shipped with Rampart, named by its
+/// `source` (`builtin:physical-security`, `builtin:nist-sp-800-53-rev5-moderate`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Framework {
+    pub id: Id,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub version: String,
+    /// Where it came from: a file name, a URL, or `builtin:NAME`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub content: serde_json::Value,
+}
+
+/// An audit of one site against one framework: who, when, where it stands.
+/// The content is the compliance engine's record of the work (scope, item
+/// results, findings, remediation plan, risk acceptances), kept as written;
+/// the engine checks it against the framework at import.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Audit {
+    pub id: Id,
+    pub site: Id,
+    pub framework: Id,
+    pub title: String,
+    pub status: AuditStatus,
+    pub planned_start: Date,
+    pub planned_end: Date,
+    /// The people who carry it out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub auditors: Vec<Id>,
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub content: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditStatus {
+    Planned,
+    InProgress,
+    Completed,
+}
+
+impl AuditStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditStatus::Planned => "planned",
+            AuditStatus::InProgress => "in_progress",
+            AuditStatus::Completed => "completed",
+        }
+    }
+}

@@ -229,6 +229,10 @@ struct SpanIndex {
     facility_models: Items,
     #[serde(default)]
     floor_plans: Items,
+    #[serde(default)]
+    frameworks: Items,
+    #[serde(default)]
+    audits: Items,
 }
 
 impl SpanIndex {
@@ -245,6 +249,8 @@ impl SpanIndex {
             EntityKind::Risk => &self.risks,
             EntityKind::FacilityModel => &self.facility_models,
             EntityKind::FloorPlan => &self.floor_plans,
+            EntityKind::Framework => &self.frameworks,
+            EntityKind::Audit => &self.audits,
             EntityKind::User => return None,
         })
     }

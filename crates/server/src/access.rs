@@ -32,11 +32,17 @@ pub fn allows(role: Role, kind: EntityKind, action: Action) -> bool {
         (K::User, _) => role == R::Admin,
         (_, Action::Read) => true,
         (_, Action::Delete) => matches!(role, R::Admin | R::SecurityManager),
-        (K::Site | K::Control | K::AppliedControl | K::Person, Action::Write) => {
+        (K::Site | K::Control | K::AppliedControl | K::Person | K::Framework, Action::Write) => {
             matches!(role, R::Admin | R::SecurityManager)
         }
         (
-            K::Zone | K::Asset | K::Threat | K::Risk | K::FacilityModel | K::FloorPlan,
+            K::Zone
+            | K::Asset
+            | K::Threat
+            | K::Risk
+            | K::FacilityModel
+            | K::FloorPlan
+            | K::Audit,
             Action::Write,
         ) => matches!(role, R::Admin | R::SecurityManager | R::Assessor),
         (K::Device, Action::Write) => {

@@ -401,7 +401,11 @@ pub async fn list_page<R: Resource>(
 pub fn site_scoped(kind: EntityKind) -> bool {
     !matches!(
         kind,
-        EntityKind::Threat | EntityKind::Control | EntityKind::Person | EntityKind::User
+        EntityKind::Threat
+            | EntityKind::Control
+            | EntityKind::Framework
+            | EntityKind::Person
+            | EntityKind::User
     )
 }
 

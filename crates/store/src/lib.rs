@@ -212,6 +212,8 @@ pub async fn export_document(store: &dyn Store, org: &Id) -> Result<OrgDocument>
     load!(risks, EntityKind::Risk);
     load!(facility_models, EntityKind::FacilityModel);
     load!(floor_plans, EntityKind::FloorPlan);
+    load!(frameworks, EntityKind::Framework);
+    load!(audits, EntityKind::Audit);
     Ok(doc)
 }
 

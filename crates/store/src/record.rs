@@ -223,6 +223,8 @@ pub(crate) fn document_records(doc: &OrgDocument) -> Result<Vec<Record>> {
     push(&mut out, &doc.risks)?;
     push(&mut out, &doc.facility_models)?;
     push(&mut out, &doc.floor_plans)?;
+    push(&mut out, &doc.frameworks)?;
+    push(&mut out, &doc.audits)?;
     Ok(out)
 }
 

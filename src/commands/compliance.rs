@@ -1,0 +1,602 @@
+//! Compliance commands: `framework import` and `framework list` (the
+//! framework library), `audit list`, and `export oscal` (an audit as OSCAL
+//! assessment results, a site's remediation as an OSCAL POA&M). Frameworks
+//! and audits are stored as domain records whose content is the compliance
+//! engine's; this module is where the two meet.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, bail};
+use rampart_compliance::export::{self, ExportOptions};
+use rampart_compliance::library::{self, BUILTIN_PREFIX};
+use rampart_compliance::oscal::{self, CatalogSources};
+use rampart_compliance::stored::{AuditContent, AuditHeader};
+use rampart_compliance::{RemediationPlan, checklist};
+use rampart_domain::{Audit, AuditStatus, Framework, Id, OrgDocument};
+use rampart_store::{ListQuery, Store};
+use serde::Serialize;
+
+use super::{Context, block_on};
+
+/// The largest framework file read: the full SP 800-53 rev5 catalog is
+/// about 10 MB of JSON, a resolved baseline 4 MB.
+pub const MAX_FRAMEWORK_BYTES: u64 = 32 * 1024 * 1024;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum FrameworkCommand {
+    /// Store an OSCAL catalog, a resolved OSCAL profile or a Rampart checklist (YAML) as a
+    /// framework of the organisation.
+    ///
+    /// JSON files are read as OSCAL: a catalog, or a profile, which is resolved against the
+    /// catalog given with `--catalog` (selections, parameters, alterations). YAML files are
+    /// read as Rampart checklists (see docs/orgfile.md). The count printed is every control
+    /// and enhancement (or checklist item). Nothing is stored if the file is refused.
+    ///
+    /// Example: rampart framework import NIST_SP-800-53_rev5_MODERATE-baseline-resolved-profile_catalog.json --id nist-moderate --json
+    Import(ImportArgs),
+    /// List the organisation's frameworks.
+    ///
+    /// Example: rampart framework list --json
+    List(ListArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The OSCAL catalog or profile (`.json`) or the checklist (`.yaml`, `.yml`).
+    file: PathBuf,
+    /// For a profile: the catalog it imports (OSCAL JSON).
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<PathBuf>,
+    /// The framework's id; by default the checklist's id, or one made from the file name.
+    #[arg(long, value_name = "ID")]
+    id: Option<String>,
+    /// Replace a framework of the same id.
+    #[arg(long)]
+    replace: bool,
+    /// The organisation, when the store holds several.
+    #[arg(long, value_name = "ID")]
+    org: Option<String>,
+    /// Print `{"framework": ID, "controls": N}`.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// The organisation, when the store holds several.
+    #[arg(long, value_name = "ID")]
+    org: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum AuditCommand {
+    /// List the organisation's audits: site, framework and status.
+    ///
+    /// Example: rampart audit list --site dc --json
+    List(AuditListArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AuditListArgs {
+    /// Only the audits of this site.
+    #[arg(long, value_name = "ID")]
+    site: Option<String>,
+    /// The organisation, when the store holds several.
+    #[arg(long, value_name = "ID")]
+    org: Option<String>,
+    /// Print a JSON list of `{"id", "site", "framework", "status"}`.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum OscalExport {
+    /// An audit as OSCAL 1.0.6 assessment results (JSON).
+    ///
+    /// Example: rampart export oscal assessment-results --audit dc-800-53-2025 -o dc-ar.json
+    AssessmentResults {
+        /// The audit.
+        #[arg(long, value_name = "ID")]
+        audit: String,
+        /// The file to write (atomically).
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+        /// The organisation, when the store holds several.
+        #[arg(long, value_name = "ID")]
+        org: Option<String>,
+    },
+    /// The remediation plan of a site's audits as an OSCAL 1.0.6 plan of action and
+    /// milestones (JSON).
+    ///
+    /// Example: rampart export oscal poam --site dc -o dc-poam.json
+    Poam {
+        /// The site.
+        #[arg(long, value_name = "ID")]
+        site: String,
+        /// The file to write (atomically).
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+        /// The organisation, when the store holds several.
+        #[arg(long, value_name = "ID")]
+        org: Option<String>,
+    },
+}
+
+pub fn framework(ctx: &Context, cmd: FrameworkCommand) -> Result<()> {
+    match cmd {
+        FrameworkCommand::Import(args) => import(ctx, args),
+        FrameworkCommand::List(args) => list(ctx, args),
+    }
+}
+
+/// A framework read from a file, with the count to report.
+struct Read {
+    framework: rampart_compliance::Framework,
+    controls: usize,
+}
+
+fn read_text(path: &Path) -> Result<String> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if meta.len() > MAX_FRAMEWORK_BYTES {
+        bail!(
+            "{}: {} MB is larger than the {} MB a framework file may be",
+            path.display(),
+            meta.len() / 1_000_000,
+            MAX_FRAMEWORK_BYTES / (1024 * 1024)
+        );
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: not UTF-8 text (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// An id from a file name: lower case, characters an id may not hold as
+/// `-`, at most 64 long.
+fn id_from_name(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut id: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    id.truncate(64);
+    let id = id.trim_start_matches(|c: char| !c.is_ascii_alphanumeric());
+    if id.is_empty() {
+        "framework".to_owned()
+    } else {
+        id.to_owned()
+    }
+}
+
+fn read_framework(args: &ImportArgs) -> Result<Read> {
+    let path = &args.file;
+    let name = path.display().to_string();
+    let text = read_text(path)?;
+    let yaml = matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml")
+    );
+    if yaml {
+        let mut framework = checklist::parse_checklist(&text)
+            .with_context(|| format!("{name}: not a checklist"))?;
+        if let Some(id) = &args.id {
+            framework.id.clone_from(id);
+        }
+        let controls = framework.len();
+        return Ok(Read {
+            framework,
+            controls,
+        });
+    }
+    let id = args.id.clone().unwrap_or_else(|| id_from_name(path));
+    // A profile, or else a catalog (whose parser says what is wrong with
+    // anything else). Only the top-level keys are read here.
+    let is_profile = serde_json::from_str::<BTreeMap<String, serde::de::IgnoredAny>>(&text)
+        .is_ok_and(|keys| keys.contains_key("profile"));
+    let catalog = if is_profile {
+        let profile = oscal::parse_profile(&text).with_context(|| name.clone())?;
+        let Some(catalog_path) = &args.catalog else {
+            let hrefs: Vec<&str> = profile.imports.iter().map(|i| i.href.as_str()).collect();
+            bail!(
+                "{name}: an OSCAL profile, which imports {}; give the catalog with --catalog FILE",
+                hrefs.join(", ")
+            );
+        };
+        let catalog_name = catalog_path.display().to_string();
+        let catalog = read_text(catalog_path)
+            .and_then(|t| oscal::parse_catalog(&t).with_context(|| catalog_name.clone()))
+            .with_context(|| format!("{name}: the profile's catalog"))?;
+        // The catalog given answers every import of the profile.
+        let mut sources = CatalogSources::new();
+        for i in &profile.imports {
+            sources = sources.with(i.href.clone(), &catalog);
+        }
+        oscal::resolve(&profile, &sources)
+            .with_context(|| format!("{name}: resolving against {catalog_name}"))?
+    } else {
+        oscal::parse_catalog(&text).with_context(|| name.clone())?
+    };
+    if catalog.count().total() == 0 {
+        bail!("{name}: the catalog holds no control");
+    }
+    Ok(Read {
+        framework: rampart_compliance::Framework::from_catalog(&id, &catalog),
+        controls: catalog.count().total(),
+    })
+}
+
+fn import(ctx: &Context, args: ImportArgs) -> Result<()> {
+    let read = read_framework(&args)?;
+    let f = &read.framework;
+    let id = Id::new(f.id.as_str()).with_context(|| {
+        format!(
+            "{}: {:?} cannot be a framework id (choose one with --id)",
+            args.file.display(),
+            f.id
+        )
+    })?;
+    let entity = Framework {
+        id: id.clone(),
+        title: f.title.clone(),
+        version: f.version.clone(),
+        source: args
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        content: serde_json::to_value(f)?,
+    };
+    block_on(async {
+        let store = ctx.open_store().await?;
+        let org = super::org::pick_organisation(store.as_ref(), args.org.as_deref()).await?;
+        let existing = store.get::<Framework>(&org, &id).await?;
+        match existing {
+            Some(old) if args.replace => {
+                store.update(&ctx.actor, &org, &entity, old.version).await?;
+            }
+            Some(_) => bail!(
+                "organisation {org} already has a framework {id} (use --replace, or --id to choose another id)"
+            ),
+            None => {
+                store.create(&ctx.actor, &org, &entity).await?;
+            }
+        }
+        anyhow::Ok(())
+    })??;
+    if args.json {
+        #[derive(Serialize)]
+        struct Imported<'a> {
+            framework: &'a str,
+            controls: usize,
+        }
+        let line = Imported {
+            framework: id.as_str(),
+            controls: read.controls,
+        };
+        println!("{}", serde_json::to_string(&line)?);
+    } else {
+        println!(
+            "framework {id}: {} ({} controls and enhancements, {} sections)",
+            f.title,
+            read.controls,
+            f.sections.len()
+        );
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct FrameworkLine {
+    id: String,
+    title: String,
+    version: String,
+    source: String,
+    items: usize,
+}
+
+fn list(ctx: &Context, args: ListArgs) -> Result<()> {
+    let frameworks = block_on(async {
+        let store = ctx.open_store().await?;
+        let org = super::org::pick_organisation(store.as_ref(), args.org.as_deref()).await?;
+        let list = store.list::<Framework>(&org, &ListQuery::all()).await?;
+        anyhow::Ok(list.into_iter().map(|s| s.value).collect::<Vec<_>>())
+    })??;
+    let mut lines = Vec::new();
+    for f in &frameworks {
+        lines.push(FrameworkLine {
+            id: f.id.to_string(),
+            title: f.title.clone(),
+            version: f.version.clone(),
+            source: f.source.clone(),
+            items: engine_framework(f)?.len(),
+        });
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&lines)?);
+    } else if lines.is_empty() {
+        println!("no frameworks");
+    } else {
+        for l in &lines {
+            println!(
+                "{:<32} {:>5} items  {} {} ({})",
+                l.id, l.items, l.title, l.version, l.source
+            );
+        }
+    }
+    Ok(())
+}
+
+pub fn audit(ctx: &Context, cmd: AuditCommand) -> Result<()> {
+    let AuditCommand::List(args) = cmd;
+    let audits = block_on(async {
+        let store = ctx.open_store().await?;
+        let org = super::org::pick_organisation(store.as_ref(), args.org.as_deref()).await?;
+        let query = match &args.site {
+            Some(s) => {
+                ListQuery::site(&Id::new(s.as_str()).with_context(|| format!("--site {s:?}"))?)
+            }
+            None => ListQuery::all(),
+        };
+        let list = store.list::<Audit>(&org, &query).await?;
+        anyhow::Ok(list.into_iter().map(|s| s.value).collect::<Vec<_>>())
+    })??;
+    #[derive(Serialize)]
+    struct Line<'a> {
+        id: &'a str,
+        site: &'a str,
+        framework: &'a str,
+        status: &'a str,
+    }
+    let lines: Vec<Line<'_>> = audits
+        .iter()
+        .map(|a| Line {
+            id: a.id.as_str(),
+            site: a.site.as_str(),
+            framework: a.framework.as_str(),
+            status: a.status.as_str(),
+        })
+        .collect();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&lines)?);
+    } else if lines.is_empty() {
+        println!("no audits");
+    } else {
+        for (l, a) in lines.iter().zip(&audits) {
+            println!(
+                "{:<24} {:<6} {:<32} {:<12} {} to {}  {}",
+                l.id, l.site, l.framework, l.status, a.planned_start, a.planned_end, a.title
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The compliance engine's framework for a stored one: its content, or the
+/// built-in framework its source names; under the stored id.
+pub(crate) fn engine_framework(f: &Framework) -> Result<rampart_compliance::Framework> {
+    if f.content.is_null() {
+        let name = f.source.strip_prefix(BUILTIN_PREFIX).unwrap_or(&f.source);
+        let known = || {
+            library::BUILTINS
+                .iter()
+                .map(|b| format!("{BUILTIN_PREFIX}{}", b.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let Some(built) = library::builtin(name, f.id.as_str()) else {
+            bail!(
+                "framework {}: no built-in framework {:?} (there are: {})",
+                f.id,
+                f.source,
+                known()
+            );
+        };
+        return built.with_context(|| format!("framework {}: built-in {}", f.id, f.source));
+    }
+    let framework: rampart_compliance::Framework = serde_json::from_value(f.content.clone())
+        .with_context(|| format!("framework {}: its content", f.id))?;
+    if framework.id != f.id.as_str() {
+        bail!(
+            "framework {}: its content is framework {:?}; the ids must agree",
+            f.id,
+            framework.id
+        );
+    }
+    Ok(framework)
+}
+
+/// The header the compliance engine needs, from the stored audit.
+pub(crate) fn header(a: &Audit) -> AuditHeader {
+    AuditHeader {
+        id: a.id.to_string(),
+        title: a.title.clone(),
+        site: a.site.to_string(),
+        framework: a.framework.to_string(),
+        auditors: a.auditors.iter().map(ToString::to_string).collect(),
+        planned_start: a.planned_start,
+        planned_end: a.planned_end,
+        status: match a.status {
+            AuditStatus::Planned => rampart_compliance::AuditStatus::Planned,
+            AuditStatus::InProgress => rampart_compliance::AuditStatus::InProgress,
+            AuditStatus::Completed => rampart_compliance::AuditStatus::Completed,
+        },
+    }
+}
+
+pub(crate) fn audit_content(a: &Audit) -> Result<AuditContent> {
+    AuditContent::from_json(&a.content).with_context(|| format!("audit {}: its content", a.id))
+}
+
+/// Check one stored framework (its content or built-in name).
+pub(crate) fn check_framework(f: &Framework) -> Result<()> {
+    engine_framework(f).map(|_| ())
+}
+
+/// Check one stored audit's content on its own (its shape), for single
+/// records written through the web application.
+pub(crate) fn check_audit_shape(a: &Audit) -> Result<()> {
+    audit_content(a).map(|_| ())
+}
+
+/// Check the frameworks and audits of a document with the compliance
+/// engine: each framework reads; each audit's work fits its framework
+/// (known items, in scope, findings, remediation and acceptances that hold
+/// together); findings name risk scenarios of the audit's site.
+pub(crate) fn check_document(doc: &OrgDocument) -> Result<()> {
+    let mut frameworks = BTreeMap::new();
+    for f in &doc.frameworks {
+        frameworks.insert(&f.id, engine_framework(f)?);
+    }
+    let risks: BTreeMap<&str, &Id> = doc.risks.iter().map(|r| (r.id.as_str(), &r.site)).collect();
+    for a in &doc.audits {
+        let content = audit_content(a)?;
+        // A dangling framework is reported by the domain's validation.
+        let Some(framework) = frameworks.get(&a.framework) else {
+            continue;
+        };
+        content
+            .check(&header(a), framework)
+            .with_context(|| format!("audit {} (site {})", a.id, a.site))?;
+        for f in &content.findings {
+            if let Some(r) = &f.risk_scenario {
+                match risks.get(r.as_str()) {
+                    None => bail!(
+                        "audit {}: finding {} feeds risk {r}, which does not exist",
+                        a.id,
+                        f.id
+                    ),
+                    Some(site) if **site != a.site => bail!(
+                        "audit {}: finding {} feeds risk {r}, which is at site {site}, not {}",
+                        a.id,
+                        f.id,
+                        a.site
+                    ),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn options(updated_at: &str, version: i64, href: String) -> ExportOptions {
+    // The document's time is when the record last changed, so the same
+    // record always exports to the same bytes.
+    let last_modified = updated_at
+        .parse::<jiff::Timestamp>()
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    ExportOptions {
+        last_modified,
+        version: version.to_string(),
+        import_ap_href: href,
+    }
+}
+
+async fn stored_framework(
+    store: &dyn Store,
+    org: &Id,
+    id: &Id,
+) -> Result<rampart_compliance::Framework> {
+    let f = store
+        .get::<Framework>(org, id)
+        .await?
+        .with_context(|| format!("organisation {org} has no framework {id}"))?;
+    engine_framework(&f.value)
+}
+
+pub fn export_oscal(ctx: &Context, cmd: OscalExport) -> Result<()> {
+    match cmd {
+        OscalExport::AssessmentResults { audit, output, org } => {
+            let text = block_on(async {
+                let store = ctx.open_store().await?;
+                let org = super::org::pick_organisation(store.as_ref(), org.as_deref()).await?;
+                let id = Id::new(audit.as_str()).with_context(|| format!("--audit {audit:?}"))?;
+                let stored = store
+                    .get::<Audit>(&org, &id)
+                    .await?
+                    .with_context(|| format!("organisation {org} has no audit {id}"))?;
+                let a = &stored.value;
+                let framework = stored_framework(store.as_ref(), &org, &a.framework).await?;
+                let content = audit_content(a)?;
+                let opts = options(
+                    &stored.updated_at,
+                    stored.version,
+                    format!("urn:rampart:{org}:assessment-plan:{id}"),
+                );
+                let text =
+                    export::assessment_results(&content.audit(&header(a)), &framework, &opts)
+                        .with_context(|| format!("audit {id}"))?;
+                anyhow::Ok(text)
+            })??;
+            super::org::write_atomically(&output, text.as_bytes())?;
+            ctx.note(format!(
+                "wrote {} (OSCAL {} assessment results)",
+                output.display(),
+                export::OSCAL_VERSION
+            ));
+        }
+        OscalExport::Poam { site, output, org } => {
+            let (text, items) = block_on(async {
+                let store = ctx.open_store().await?;
+                let org = super::org::pick_organisation(store.as_ref(), org.as_deref()).await?;
+                let site_id = Id::new(site.as_str()).with_context(|| format!("--site {site:?}"))?;
+                let s = store
+                    .get::<rampart_domain::Site>(&org, &site_id)
+                    .await?
+                    .with_context(|| format!("organisation {org} has no site {site_id}"))?;
+                let audits = store
+                    .list::<Audit>(&org, &ListQuery::site(&site_id))
+                    .await?;
+                let mut plan = RemediationPlan {
+                    id: format!("{site_id}-poam"),
+                    title: format!("Plan of action and milestones: {}", s.value.name),
+                    site: Some(site_id.to_string()),
+                    items: Vec::new(),
+                };
+                let (mut latest, mut version) = (String::new(), 0);
+                for a in &audits {
+                    let content = audit_content(&a.value)?;
+                    if let Some(p) = content.remediation {
+                        plan.items.extend(p.items);
+                    }
+                    latest = latest.max(a.updated_at.clone());
+                    version += a.version;
+                }
+                if plan.items.is_empty() {
+                    bail!(
+                        "site {site_id} of {org} has no remediation items in its {} audit(s): nothing to export",
+                        audits.len()
+                    );
+                }
+                let opts = options(&latest, version, String::new());
+                let n = plan.items.len();
+                anyhow::Ok((export::poam(&plan, &opts), n))
+            })??;
+            super::org::write_atomically(&output, text.as_bytes())?;
+            ctx.note(format!(
+                "wrote {} (OSCAL {} POA&M, {items} items)",
+                output.display(),
+                export::OSCAL_VERSION
+            ));
+        }
+    }
+    Ok(())
+}
