@@ -390,7 +390,8 @@ impl Store for SqliteStore {
         query: &ListQuery,
     ) -> Result<Vec<StoredRecord>> {
         let (o, k) = (org.as_str(), kind.as_str());
-        if !query.filters.is_empty() || !query.sort.is_empty() {
+        // With sites, the built query lets SQLite use records_by_site.
+        if !query.filters.is_empty() || !query.sort.is_empty() || query.sites.is_some() {
             let mut qb = list::list_query(o, k, query)?;
             let rows: Vec<list::RecordRow> = qb
                 .build_query_as()

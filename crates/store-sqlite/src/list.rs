@@ -211,8 +211,12 @@ fn comparison(op: FilterOp) -> &'static str {
     }
 }
 
-/// ` ORDER BY ...` for `sort`, creation order last.
-pub(crate) fn push_order(qb: &mut QueryBuilder<Sqlite>, sort: &[SortKey]) {
+/// ` ORDER BY ...` for `sort`, creation order last. With `by_site`, the
+/// creation order is written `+seq`, which no index can give: SQLite then
+/// reads the sites' records through `records_by_site` and sorts them,
+/// rather than walking every record of the kind in `records_by_kind`'s
+/// order to pick out those few.
+pub(crate) fn push_order(qb: &mut QueryBuilder<Sqlite>, sort: &[SortKey], by_site: bool) {
     qb.push(" ORDER BY ");
     for key in sort {
         let dir = if key.descending { " DESC, " } else { " ASC, " };
@@ -245,14 +249,14 @@ pub(crate) fn push_order(qb: &mut QueryBuilder<Sqlite>, sort: &[SortKey]) {
             }
         }
     }
-    qb.push("seq");
+    qb.push(if by_site { "+seq" } else { "seq" });
 }
 
 /// The whole list query: conditions, order, page.
 pub(crate) fn list_query(org: &str, kind: &str, query: &ListQuery) -> Result<QueryBuilder<Sqlite>> {
     let mut qb = QueryBuilder::new(RECORD_COLUMNS);
     push_conditions(&mut qb, org, kind, query)?;
-    push_order(&mut qb, &query.sort);
+    push_order(&mut qb, &query.sort, query.sites.is_some());
     qb.push(" LIMIT ")
         .push_bind(query.limit.unwrap_or(-1))
         .push(" OFFSET ")
