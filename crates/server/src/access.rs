@@ -36,13 +36,7 @@ pub fn allows(role: Role, kind: EntityKind, action: Action) -> bool {
             matches!(role, R::Admin | R::SecurityManager)
         }
         (
-            K::Zone
-            | K::Asset
-            | K::Threat
-            | K::Risk
-            | K::FacilityModel
-            | K::FloorPlan
-            | K::Audit,
+            K::Zone | K::Asset | K::Threat | K::Risk | K::FacilityModel | K::FloorPlan | K::Audit,
             Action::Write,
         ) => matches!(role, R::Admin | R::SecurityManager | R::Assessor),
         (K::Device, Action::Write) => {
