@@ -242,11 +242,16 @@ fn bad_files_get_clear_errors() {
 #[test]
 fn audit_log_verify_detects_an_edited_or_deleted_entry() {
     let base = baseline();
-    let head = {
+    // The demo's import, then its accounts (a user and a credential each).
+    let (head, entries) = {
         let v = rampart(&["audit-log", "verify", "--db", &base.db, "--json"]);
         let v: serde_json::Value = serde_json::from_str(&stdout(&v)).unwrap();
-        v["head"].as_str().unwrap().to_owned()
+        (
+            v["head"].as_str().unwrap().to_owned(),
+            v["entries"].as_u64().unwrap(),
+        )
     };
+    assert_eq!(entries, 1 + 2 * 5, "the demo import and five accounts");
     assert_ok(&rampart(&[
         "audit-log",
         "verify",
@@ -295,7 +300,7 @@ fn audit_log_verify_detects_an_edited_or_deleted_entry() {
         "--db",
         &base.db,
         "--after",
-        "1",
+        &entries.to_string(),
         "--limit",
         "5",
     ]);

@@ -177,9 +177,8 @@ pub fn list_query<R: Resource>(
                     })?;
             }
             "site" => {
-                let site = Id::new(value.as_str()).map_err(|e| {
-                    Problem::bad_request(format!("site: {e}"))
-                })?;
+                let site = Id::new(value.as_str())
+                    .map_err(|e| Problem::bad_request(format!("site: {e}")))?;
                 // A site the user may not see lists nothing, as if empty.
                 q.sites = Some(match q.sites.take() {
                     None => vec![site],
@@ -205,7 +204,8 @@ pub fn list_query<R: Resource>(
                     && Id::new(value.as_str()).is_ok_and(|s| !principal.may_see_site(&s))
                 {
                     q.filters.push(FieldFilter {
-                        field: FieldPath::new("id").map_err(|e| Problem::internal("a filter", e))?,
+                        field: FieldPath::new("id")
+                            .map_err(|e| Problem::internal("a filter", e))?,
                         value: FilterValue::Text(String::new()),
                         op: FilterOp::Eq,
                     });
@@ -266,7 +266,10 @@ fn sort_keys<R: Resource>(value: &str) -> ApiResult<Vec<SortKey>> {
             _ => {
                 return Err(Problem::bad_request(format!(
                     "cannot sort by {name:?}; sort by id, updated_at{} (prefix - for descending)",
-                    R::SORTS.iter().map(|s| format!(", {s}")).collect::<String>()
+                    R::SORTS
+                        .iter()
+                        .map(|s| format!(", {s}"))
+                        .collect::<String>()
                 )));
             }
         };
@@ -380,8 +383,12 @@ pub async fn list_page<R: Resource>(
         q.sites = None;
     }
     let (records, total) = tokio::try_join!(
-        state.store().list_records(&principal.org, R::Entity::KIND, &q),
-        state.store().count_records(&principal.org, R::Entity::KIND, &q),
+        state
+            .store()
+            .list_records(&principal.org, R::Entity::KIND, &q),
+        state
+            .store()
+            .count_records(&principal.org, R::Entity::KIND, &q),
     )?;
     let items = records
         .into_iter()
@@ -417,7 +424,10 @@ pub async fn get<R: Resource>(
     require(&principal, R::Entity::KIND, Action::Read)?;
     let id = parse_id::<R>(&id)?;
     let rec = visible::<R>(&state, &principal, &id).await?;
-    Ok(with_etag(StatusCode::OK, &to_versioned::<R>(rec, &principal)?))
+    Ok(with_etag(
+        StatusCode::OK,
+        &to_versioned::<R>(rec, &principal)?,
+    ))
 }
 
 /// The body of a create or update, parsed with errors a client can act on.
@@ -442,9 +452,10 @@ fn parse_body<R: Resource>(body: Result<Json<R::Body>, JsonRejection>) -> ApiRes
 /// A body axum could not read, as a problem that says why.
 pub fn json_problem(rejection: JsonRejection) -> Problem {
     match rejection {
-        JsonRejection::JsonDataError(e) => {
-            Problem::field("/", format!("the body does not match the schema: {}", e.body_text()))
-        }
+        JsonRejection::JsonDataError(e) => Problem::field(
+            "/",
+            format!("the body does not match the schema: {}", e.body_text()),
+        ),
         JsonRejection::JsonSyntaxError(e) => {
             Problem::bad_request(format!("the body is not valid JSON: {}", e.body_text()))
         }
@@ -492,7 +503,10 @@ async fn check_write<E: Entity>(
                 r.id.as_str()
             ),
         };
-        let target = state.store().get_record(&principal.org, r.kind, r.id).await?;
+        let target = state
+            .store()
+            .get_record(&principal.org, r.kind, r.id)
+            .await?;
         let Some(target) = target else {
             errors.push(missing());
             continue;
@@ -548,7 +562,10 @@ async fn matrix_levels<E: Entity>(
     let scales = &org.value.risk_matrix;
     let mut errors = Vec::new();
     for stage in ["inherent", "current", "residual"] {
-        for (axis, levels) in [("likelihood", &scales.likelihood), ("impact", &scales.impact)] {
+        for (axis, levels) in [
+            ("likelihood", &scales.likelihood),
+            ("impact", &scales.impact),
+        ] {
             if let Some(n) = a[stage][axis].as_u64()
                 && !(1..=levels.len() as u64).contains(&n)
             {
@@ -577,8 +594,11 @@ pub async fn create<R: Resource>(
         ));
     }
     let entity = parse_body::<R>(body)?;
-    (state.check_model)(R::Entity::KIND, &serde_json::to_value(&entity).unwrap_or_default())
-        .map_err(Problem::invalid)?;
+    (state.check_model)(
+        R::Entity::KIND,
+        &serde_json::to_value(&entity).unwrap_or_default(),
+    )
+    .map_err(Problem::invalid)?;
     check_write(&state, &principal, &entity).await?;
     let stored = state
         .store()
@@ -614,10 +634,11 @@ fn expected_version(params: &BTreeMap<String, String>, headers: &HeaderMap) -> A
             "say which version you edited: ?version=N (or If-Match: \"N\"), from the record you read",
         )
     })?;
-    text.parse::<i64>()
-        .ok()
-        .filter(|v| *v >= 1)
-        .ok_or_else(|| Problem::bad_request(format!("version must be a whole number from 1, got {text:?}")))
+    text.parse::<i64>().ok().filter(|v| *v >= 1).ok_or_else(|| {
+        Problem::bad_request(format!(
+            "version must be a whole number from 1, got {text:?}"
+        ))
+    })
 }
 
 pub async fn update<R: Resource>(
@@ -648,8 +669,11 @@ pub async fn update<R: Resource>(
     check_write(&state, &principal, &entity).await?;
     let old_entity: R::Entity = old.decode()?.value;
     let entity = R::merge_hidden(entity, &old_entity, &principal);
-    (state.check_model)(R::Entity::KIND, &serde_json::to_value(&entity).unwrap_or_default())
-        .map_err(Problem::invalid)?;
+    (state.check_model)(
+        R::Entity::KIND,
+        &serde_json::to_value(&entity).unwrap_or_default(),
+    )
+    .map_err(Problem::invalid)?;
     let stored = state
         .store()
         .update(&principal.actor(), &principal.org, &entity, version)
@@ -679,7 +703,13 @@ pub async fn delete<R: Resource>(
     }
     state
         .store()
-        .delete_record(&principal.actor(), &principal.org, R::Entity::KIND, &id, version)
+        .delete_record(
+            &principal.actor(),
+            &principal.org,
+            R::Entity::KIND,
+            &id,
+            version,
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,8 +2,10 @@
 //! the metrics. Nothing here is state another server process would need:
 //! sessions, lockouts and tokens are in the database.
 
+use std::any::Any;
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rampart_domain::EntityKind;
@@ -68,6 +70,9 @@ impl Default for ServerConfig {
 pub type ModelCheck =
     Arc<dyn Fn(EntityKind, &serde_json::Value) -> Result<(), Vec<FieldError>> + Send + Sync>;
 
+/// How many cached pages a process keeps before starting again.
+const CACHE_ENTRIES: usize = 256;
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: Arc<dyn Database>,
@@ -75,6 +80,9 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     pub metrics: Arc<Metrics>,
     pub started: Instant,
+    /// Rendered data keyed by what it was computed from (see the dashboard):
+    /// safe to lose, never shared between processes, bounded.
+    cache: Arc<Mutex<HashMap<String, Arc<dyn Any + Send + Sync>>>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -94,6 +102,23 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
             started: Instant::now(),
+            cache: Arc::default(),
+        }
+    }
+
+    /// A value cached under `key`, if it is there and of type `T`.
+    pub fn cached<T: Send + Sync + 'static>(&self, key: &str) -> Option<Arc<T>> {
+        let map = self.cache.lock().ok()?;
+        map.get(key).cloned()?.downcast::<T>().ok()
+    }
+
+    /// Cache a value; the cache is emptied when it holds too many.
+    pub fn cache<T: Send + Sync + 'static>(&self, key: String, value: Arc<T>) {
+        if let Ok(mut map) = self.cache.lock() {
+            if map.len() >= CACHE_ENTRIES {
+                map.clear();
+            }
+            map.insert(key, value);
         }
     }
 

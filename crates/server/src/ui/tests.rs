@@ -328,6 +328,49 @@ async fn the_dashboard_shows_the_demo_risks_per_site() {
     assert_csp_clean(&page.text);
 }
 
+/// The dashboard is cached under the audit log's head: a write, from any
+/// server, shows at the next view.
+#[tokio::test]
+async fn the_dashboard_shows_a_change_made_behind_its_back() {
+    let ui = Ui::demo().await;
+    ui.user("ann", Role::SecurityManager).await;
+    let b = ui.login("ann").await;
+    let before = ui.get(Some(&b), "/").await;
+    assert!(
+        before
+            .text
+            .contains("Theft of loaded trailers from the yard")
+    );
+    assert_eq!(
+        ui.get(Some(&b), "/").await.text,
+        before.text,
+        "a second view is the same"
+    );
+    // Written straight to the store, as another server would.
+    let store: &dyn rampart_store::Store = &*ui.db;
+    let mut risk = store
+        .get::<rampart_domain::RiskScenario>(&ui.org, &id("r-whs-cargo-yard"))
+        .await
+        .unwrap()
+        .unwrap();
+    risk.value.title = "Renamed behind the dashboard's back".into();
+    store
+        .update("test", &ui.org, &risk.value, risk.version)
+        .await
+        .unwrap();
+    let after = ui.get(Some(&b), "/").await;
+    assert!(
+        after.text.contains("Renamed behind the dashboard"),
+        "{}",
+        after.text
+    );
+    assert!(
+        !after
+            .text
+            .contains("Theft of loaded trailers from the yard")
+    );
+}
+
 #[tokio::test]
 async fn every_page_reads_and_keeps_to_the_csp() {
     let ui = Ui::demo().await;
