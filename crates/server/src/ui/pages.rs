@@ -762,7 +762,7 @@ async fn dashboard_panels(
     // Every method: NIST and FAIR groups are dropped below (a filter on
     // the method would cost more than the few groups it saves).
     let risk_query = ListQuery {
-        sites: scope(&p),
+        sites: scope(p),
         ..ListQuery::all()
     };
     let risk_fields = RISK_GROUP
@@ -793,7 +793,7 @@ async fn dashboard_panels(
         texts([DeviceStatus::OutOfService, DeviceStatus::Degraded]),
     )?];
     let (sites, risk_groups, mut overdue_by_site, mut faulty_by_site) = tokio::try_join!(
-        load::<Site>(&state, &p, None),
+        load::<Site>(state, p, None),
         async {
             Ok::<_, Problem>(
                 state
@@ -802,47 +802,47 @@ async fn dashboard_panels(
                     .await?,
             )
         },
-        first_per_site::<AppliedControl>(&state, &p, overdue_filters, |a| &a.site),
-        first_per_site::<Device>(&state, &p, faulty_filters, |d| &d.site),
+        first_per_site::<AppliedControl>(state, p, overdue_filters, |a| &a.site),
+        first_per_site::<Device>(state, p, faulty_filters, |d| &d.site),
     )?;
     let groups: Vec<RiskGroup> = risk_groups
         .iter()
         .filter_map(|(key, n)| risk_group(key, *n, scales))
         .filter(|g| p.may_see_site(&g.site))
         .collect();
-    let mut top_by_site = top_risks(&state, &p, &groups, scales).await?;
+    let mut top_by_site = top_risks(state, p, &groups, scales).await?;
     // Names, only of what the panels show.
     let tops = top_by_site.values().flatten();
     let overdue_rows = overdue_by_site.values().flat_map(|(_, v)| v.iter());
     let faulty_rows = faulty_by_site.values().flat_map(|(_, v)| v.iter());
     let (threat_names, asset_names, control_names, people_names, zone_names) = tokio::try_join!(
         names_by_id(
-            &state,
-            &p,
+            state,
+            p,
             EntityKind::Threat,
             tops.clone().map(|(r, _)| r.threat.clone())
         ),
         names_by_id(
-            &state,
-            &p,
+            state,
+            p,
             EntityKind::Asset,
             tops.map(|(r, _)| r.asset.clone())
         ),
         names_by_id(
-            &state,
-            &p,
+            state,
+            p,
             EntityKind::Control,
             overdue_rows.clone().map(|a| a.control.clone())
         ),
         names_by_id(
-            &state,
-            &p,
+            state,
+            p,
             EntityKind::Person,
             overdue_rows.filter_map(|a| a.owner.clone())
         ),
         names_by_id(
-            &state,
-            &p,
+            state,
+            p,
             EntityKind::Zone,
             faulty_rows.filter_map(|d| d.zone.clone())
         ),

@@ -347,7 +347,7 @@ async fn the_dashboard_shows_a_change_made_behind_its_back() {
         "a second view is the same"
     );
     // Written straight to the store, as another server would.
-    let store: &dyn rampart_store::Store = &*ui.db;
+    let store: &dyn Store = &*ui.db;
     let mut risk = store
         .get::<rampart_domain::RiskScenario>(&ui.org, &id("r-whs-cargo-yard"))
         .await
