@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, bail};
 use rampart_domain::{EntityKind, Id, Role, User};
 use rampart_server::{AppState, ServerConfig, auth};
-use rampart_store::{Credential, Database, ListQuery, Store};
+use rampart_store::{Database, ListQuery, Store};
 
 use super::{Context, block_on};
 
@@ -100,7 +100,7 @@ pub fn serve(ctx: &Context, args: ServeArgs) -> Result<ExitCode> {
     let url = ctx.database_url()?;
     block_on(async {
         let db = crate::db::open_database(&url).await?;
-        bootstrap_admin(ctx, &*db).await?;
+        bootstrap_admin(ctx, &db).await?;
         run(ctx, db, args, &url.to_string()).await
     })??;
     Ok(ExitCode::SUCCESS)
@@ -127,7 +127,7 @@ async fn run(ctx: &Context, db: Arc<dyn Database>, args: ServeArgs, store: &str)
 
 /// On a store whose organisation has no account with a password yet,
 /// create the administrator `admin` with a one-time password, printed once.
-async fn bootstrap_admin(ctx: &Context, db: &dyn Database) -> Result<()> {
+async fn bootstrap_admin(ctx: &Context, db: &Arc<dyn Database>) -> Result<()> {
     let orgs = db.organisations().await?;
     let Some(org) = orgs.first() else {
         ctx.note(
@@ -155,7 +155,7 @@ async fn bootstrap_admin(ctx: &Context, db: &dyn Database) -> Result<()> {
         person: None,
         disabled: false,
     };
-    ensure_user(db, &ctx.actor, &org, &user).await?;
+    ensure_user(&**db, &ctx.actor, &org, &user).await?;
     store_password(db, &ctx.actor, &org, &user.id, "admin", &password, true).await?;
     eprintln!(
         "\nFirst run: created the administrator.\n  login:    admin\n  password: {password}   (one-time: you choose a new one at the first login; it is not shown again)\n"
@@ -178,8 +178,10 @@ async fn ensure_user(db: &dyn Database, actor: &str, org: &Id, user: &User) -> R
     }
 }
 
+/// Set a password through the server's own path (argon2id, and every
+/// other session of the account ended), so the CLI and the web agree.
 async fn store_password(
-    db: &dyn Database,
+    db: &Arc<dyn Database>,
     actor: &str,
     org: &Id,
     user: &Id,
@@ -187,24 +189,10 @@ async fn store_password(
     password: &str,
     must_change: bool,
 ) -> Result<()> {
-    let pw = password.to_owned();
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw))
-        .await?
-        .map_err(|p| anyhow::anyhow!(p.detail))?;
-    db.set_credential(
-        actor,
-        &Credential {
-            login: login.to_owned(),
-            org: org.clone(),
-            user: user.clone(),
-            password_hash: hash,
-            must_change,
-            updated_at: rampart_store::now_text(),
-        },
-    )
-    .await?;
-    db.delete_sessions_of(org, user).await?;
-    Ok(())
+    let state = state(db.clone(), ServerConfig::default());
+    auth::set_password(&state, actor, org, user, login, password, must_change)
+        .await
+        .map_err(|p| anyhow::anyhow!(p.detail))
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -339,7 +327,7 @@ pub fn user(ctx: &Context, cmd: UserCommand) -> Result<ExitCode> {
             }
         }
         ensure_user(&*db, &ctx.actor, &org, &user).await?;
-        store_password(&*db, &ctx.actor, &org, &id, &a.login, &password, one_time).await?;
+        store_password(&db, &ctx.actor, &org, &id, &a.login, &password, one_time).await?;
         anyhow::Ok(())
     })??;
     if one_time {
@@ -447,7 +435,7 @@ pub fn demo_serve(ctx: &Context, org: &Id, serve: Option<ServeArgs>) -> Result<(
         let db = crate::db::open_database(&url).await?;
         for (user, login) in demo_users() {
             ensure_user(&*db, &ctx.actor, org, &user).await?;
-            store_password(&*db, &ctx.actor, org, &user.id, login, &password, false).await?;
+            store_password(&db, &ctx.actor, org, &user.id, login, &password, false).await?;
         }
         let listen = serve.as_ref().map(|a| a.listen);
         eprintln!(

@@ -434,18 +434,7 @@ pub async fn get<R: Resource>(
 fn parse_body<R: Resource>(body: Result<Json<R::Body>, JsonRejection>) -> ApiResult<R::Entity> {
     let Json(body) = body.map_err(json_problem)?;
     let entity = R::from_body(body).map_err(Problem::invalid)?;
-    let problems = entity.check();
-    if !problems.is_empty() {
-        return Err(Problem::invalid(
-            problems
-                .into_iter()
-                .map(|(field, _, message)| FieldError {
-                    field: format!("/{}", field.replace('.', "/")),
-                    message,
-                })
-                .collect(),
-        ));
-    }
+    check_fields(&entity)?;
     Ok(entity)
 }
 
@@ -587,23 +576,10 @@ pub async fn create<R: Resource>(
     principal: Principal,
     body: Result<Json<R::Body>, JsonRejection>,
 ) -> ApiResult<Response> {
+    // The role first: a viewer learns nothing about what a body would need.
     require(&principal, R::Entity::KIND, Action::Write)?;
-    if R::Entity::KIND == EntityKind::Site && !access::may_create_site(&principal.user) {
-        return Err(Problem::forbidden(
-            "only a user with access to every site may create a site",
-        ));
-    }
     let entity = parse_body::<R>(body)?;
-    (state.check_model)(
-        R::Entity::KIND,
-        &serde_json::to_value(&entity).unwrap_or_default(),
-    )
-    .map_err(Problem::invalid)?;
-    check_write(&state, &principal, &entity).await?;
-    let stored = state
-        .store()
-        .create(&principal.actor(), &principal.org, &entity)
-        .await?;
+    let stored = create_entity(&state, &principal, &entity).await?;
     let v = Versioned {
         body: R::to_body(&R::scoped(stored.value, &principal)),
         version: stored.version,
