@@ -297,10 +297,14 @@ pub(crate) fn count_query(org: &str, kind: &str, query: &ListQuery) -> QueryBuil
 /// A page of the audit log, newest first: only the conditions asked for are
 /// written, so that the index on (org, kind, entity, seq) can serve them.
 pub(crate) fn audit_page_query(q: &AuditQuery) -> QueryBuilder<Postgres> {
-    let mut qb = QueryBuilder::new(
+    // Constant column lists only: which one is chosen by a flag.
+    let mut qb = QueryBuilder::new(if q.without_content {
+        "SELECT seq, at, actor, action, org_id, kind, entity_id, NULL::text AS before, NULL::text AS after, prev_hash, hash \
+         FROM audit_log WHERE TRUE"
+    } else {
         "SELECT seq, at, actor, action, org_id, kind, entity_id, before, after, prev_hash, hash \
-         FROM audit_log WHERE TRUE",
-    );
+         FROM audit_log WHERE TRUE"
+    });
     if let Some(org) = &q.org {
         qb.push(" AND org_id = ").push_bind(org.as_str().to_owned());
     }

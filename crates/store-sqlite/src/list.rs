@@ -306,10 +306,14 @@ pub(crate) fn count_by_query(
 /// A page of the audit log, newest first: only the conditions asked for are
 /// written, so that SQLite can use the index on (org, kind, entity, seq).
 pub(crate) fn audit_page_query(q: &rampart_store::AuditQuery) -> QueryBuilder<Sqlite> {
-    let mut qb = QueryBuilder::new(
+    // Constant column lists only: which one is chosen by a flag.
+    let mut qb = QueryBuilder::new(if q.without_content {
+        "SELECT seq, at, actor, action, org_id, kind, entity_id, NULL AS before, NULL AS after, prev_hash, hash \
+         FROM audit_log WHERE 1 = 1"
+    } else {
         "SELECT seq, at, actor, action, org_id, kind, entity_id, before, after, prev_hash, hash \
-         FROM audit_log WHERE 1 = 1",
-    );
+         FROM audit_log WHERE 1 = 1"
+    });
     if let Some(org) = &q.org {
         qb.push(" AND org_id = ").push_bind(org.as_str().to_owned());
     }

@@ -165,6 +165,9 @@ pub struct AuditQuery {
     /// Entries with `seq` below this; `None` from the newest.
     pub before: Option<i64>,
     pub limit: i64,
+    /// Leave out `before` and `after` (an import's entry holds the whole
+    /// organisation): for callers that need only who, what and the hashes.
+    pub without_content: bool,
 }
 
 /// Validate a document, turn it into records and import it.

@@ -723,6 +723,7 @@ async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> Page
         .audit_page(&AuditQuery {
             org: Some(p.org.clone()),
             limit: 1,
+            without_content: true,
             ..AuditQuery::default()
         })
         .await?
@@ -2189,6 +2190,9 @@ async fn audit_log(
         actor: text("actor"),
         before,
         limit,
+        // The page shows who did what, not the content (an import's entry
+        // holds the whole organisation).
+        without_content: true,
     };
     let entries = state.store().audit_page(&q).await?;
     let mut t = Table::new(
