@@ -388,15 +388,6 @@ impl Store for PostgresStore {
         );
         append_audit(&mut tx, &entry).await?;
         tx.commit().await.map_err(db)?;
-        // A bulk load leaves the planner without statistics, and then it
-        // sorts grouped counts on disk; refresh them (a constant statement).
-        // Failing to is no reason to fail an import that has committed:
-        // autovacuum will get there.
-        if written >= 1_000 {
-            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe("ANALYZE records, record_refs"))
-                .execute(&self.pool)
-                .await;
-        }
         Ok(ImportSummary {
             organisation: Some(organisation.id.clone()),
             entities: written,
