@@ -318,17 +318,46 @@ async fn visible<R: Resource>(
     principal: &Principal,
     id: &Id,
 ) -> ApiResult<StoredRecord> {
+    visible_record(state, principal, R::Entity::KIND, id, R::NOUN).await
+}
+
+/// The record, if it exists and is on a site the principal may see;
+/// otherwise not found, whichever it is, so scoping leaks nothing.
+async fn visible_record(
+    state: &AppState,
+    principal: &Principal,
+    kind: EntityKind,
+    id: &Id,
+    noun: &str,
+) -> ApiResult<StoredRecord> {
+    let missing = || Problem::not_found(format!("there is no {noun} {:?}", id.as_str()));
     let rec = state
         .store()
-        .get_record(&principal.org, R::Entity::KIND, id)
+        .get_record(&principal.org, kind, id)
         .await?
-        .ok_or_else(|| not_found::<R>(id.as_str()))?;
+        .ok_or_else(missing)?;
     if let Some(site) = &rec.site
         && !principal.may_see_site(site)
     {
-        return Err(not_found::<R>(id.as_str()));
+        return Err(missing());
     }
     Ok(rec)
+}
+
+/// The last step of every update: the engine's check of the model as it
+/// will be stored, then the store's version check.
+async fn store_update<E: Entity>(
+    state: &AppState,
+    principal: &Principal,
+    entity: &E,
+    version: i64,
+) -> ApiResult<rampart_store::Stored<E>> {
+    (state.check_model)(E::KIND, &serde_json::to_value(entity).unwrap_or_default())
+        .map_err(Problem::invalid)?;
+    Ok(state
+        .store()
+        .update(&principal.actor(), &principal.org, entity, version)
+        .await?)
 }
 
 fn to_versioned<R: Resource>(
@@ -645,15 +674,7 @@ pub async fn update<R: Resource>(
     check_write(&state, &principal, &entity).await?;
     let old_entity: R::Entity = old.decode()?.value;
     let entity = R::merge_hidden(entity, &old_entity, &principal);
-    (state.check_model)(
-        R::Entity::KIND,
-        &serde_json::to_value(&entity).unwrap_or_default(),
-    )
-    .map_err(Problem::invalid)?;
-    let stored = state
-        .store()
-        .update(&principal.actor(), &principal.org, &entity, version)
-        .await?;
+    let stored = store_update(&state, &principal, &entity, version).await?;
     let v = Versioned {
         body: R::to_body(&R::scoped(stored.value, &principal)),
         version: stored.version,
@@ -741,29 +762,9 @@ pub(crate) async fn update_entity<E: Entity>(
     version: i64,
 ) -> ApiResult<rampart_store::Stored<E>> {
     require(principal, E::KIND, Action::Write)?;
-    let missing = || {
-        Problem::not_found(format!(
-            "there is no {} {:?}",
-            E::KIND.as_str().replace('_', " "),
-            entity.id().as_str()
-        ))
-    };
-    let old = state
-        .store()
-        .get_record(&principal.org, E::KIND, entity.id())
-        .await?
-        .ok_or_else(missing)?;
-    if let Some(site) = &old.site
-        && !principal.may_see_site(site)
-    {
-        return Err(missing());
-    }
+    let noun = E::KIND.as_str().replace('_', " ");
+    visible_record(state, principal, E::KIND, entity.id(), &noun).await?;
     check_fields(entity)?;
-    (state.check_model)(E::KIND, &serde_json::to_value(entity).unwrap_or_default())
-        .map_err(Problem::invalid)?;
     check_write(state, principal, entity).await?;
-    Ok(state
-        .store()
-        .update(&principal.actor(), &principal.org, entity, version)
-        .await?)
+    store_update(state, principal, entity, version).await
 }
