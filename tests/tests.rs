@@ -10,6 +10,7 @@ mod browser;
 mod cctv;
 mod cli_org;
 mod compliance_cli;
+mod designs;
 mod pps;
 mod report;
 mod risk;

@@ -55,7 +55,8 @@ impl Web {
     }
 
     pub fn serving(db: Arc<dyn Database>, config: ServerConfig, org: Id) -> Web {
-        let state = AppState::new(db.clone(), config, Arc::new(|_, _| Ok(())));
+        let state = AppState::new(db.clone(), config, Arc::new(|_, _| Ok(())))
+            .with_analysis(Arc::new(rampart_analyst::Analyst));
         Web {
             app: rampart_server::app(state),
             db,

@@ -5,13 +5,15 @@
 //! This crate is the only one that knows HTTP. It knows the store only
 //! through the `rampart_store::Database` trait (never SQL), the domain
 //! through its types, and no engine at all: models an engine owns are
-//! checked through the [`ModelCheck`] hook the binary passes in.
+//! checked through the [`ModelCheck`] hook the binary passes in, and the
+//! analysis pages ask the engines through the [`Analysis`] it passes in.
 //!
 //! A server process keeps nothing another process needs: sessions,
 //! lockouts and tokens are in the database, so several processes on one
 //! PostgreSQL serve the same users behind a load balancer.
 
 pub mod access;
+pub mod analysis;
 pub mod auth;
 pub mod dto;
 pub mod endpoints;
@@ -25,6 +27,7 @@ pub mod ui;
 
 use axum::Router;
 
+pub use analysis::Analysis;
 pub use state::{AppState, ModelCheck, ServerConfig};
 
 /// The API part: the router and the OpenAPI document it is described by.

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use rampart_domain::EntityKind;
 use rampart_store::{Database, Store};
 
+use crate::analysis::{Analysis, NoAnalysis};
 use crate::metrics::Metrics;
 use crate::problem::FieldError;
 
@@ -77,6 +78,9 @@ const CACHE_ENTRIES: usize = 256;
 pub struct AppState {
     pub db: Arc<dyn Database>,
     pub check_model: ModelCheck,
+    /// The engines behind the analysis pages ([`NoAnalysis`] unless the
+    /// binary supplies them).
+    pub analysis: Arc<dyn Analysis>,
     pub config: Arc<ServerConfig>,
     pub metrics: Arc<Metrics>,
     pub started: Instant,
@@ -99,11 +103,18 @@ impl AppState {
         AppState {
             db,
             check_model,
+            analysis: Arc::new(NoAnalysis),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
             started: Instant::now(),
             cache: Arc::default(),
         }
+    }
+
+    /// The same state with the engines behind the analysis pages.
+    pub fn with_analysis(mut self, analysis: Arc<dyn Analysis>) -> AppState {
+        self.analysis = analysis;
+        self
     }
 
     /// A value cached under `key`, if it is there and of type `T`.

@@ -17,6 +17,7 @@
 //! - Every list can be downloaded as CSV (`?format=csv`), with cells that a
 //!   spreadsheet would run as a formula defused.
 
+mod designs;
 mod forms;
 mod pages;
 #[cfg(test)]
@@ -46,7 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/assets/{file}", get(asset))
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout));
-    forms::routes(pages::routes(r))
+    designs::routes(forms::routes(pages::routes(r)))
 }
 
 // ------------------------------------------------------------ assets
@@ -161,6 +162,8 @@ impl Layout {
             ("/risks", "Risk register"),
             ("/controls", "Controls"),
             ("/devices", "Devices"),
+            ("/protection", "Protection"),
+            ("/coverage", "Coverage"),
             ("/people", "People"),
         ];
         if is_account_admin(p) {

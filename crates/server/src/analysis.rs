@@ -1,0 +1,206 @@
+//! What the pages ask of the analysis engines, and the shapes of the
+//! answers they show.
+//!
+//! The server knows no engine: the binary (through `rampart-analyst`)
+//! implements [`Analysis`] and passes it in, as it passes the model check.
+//! The answers are view models made for the pages: text, figures and SVG
+//! drawings, never engine types. A server built without one (tests of the
+//! HTTP layer) gets [`NoAnalysis`], and the pages say that analysis is not
+//! available instead of failing.
+
+use std::fmt::Debug;
+
+use rampart_domain::{FacilityModel, FloorPlan};
+
+/// The engines, as the pages see them.
+pub trait Analysis: Send + Sync + Debug {
+    /// The protection-system analysis of a facility model: for each adversary
+    /// of its design basis threat, the most vulnerable paths (EASI), with
+    /// the adversary sequence diagram of the worst one.
+    fn protection(&self, model: &FacilityModel) -> Result<ProtectionView, String>;
+
+    /// A facility model's path elements and response force as an editable table.
+    fn facility_table(&self, model: &FacilityModel) -> Result<FacilityTable, String>;
+
+    /// The facility model with its elements and response force replaced by
+    /// `table`'s, everything else (adversaries, upgrades, areas, targets)
+    /// kept; `Err` lists what is wrong, by element row and field.
+    fn apply_facility_table(
+        &self,
+        model: &FacilityModel,
+        table: &FacilityTable,
+    ) -> Result<serde_json::Value, Vec<TableError>>;
+
+    /// Camera coverage of a floor plan, with the cameras moved as `moves` say.
+    fn coverage(&self, plan: &FloorPlan, moves: &[CameraMove]) -> Result<CoverageView, String>;
+
+    /// The floor plan's content with the cameras moved as `moves` say.
+    fn move_cameras(
+        &self,
+        plan: &FloorPlan,
+        moves: &[CameraMove],
+    ) -> Result<serde_json::Value, String>;
+}
+
+/// A server without engines.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoAnalysis;
+
+const UNAVAILABLE: &str = "analysis is not available in this server";
+
+impl Analysis for NoAnalysis {
+    fn protection(&self, _: &FacilityModel) -> Result<ProtectionView, String> {
+        Err(UNAVAILABLE.to_owned())
+    }
+    fn facility_table(&self, _: &FacilityModel) -> Result<FacilityTable, String> {
+        Err(UNAVAILABLE.to_owned())
+    }
+    fn apply_facility_table(
+        &self,
+        _: &FacilityModel,
+        _: &FacilityTable,
+    ) -> Result<serde_json::Value, Vec<TableError>> {
+        Err(vec![TableError {
+            row: None,
+            field: String::new(),
+            message: UNAVAILABLE.to_owned(),
+        }])
+    }
+    fn coverage(&self, _: &FloorPlan, _: &[CameraMove]) -> Result<CoverageView, String> {
+        Err(UNAVAILABLE.to_owned())
+    }
+    fn move_cameras(&self, _: &FloorPlan, _: &[CameraMove]) -> Result<serde_json::Value, String> {
+        Err(UNAVAILABLE.to_owned())
+    }
+}
+
+// ------------------------------------------------------------ protection
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProtectionView {
+    /// "240 ± 72 s, P_C 0.95".
+    pub response: String,
+    pub areas: usize,
+    pub elements: usize,
+    pub targets: Vec<String>,
+    pub adversaries: Vec<AdversaryView>,
+    pub upgrade: Option<UpgradeView>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdversaryView {
+    pub name: String,
+    /// "outsider" or "insider".
+    pub kind: String,
+    pub p_neutralization: f64,
+    /// Whether the paths are proven the most vulnerable.
+    pub exact: bool,
+    /// FEMA 452 vulnerability rating (1..10) from the worst path's P_E.
+    pub vulnerability_rating: u8,
+    /// Lowest P_I first; empty when no target can be reached.
+    pub paths: Vec<PathView>,
+    /// The adversary sequence diagram of the most vulnerable path (SVG).
+    pub diagram_svg: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathView {
+    /// Element ids in order.
+    pub elements: Vec<String>,
+    /// Areas passed, one more than the elements.
+    pub areas: Vec<String>,
+    pub p_interruption: f64,
+    pub p_effectiveness: f64,
+    pub critical_detection_point: Option<String>,
+    /// Total mean delay along the path, in seconds.
+    pub delay_s: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpgradeView {
+    pub upgrades: Vec<String>,
+    pub cost: f64,
+    pub p_effectiveness_before: f64,
+    pub p_effectiveness_after: f64,
+}
+
+/// A facility model's editable part: one row per path element.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FacilityTable {
+    pub response_mean: f64,
+    pub response_sd: f64,
+    pub p_communication: f64,
+    pub elements: Vec<ElementRow>,
+    /// The element types the engine knows, for the type select.
+    pub kinds: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ElementRow {
+    pub id: String,
+    pub kind: String,
+    pub from: String,
+    pub to: String,
+    pub p_detect: f64,
+    /// "B", "M" or "E": detection at the beginning, middle or end.
+    pub location: String,
+    pub delay_mean: f64,
+    pub delay_sd: f64,
+    pub badge_reader: bool,
+}
+
+/// A problem with an edited table: the row (0-based, `None` for the
+/// response force) and the field it is in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableError {
+    pub row: Option<usize>,
+    pub field: String,
+    pub message: String,
+}
+
+// ------------------------------------------------------------ surveillance
+
+/// A camera moved on the plan (position in metres, pan in degrees, 0 along
+/// +x, counter-clockwise).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CameraMove {
+    pub id: String,
+    pub x: f64,
+    pub y: f64,
+    pub pan_deg: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoverageView {
+    /// The level profile used (e.g. "iec62676-2015").
+    pub profile: String,
+    pub floor_area_m2: f64,
+    /// The plan with walls, zones, cameras and coverage coloured by level.
+    pub drawing_svg: String,
+    pub cameras: Vec<CameraView>,
+    /// Per level, best last: (level, area seen at it or better, fraction of the floor).
+    pub levels: Vec<(String, f64, f64)>,
+    pub zones: Vec<ZoneView>,
+    /// Design-review findings: zones that miss their required level.
+    pub findings: Vec<String>,
+    /// Plan bounds (min x, min y, max x, max y), for the move form's limits.
+    pub bounds: [f64; 4],
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CameraView {
+    pub id: String,
+    pub x: f64,
+    pub y: f64,
+    pub pan_deg: f64,
+    pub hfov_deg: f64,
+    pub height_m: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZoneView {
+    pub id: String,
+    pub required: String,
+    pub covered_fraction: f64,
+    pub uncovered_m2: f64,
+}
