@@ -20,6 +20,7 @@
 mod designs;
 mod forms;
 mod pages;
+pub use pages::PAGE_TRIALS;
 #[cfg(test)]
 mod tests;
 

@@ -1,6 +1,7 @@
 //! The reading pages: the dashboard, the lists (with CSV) and the details.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
@@ -21,6 +22,7 @@ use super::{
     is_account_admin, label, money, url_encode, wants_fragment,
 };
 use crate::access::{self, Action};
+use crate::analysis::{FairView, LossView};
 use crate::auth::Principal;
 use crate::problem::Problem;
 use crate::resource;
@@ -740,7 +742,7 @@ async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> Page
         Some(panels) => (*panels).clone(),
         None => {
             let panels = dashboard_panels(&state, &p, &org, today).await?;
-            state.cache(key, std::sync::Arc::new(panels.clone()));
+            state.cache(key, Arc::new(panels.clone()));
             panels
         }
     };
@@ -2288,6 +2290,13 @@ pub struct DetailPage {
     pub back_label: &'static str,
     pub version: String,
     pub note: String,
+    /// Charts and drawings (SVG made by the engines' side) with captions.
+    pub figures: Vec<Figure>,
+}
+
+pub struct Figure {
+    pub svg: String,
+    pub caption: String,
 }
 
 fn changed<T>(s: &Stored<T>) -> String {
@@ -2424,17 +2433,65 @@ async fn site(
             Cell::text(label(&r.treatment)),
         ]);
     }
+    let mut sections = vec![zt, at, dt, rt];
+    let mut figures = Vec::new();
+    let mut note = String::new();
+    let fair_risks: Vec<RiskScenario> = risks
+        .iter()
+        .filter(|r| matches!(r.value.assessment, Assessment::Fair { .. }))
+        .map(|r| r.value.clone())
+        .collect();
+    if !fair_risks.is_empty() {
+        match fair_view(&state, fair_risks, &org.currency).await {
+            Ok(Some(view)) => {
+                let mut t = loss_rows(
+                    format!(
+                        "Quantified risks (Open FAIR): annual loss, {} trials, seed {}, controls in place",
+                        view.trials, view.seed
+                    ),
+                    &view.scenarios,
+                    &org.currency,
+                );
+                if view.scenarios.len() > 1 {
+                    let mut total = loss_rows(
+                        String::new(),
+                        std::slice::from_ref(&view.portfolio),
+                        &org.currency,
+                    );
+                    if let Some(mut row) = total.rows.pop() {
+                        row[0] = Cell::text("All together (per-trial sum)");
+                        t.rows.push(row);
+                    }
+                }
+                sections.push(t);
+                figures.push(Figure {
+                    svg: view.lec_svg.clone(),
+                    caption: format!(
+                        "Loss exceedance curves of the quantified risks of {}.",
+                        v.name
+                    ),
+                });
+                figures.push(Figure {
+                    svg: view.bars_svg.clone(),
+                    caption: "Annual loss percentiles: bar p10 to p90, tick at the median, dot at the mean, whisker to p99.".to_owned(),
+                });
+            }
+            Ok(None) => {}
+            Err(e) => note = format!("The quantified risks could not be simulated: {}", e.detail),
+        }
+    }
     let page = DetailPage {
         layout: Layout::new(&p, v.name.clone(), "/sites"),
         heading: v.name.clone(),
         kicker: "Site".to_owned(),
         fields,
-        sections: vec![zt, at, dt, rt],
+        sections,
         edit_href: edit_link(&p, EntityKind::Site, format!("/sites/{}/edit", v.id)),
         back_href: "/sites",
         back_label: "All sites",
         version: changed(&s),
-        note: String::new(),
+        note,
+        figures,
     };
     Ok(html(StatusCode::OK, &page))
 }
@@ -2530,6 +2587,7 @@ async fn asset(
         back_label: "All assets",
         version: changed(&s),
         note: String::new(),
+        figures: Vec::new(),
     };
     Ok(html(StatusCode::OK, &page))
 }
@@ -2583,6 +2641,7 @@ async fn threat(
         back_label: "All threats",
         version: changed(&s),
         note: String::new(),
+        figures: Vec::new(),
     };
     Ok(html(StatusCode::OK, &page))
 }
@@ -2771,7 +2830,39 @@ async fn risk(
                     ]);
                 }
             }
-            note = "Annual loss is simulated by the risk engine (Monte Carlo): run `rampart risk fair`.".to_owned();
+        }
+    }
+    let mut figures = Vec::new();
+    let mut loss_table = None;
+    if matches!(v.assessment, Assessment::Fair { .. }) {
+        match fair_view(&state, vec![v.clone()], &org.currency).await {
+            Ok(Some(view)) => {
+                let mut t = loss_rows(
+                    format!(
+                        "Annual loss, simulated ({} trials, seed {}, controls in place; percentiles {})",
+                        view.trials, view.seed, view.quantiles
+                    ),
+                    &view.scenarios,
+                    &org.currency,
+                );
+                t.headers[0] = "Mode";
+                if let Some(row) = t.rows.first_mut()
+                    && let (Some(first), Some(s)) = (row.first_mut(), view.scenarios.first())
+                {
+                    *first = Cell::text(if s.mode == "compound_poisson" {
+                        "Compound Poisson (sum of per-event losses)"
+                    } else {
+                        "Per trial (LEF × LM)"
+                    });
+                }
+                loss_table = Some(t);
+                figures.push(Figure {
+                    svg: view.lec_svg.clone(),
+                    caption: "Loss exceedance curve: the probability that a year's loss from this risk exceeds each amount.".to_owned(),
+                });
+            }
+            Ok(None) => {}
+            Err(e) => note = format!("This FAIR model could not be simulated: {}", e.detail),
         }
     }
     let mut ct = Table::new(
@@ -2797,14 +2888,76 @@ async fn risk(
         heading: v.title.clone(),
         kicker: "Risk".to_owned(),
         fields,
-        sections: vec![at, ct],
+        sections: [Some(at), loss_table, Some(ct)]
+            .into_iter()
+            .flatten()
+            .collect(),
         edit_href: edit_link(&p, EntityKind::Risk, format!("/risks/{}/edit", v.id)),
         back_href: "/risks",
         back_label: "Risk register",
         version: changed(&s),
         note,
+        figures,
     };
     Ok(html(StatusCode::OK, &page))
+}
+
+/// Trials of the Monte Carlo on the pages: enough for percentiles to two
+/// significant figures, fast enough to answer while the user waits.
+pub const PAGE_TRIALS: u64 = 20_000;
+
+/// The FAIR simulation of `risks`, off the async threads and cached under
+/// the risks' ids and versions' content (so never stale).
+pub async fn fair_view(
+    state: &AppState,
+    risks: Vec<RiskScenario>,
+    currency: &str,
+) -> Result<Option<Arc<FairView>>, Problem> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for r in &risks {
+        h.update(serde_json::to_vec(r).unwrap_or_default());
+    }
+    h.update(currency.as_bytes());
+    let key = format!("fair:{}", hex::encode(h.finalize()));
+    if let Some(hit) = state.cached::<Option<Arc<FairView>>>(&key) {
+        return Ok((*hit).clone());
+    }
+    let analysis = state.analysis.clone();
+    let currency = currency.to_owned();
+    let view =
+        tokio::task::spawn_blocking(move || analysis.fair(&risks, &currency, PAGE_TRIALS, 1))
+            .await
+            .map_err(|e| Problem::internal("simulating FAIR risks", e))?
+            .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e))?
+            .map(Arc::new);
+    state.cache(key, Arc::new(view.clone()));
+    Ok(view)
+}
+
+/// Annual loss figures as a table, one row per scenario.
+pub fn loss_rows(caption: String, rows: &[LossView], currency: &str) -> Table {
+    let mut t = Table::new(
+        caption,
+        &["Risk", "Mean", "p10", "Median", "p90", "p99", "VaR"],
+        "",
+    );
+    for r in rows {
+        t.rows.push(vec![
+            Cell::link(r.id.clone(), format!("/risks/{}", r.id)),
+            Cell::num(money(r.mean, currency)),
+            Cell::num(money(r.p10, currency)),
+            Cell::num(money(r.p50, currency)),
+            Cell::num(money(r.p90, currency)),
+            Cell::num(money(r.p99, currency)),
+            Cell::num(format!(
+                "{} ({:.0} %)",
+                money(r.value_at_risk, currency),
+                r.var_confidence * 100.0
+            )),
+        ]);
+    }
+    t
 }
 
 async fn control(
@@ -2877,6 +3030,7 @@ async fn control(
         back_label: "All controls",
         version: changed(&s),
         note: String::new(),
+        figures: Vec::new(),
     };
     Ok(html(StatusCode::OK, &page))
 }
@@ -2943,6 +3097,7 @@ async fn device(
         back_label: "All devices",
         version: changed(&s),
         note: String::new(),
+        figures: Vec::new(),
     };
     Ok(html(StatusCode::OK, &page))
 }
@@ -2985,6 +3140,7 @@ async fn person(
         back_label: "All people",
         version: changed(&s),
         note: String::new(),
+        figures: Vec::new(),
     };
     Ok(html(StatusCode::OK, &page))
 }
@@ -3022,6 +3178,7 @@ async fn user(
         back_label: "All users",
         version: changed(&s),
         note: "Set a login and password with PUT /api/v1/users/{id}/password.".to_owned(),
+        figures: Vec::new(),
     };
     Ok(html(StatusCode::OK, &page))
 }
