@@ -502,3 +502,34 @@ async fn a_fair_risk_shows_its_simulated_annual_loss_and_curve() {
     let hq = get(&web, &cookie, "/sites/hq").await;
     assert!(!hq.text.contains("Quantified risks"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nist_risk_shows_its_overall_likelihood_and_level() {
+    let web = Web::sqlite().await;
+    web.user_with_password("mgr", Role::SecurityManager, "correct horse battery")
+        .await;
+    let (cookie, _) = session(&web, "mgr", "correct horse battery").await;
+    let page = get(&web, &cookie, "/risks/r-whs-ransomware").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    // Current: initiation High x adverse impact Moderate -> Moderate (G-5);
+    // likelihood Moderate x impact High -> Moderate (I-2). Inherent: High x
+    // High -> High; High x High -> High.
+    assert!(
+        page.text.contains("Moderate (NIST SP 800-30)"),
+        "{}",
+        page.text
+    );
+    let row = |stage: &str| {
+        let start = page.text.find(&format!(">{stage}</th>")).unwrap();
+        let end = page.text[start..].find("</tr>").unwrap() + start;
+        page.text[start..end].to_owned()
+    };
+    let inherent = row("Inherent");
+    assert_eq!(inherent.matches(">High<").count(), 5, "{inherent}");
+    let current = row("Current");
+    assert!(current.contains(">Moderate</td><td>High</td>"), "{current}");
+    assert!(
+        current.contains("level-medium\">Moderate</td>"),
+        "{current}"
+    );
+}

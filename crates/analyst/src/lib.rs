@@ -8,14 +8,16 @@
 //! assessment report uses (`rampart_report::charts`, the surveillance
 //! engine's plan drawing). No I/O.
 
-use rampart_domain::{Assessment, FacilityModel, FloorPlan, RiskScenario};
+use rampart_domain::{
+    Assessment, FacilityModel, FloorPlan, NistInputs, QualitativeLevel, RiskScenario,
+};
 use rampart_protection::{Facility, PathReport, SearchOptions};
 use rampart_report::model as rm;
 use rampart_risk::quantiles::QuantileMethod;
 use rampart_risk::simulate::{LossSummary, SimulationOptions};
 use rampart_server::analysis::{
     AdversaryView, Analysis, CameraMove, CameraView, CoverageView, ElementRow, FacilityTable,
-    FairView, LossView, PathView, ProtectionView, TableError, UpgradeView, ZoneView,
+    FairView, LossView, NistView, PathView, ProtectionView, TableError, UpgradeView, ZoneView,
 };
 use serde_json::{Map, Value, json};
 
@@ -364,6 +366,17 @@ impl Analysis for Analyst {
         Ok(moved)
     }
 
+    fn nist(&self, inputs: &NistInputs) -> Option<NistView> {
+        use rampart_risk::qualitative::{nist_overall_likelihood, nist_risk};
+        let overall = nist_overall_likelihood(nist(inputs.initiation), nist(inputs.adverse_impact));
+        let risk = nist_risk(overall, nist(inputs.impact));
+        Some(NistView {
+            overall_likelihood: overall.name().to_owned(),
+            risk: risk.name().to_owned(),
+            rank: risk as u8,
+        })
+    }
+
     fn fair(
         &self,
         risks: &[RiskScenario],
@@ -431,6 +444,18 @@ impl Analysis for Analyst {
                 "Annual loss percentiles",
             ),
         }))
+    }
+}
+
+/// The risk engine's level of a domain level.
+pub fn nist(l: QualitativeLevel) -> rampart_risk::qualitative::NistLevel {
+    use rampart_risk::qualitative::NistLevel as N;
+    match l {
+        QualitativeLevel::VeryLow => N::VeryLow,
+        QualitativeLevel::Low => N::Low,
+        QualitativeLevel::Moderate => N::Moderate,
+        QualitativeLevel::High => N::High,
+        QualitativeLevel::VeryHigh => N::VeryHigh,
     }
 }
 

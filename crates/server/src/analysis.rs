@@ -10,7 +10,7 @@
 
 use std::fmt::Debug;
 
-use rampart_domain::{FacilityModel, FloorPlan, RiskScenario};
+use rampart_domain::{FacilityModel, FloorPlan, NistInputs, RiskScenario};
 
 /// The engines, as the pages see them.
 pub trait Analysis: Send + Sync + Debug {
@@ -51,6 +51,19 @@ pub trait Analysis: Send + Sync + Debug {
         trials: u64,
         seed: u64,
     ) -> Result<Option<FairView>, String>;
+
+    /// NIST SP 800-30 rev1: the overall likelihood (table G-5) and the
+    /// risk level (table I-2) of one stage's inputs.
+    fn nist(&self, inputs: &NistInputs) -> Option<NistView>;
+}
+
+/// A NIST SP 800-30 rating, in the publication's words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NistView {
+    pub overall_likelihood: String,
+    pub risk: String,
+    /// 0 (Very Low) to 4 (Very High).
+    pub rank: u8,
 }
 
 /// A server without engines.
@@ -91,6 +104,9 @@ impl Analysis for NoAnalysis {
         _: u64,
     ) -> Result<Option<FairView>, String> {
         Err(UNAVAILABLE.to_owned())
+    }
+    fn nist(&self, _: &NistInputs) -> Option<NistView> {
+        None
     }
 }
 

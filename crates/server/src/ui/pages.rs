@@ -2646,6 +2646,15 @@ async fn threat(
     Ok(html(StatusCode::OK, &page))
 }
 
+/// The colour of a NIST level (0 Very Low .. 4 Very High) on the pages' three bands.
+fn nist_class(rank: u8) -> &'static str {
+    match rank {
+        0 | 1 => Level::Low.class(),
+        2 => Level::Medium.class(),
+        _ => Level::High.class(),
+    }
+}
+
 fn level_name(l: &rampart_domain::QualitativeLevel) -> String {
     label(l)
 }
@@ -2674,7 +2683,7 @@ async fn risk(
     let people_names = names(&people, |x| &x.id, |x| x.name.clone());
     let control_names = names(&controls, |c| &c.id, |c| c.name.clone());
     let present = present_score(&v.assessment, &org.risk_matrix);
-    let fields = vec![
+    let mut fields = vec![
         f("Id", v.id.to_string()),
         Field {
             label: "Site",
@@ -2800,7 +2809,9 @@ async fn risk(
                     "Stage",
                     "Initiation or occurrence",
                     "Adverse impact",
+                    "Overall likelihood (G-5)",
                     "Impact",
+                    "Risk (I-2)",
                 ],
                 "",
             );
@@ -2810,15 +2821,32 @@ async fn risk(
                 ("Residual", residual.as_ref()),
             ] {
                 if let Some(m) = m {
+                    let rated = state.analysis.nist(m);
                     at.rows.push(vec![
                         Cell::text(stage),
                         Cell::text(level_name(&m.initiation)),
                         Cell::text(level_name(&m.adverse_impact)),
+                        Cell::text(
+                            rated
+                                .as_ref()
+                                .map(|r| r.overall_likelihood.clone())
+                                .unwrap_or_default(),
+                        ),
                         Cell::text(level_name(&m.impact)),
+                        rated.as_ref().map_or_else(
+                            || Cell::text(""),
+                            |r| Cell::text(r.risk.clone()).class(nist_class(r.rank)),
+                        ),
                     ]);
                 }
             }
-            note = "The overall NIST risk level is computed by the risk engine: run `rampart risk` on this organisation.".to_owned();
+            // The present level: current where assessed, else inherent.
+            if let Some(r) = state.analysis.nist(current.as_ref().unwrap_or(inherent))
+                && let Some(level) = fields.iter_mut().find(|f| f.label == "Level")
+            {
+                level.value =
+                    Cell::text(format!("{} (NIST SP 800-30)", r.risk)).class(nist_class(r.rank));
+            }
         }
         Assessment::Fair { model } => {
             at = Table::new("Open FAIR model", &["Factor", "As written"], "");
@@ -2856,6 +2884,15 @@ async fn risk(
                     });
                 }
                 loss_table = Some(t);
+                if let (Some(sc), Some(level)) = (
+                    view.scenarios.first(),
+                    fields.iter_mut().find(|f| f.label == "Level"),
+                ) {
+                    level.value = Cell::text(format!(
+                        "Mean annual loss {}",
+                        money(sc.mean, &org.currency)
+                    ));
+                }
                 figures.push(Figure {
                     svg: view.lec_svg.clone(),
                     caption: "Loss exceedance curve: the probability that a year's loss from this risk exceeds each amount.".to_owned(),
