@@ -55,7 +55,16 @@ async fn get(web: &Web, cookie: &str, path: &str) -> Answer {
         .header(header::COOKIE, cookie)
         .body(Body::empty())
         .unwrap();
-    web.send(req).await
+    let a = web.send(req).await;
+    // The drawings are inline SVG: they too must keep to the CSP (no
+    // script, no style element or attribute).
+    let lower = a.text.to_lowercase();
+    assert!(!lower.contains("<script>"), "{path}: inline script");
+    assert!(
+        !lower.contains(" style=") && !lower.contains("<style"),
+        "{path}: inline style"
+    );
+    a
 }
 
 async fn post_form(web: &Web, cookie: &str, path: &str, fields: &[(String, String)]) -> Answer {

@@ -17,6 +17,7 @@
 //! - Every list can be downloaded as CSV (`?format=csv`), with cells that a
 //!   spreadsheet would run as a formula defused.
 
+mod catalogue_forms;
 mod designs;
 mod forms;
 mod pages;

@@ -1586,8 +1586,8 @@ async fn threats(
             "All categories",
             cats,
         )],
-        new_href: None,
-        new_label: "",
+        new_href: new_link(&p, EntityKind::Threat, "/threats/new"),
+        new_label: "New threat",
     };
     Ok(paged_response(spec, t, &params, &headers, None, paged))
 }
@@ -1899,8 +1899,8 @@ async fn controls(
         intro: "The countermeasure catalogue with its costs; each control's page lists where it is applied.".to_owned(),
         csv_name: "controls",
         filters: vec![FilterField::select("function", "Function", &params, "All functions", functions)],
-        new_href: None,
-        new_label: "",
+        new_href: new_link(&p, EntityKind::Control, "/controls/new"),
+        new_label: "New control",
     };
     Ok(paged_response(spec, t, &params, &headers, None, paged))
 }
@@ -2051,8 +2051,8 @@ async fn people(
         intro: "Staff, contractors and visitors on the sites.".to_owned(),
         csv_name: "people",
         filters: Vec::new(),
-        new_href: None,
-        new_label: "",
+        new_href: new_link(&p, EntityKind::Person, "/people/new"),
+        new_label: "New person",
     };
     Ok(paged_response(spec, t, &params, &headers, None, paged))
 }
@@ -2292,6 +2292,32 @@ pub struct DetailPage {
     pub note: String,
     /// Charts and drawings (SVG made by the engines' side) with captions.
     pub figures: Vec<Figure>,
+    /// Further links beside Edit: (label, href).
+    pub actions: Vec<(String, String)>,
+    /// A Delete button, for those who may delete this record.
+    pub delete: Option<DeleteButton>,
+}
+
+pub struct DeleteButton {
+    pub action: String,
+    pub version: i64,
+    pub noun: &'static str,
+}
+
+/// The Delete button of a record, when the user's role may delete its kind.
+fn delete_button<T>(
+    p: &Principal,
+    kind: EntityKind,
+    base: &str,
+    s: &Stored<T>,
+    id: &Id,
+    noun: &'static str,
+) -> Option<DeleteButton> {
+    access::allows(p.user.role, kind, Action::Delete).then(|| DeleteButton {
+        action: format!("{base}/{id}/delete"),
+        version: s.version,
+        noun,
+    })
 }
 
 pub struct Figure {
@@ -2380,9 +2406,14 @@ async fn site(
         &["Zone", "Within", "Kind", "Classification"],
         "No zones.",
     );
+    let zone_writer = access::allows(p.user.role, EntityKind::Zone, Action::Write);
     for z in zones.iter().map(|z| &z.value) {
         zt.rows.push(vec![
-            Cell::text(z.name.clone()),
+            if zone_writer {
+                Cell::link(z.name.clone(), format!("/zones/{}/edit", z.id))
+            } else {
+                Cell::text(z.name.clone())
+            },
             Cell::text(opt_name(&zone_names, z.parent.as_ref())),
             Cell::text(label(&z.kind)),
             Cell::text(label(&z.classification)),
@@ -2492,6 +2523,12 @@ async fn site(
         version: changed(&s),
         note,
         figures,
+        actions: if zone_writer {
+            vec![("Add a zone".to_owned(), format!("/zones/new?site={}", v.id))]
+        } else {
+            Vec::new()
+        },
+        delete: delete_button(&p, EntityKind::Site, "/sites", &s, &v.id, "site"),
     };
     Ok(html(StatusCode::OK, &page))
 }
@@ -2588,6 +2625,8 @@ async fn asset(
         version: changed(&s),
         note: String::new(),
         figures: Vec::new(),
+        actions: Vec::new(),
+        delete: delete_button(&p, EntityKind::Asset, "/asset-register", &s, &v.id, "asset"),
     };
     Ok(html(StatusCode::OK, &page))
 }
@@ -2636,12 +2675,14 @@ async fn threat(
         kicker: "Threat".to_owned(),
         fields,
         sections: vec![rt],
-        edit_href: None,
+        edit_href: edit_link(&p, EntityKind::Threat, format!("/threats/{}/edit", v.id)),
         back_href: "/threats",
         back_label: "All threats",
         version: changed(&s),
         note: String::new(),
         figures: Vec::new(),
+        actions: Vec::new(),
+        delete: delete_button(&p, EntityKind::Threat, "/threats", &s, &v.id, "threat"),
     };
     Ok(html(StatusCode::OK, &page))
 }
@@ -2935,6 +2976,8 @@ async fn risk(
         version: changed(&s),
         note,
         figures,
+        actions: Vec::new(),
+        delete: delete_button(&p, EntityKind::Risk, "/risks", &s, &v.id, "risk"),
     };
     Ok(html(StatusCode::OK, &page))
 }
@@ -3062,12 +3105,14 @@ async fn control(
         kicker: "Control".to_owned(),
         fields,
         sections: vec![t],
-        edit_href: None,
+        edit_href: edit_link(&p, EntityKind::Control, format!("/controls/{}/edit", v.id)),
         back_href: "/controls",
         back_label: "All controls",
         version: changed(&s),
         note: String::new(),
         figures: Vec::new(),
+        actions: Vec::new(),
+        delete: delete_button(&p, EntityKind::Control, "/controls", &s, &v.id, "control"),
     };
     Ok(html(StatusCode::OK, &page))
 }
@@ -3135,6 +3180,8 @@ async fn device(
         version: changed(&s),
         note: String::new(),
         figures: Vec::new(),
+        actions: Vec::new(),
+        delete: delete_button(&p, EntityKind::Device, "/devices", &s, &v.id, "device"),
     };
     Ok(html(StatusCode::OK, &page))
 }
@@ -3172,12 +3219,14 @@ async fn person(
         kicker: "Person".to_owned(),
         fields,
         sections: Vec::new(),
-        edit_href: None,
+        edit_href: edit_link(&p, EntityKind::Person, format!("/people/{}/edit", v.id)),
         back_href: "/people",
         back_label: "All people",
         version: changed(&s),
         note: String::new(),
         figures: Vec::new(),
+        actions: Vec::new(),
+        delete: delete_button(&p, EntityKind::Person, "/people", &s, &v.id, "person"),
     };
     Ok(html(StatusCode::OK, &page))
 }
@@ -3216,6 +3265,8 @@ async fn user(
         version: changed(&s),
         note: "Set a login and password with PUT /api/v1/users/{id}/password.".to_owned(),
         figures: Vec::new(),
+        actions: Vec::new(),
+        delete: None,
     };
     Ok(html(StatusCode::OK, &page))
 }
