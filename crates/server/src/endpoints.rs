@@ -227,12 +227,25 @@ async fn change_password(
     body: Result<Json<PasswordChange>, JsonRejection>,
 ) -> ApiResult<StatusCode> {
     let Json(req) = body.map_err(json_problem)?;
+    change_own_password(&state, &principal, &req.current_password, &req.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Change the principal's own password, given the current one (the API's
+/// and the account page's one path). Field errors name `/current_password`
+/// and `/new_password`. Every session of the account ends.
+pub(crate) async fn change_own_password(
+    state: &AppState,
+    principal: &Principal,
+    current: &str,
+    new: &str,
+) -> ApiResult<()> {
     let cred = state
         .db
         .credential_of(&principal.org, &principal.user.id)
         .await?
         .ok_or_else(|| Problem::conflict("this account has no password to change"))?;
-    let (pw, hash) = (req.current_password.clone(), cred.password_hash.clone());
+    let (pw, hash) = (current.to_owned(), cred.password_hash.clone());
     let ok = tokio::task::spawn_blocking(move || auth::verify_password(&pw, &hash))
         .await
         .map_err(|e| Problem::internal("verifying a password", e))?;
@@ -242,19 +255,17 @@ async fn change_password(
             "the current password is wrong",
         ));
     }
-    auth::check_new_password(&req.new_password, &cred.login)
-        .map_err(|m| Problem::field("/new_password", m))?;
+    auth::check_new_password(new, &cred.login).map_err(|m| Problem::field("/new_password", m))?;
     auth::set_password(
-        &state,
+        state,
         &principal.actor(),
         &principal.org,
         &principal.user.id,
         &cred.login,
-        &req.new_password,
+        new,
         false,
     )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
+    .await
 }
 
 async fn set_user_password(
@@ -324,19 +335,7 @@ async fn create_token(
     body: Result<Json<TokenRequest>, JsonRejection>,
 ) -> ApiResult<Response> {
     let Json(req) = body.map_err(json_problem)?;
-    let name = req.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(Problem::field(
-            "/name",
-            "a token's name is 1 to 100 characters",
-        ));
-    }
-    if let Some(d) = req.expires_in_days
-        && !(1..=3650).contains(&d)
-    {
-        return Err(Problem::field("/expires_in_days", "from 1 to 3650 days"));
-    }
-    let (secret, token) = auth::issue_token(&state, &principal, name, req.expires_in_days).await?;
+    let (secret, token) = new_token(&state, &principal, &req.name, req.expires_in_days).await?;
     Ok((
         StatusCode::CREATED,
         Json(NewToken {
@@ -347,11 +346,42 @@ async fn create_token(
         .into_response())
 }
 
+/// Issue the principal an API token after checking the request (the API's
+/// and the account page's one path): field errors name `/name` and
+/// `/expires_in_days`.
+pub(crate) async fn new_token(
+    state: &AppState,
+    principal: &Principal,
+    name: &str,
+    expires_in_days: Option<u32>,
+) -> ApiResult<(String, rampart_store::ApiToken)> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(Problem::field(
+            "/name",
+            "a token's name is 1 to 100 characters",
+        ));
+    }
+    if let Some(d) = expires_in_days
+        && !(1..=3650).contains(&d)
+    {
+        return Err(Problem::field("/expires_in_days", "from 1 to 3650 days"));
+    }
+    auth::issue_token(state, principal, name, expires_in_days).await
+}
+
 async fn revoke_token(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
+    revoke(&state, &principal, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Revoke one of the principal's tokens (any token, for an administrator
+/// of every site).
+pub(crate) async fn revoke(state: &AppState, principal: &Principal, id: &str) -> ApiResult<()> {
     let mine = state
         .db
         .api_tokens_of(&principal.org, &principal.user.id)
@@ -362,10 +392,10 @@ async fn revoke_token(
     }
     if state
         .db
-        .revoke_api_token(&principal.actor(), &principal.org, &id)
+        .revoke_api_token(&principal.actor(), &principal.org, id)
         .await?
     {
-        Ok(StatusCode::NO_CONTENT)
+        Ok(())
     } else {
         Err(Problem::not_found(format!("there is no token {id:?}")))
     }

@@ -17,6 +17,7 @@
 //! - Every list can be downloaded as CSV (`?format=csv`), with cells that a
 //!   spreadsheet would run as a formula defused.
 
+mod account;
 mod catalogue_forms;
 mod designs;
 mod forms;
@@ -49,7 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/assets/{file}", get(asset))
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout));
-    designs::routes(forms::routes(pages::routes(r)))
+    account::routes(designs::routes(forms::routes(pages::routes(r))))
 }
 
 // ------------------------------------------------------------ assets

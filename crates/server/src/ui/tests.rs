@@ -1163,3 +1163,126 @@ async fn zones_threats_controls_and_people_have_forms_and_can_be_deleted() {
             .is_some()
     );
 }
+
+#[tokio::test]
+async fn the_account_page_changes_the_password_and_manages_tokens() {
+    let ui = Ui::demo().await;
+    ui.user("ann", Role::Assessor).await;
+    let b = ui.login("ann").await;
+    let page = ui.get(Some(&b), "/account").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert_csp_clean(&page.text);
+    assert!(page.text.contains("Change your password"));
+
+    // A token: shown once, works as a bearer token, then revoked.
+    let made = ui
+        .post(
+            Some(&b),
+            "/account/tokens",
+            &[
+                ("csrf_token", &b.csrf),
+                ("name", "nightly export"),
+                ("expires_in_days", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    assert_eq!(made.headers[header::CACHE_CONTROL], "no-store");
+    let marker = "id=\"new-token\" class=\"mono token-secret\" readonly value=\"";
+    let start = made.text.find(marker).expect("the secret") + marker.len();
+    let secret = made.text[start..].split('"').next().unwrap().to_owned();
+    assert!(secret.starts_with("rmp_"), "{secret}");
+    let me = |secret: String| {
+        Request::builder()
+            .uri("/api/v1/me")
+            .header(header::AUTHORIZATION, format!("Bearer {secret}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(ui.send(me(secret.clone())).await.status, StatusCode::OK);
+    let again = ui.get(Some(&b), "/account").await;
+    assert!(!again.text.contains(&secret), "shown once only");
+    assert!(again.text.contains("nightly export"));
+    let bad = ui
+        .post(
+            Some(&b),
+            "/account/tokens",
+            &[
+                ("csrf_token", &b.csrf),
+                ("name", " "),
+                ("expires_in_days", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text.contains("1 to 100 characters"), "{}", bad.text);
+    let tokens = ui.db.api_tokens_of(&ui.org, &id("ann")).await.unwrap();
+    assert_eq!(tokens.len(), 1);
+    let revoke = format!("/account/tokens/{}/revoke", tokens[0].id);
+    assert_eq!(
+        ui.post(Some(&b), &revoke, &[]).await.status,
+        StatusCode::FORBIDDEN,
+        "the CSRF token is needed"
+    );
+    let r = ui.post(Some(&b), &revoke, &[("csrf_token", &b.csrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(ui.send(me(secret)).await.status, StatusCode::UNAUTHORIZED);
+
+    // The password: a wrong current one, two different new ones, then right.
+    let wrong = ui
+        .post(
+            Some(&b),
+            "/account/password",
+            &[
+                ("csrf_token", &b.csrf),
+                ("current_password", "not it"),
+                ("new_password", "a brand new long passphrase"),
+                ("new_password_again", "a brand new long passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.text.contains("The current password is wrong"));
+    let differ = ui
+        .post(
+            Some(&b),
+            "/account/password",
+            &[
+                ("csrf_token", &b.csrf),
+                ("current_password", PASSWORD),
+                ("new_password", "a brand new long passphrase"),
+                ("new_password_again", "another long passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(differ.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(differ.text.contains("The two new passwords differ."));
+    let done = ui
+        .post(
+            Some(&b),
+            "/account/password",
+            &[
+                ("csrf_token", &b.csrf),
+                ("current_password", PASSWORD),
+                ("new_password", "a brand new long passphrase"),
+                ("new_password_again", "a brand new long passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    // This session ended with the old password.
+    let after = ui.get(Some(&b), "/account").await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER);
+    let login = ui
+        .post(
+            None,
+            "/login",
+            &[
+                ("login", "ann"),
+                ("password", "a brand new long passphrase"),
+                ("next", "/"),
+            ],
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.text);
+}
