@@ -411,9 +411,12 @@ async fn audit_log(
             "the audit log is for administrators and security managers with access to every site",
         ));
     }
+    // Without content unless asked: an import's entry holds a whole
+    // organisation. One entry's content is at /api/v1/audit-log/{seq}.
     let mut q = AuditQuery {
         org: Some(principal.org.clone()),
         limit: 50,
+        without_content: true,
         ..AuditQuery::default()
     };
     for (k, v) in &params {
@@ -437,9 +440,16 @@ async fn audit_log(
                     .filter(|n| (1..=500).contains(n))
                     .ok_or_else(|| bad("a whole number from 1 to 500"))?
             }
+            "content" => {
+                q.without_content = match v.as_str() {
+                    "true" => false,
+                    "false" => true,
+                    _ => return Err(bad("true or false")),
+                }
+            }
             _ => {
                 return Err(Problem::bad_request(format!(
-                    "unknown query parameter {k:?}; the audit log takes kind, entity, actor, before, limit"
+                    "unknown query parameter {k:?}; the audit log takes kind, entity, actor, before, limit, content"
                 )));
             }
         }
@@ -451,22 +461,52 @@ async fn audit_log(
         None
     };
     Ok(Json(AuditPage {
-        items: entries
-            .into_iter()
-            .map(|e| AuditItem {
-                seq: e.seq,
-                at: e.at,
-                actor: e.actor,
-                action: e.action,
-                kind: e.kind,
-                entity_id: e.entity_id,
-                before: e.before,
-                after: e.after,
-                hash: e.hash,
-            })
-            .collect(),
+        items: entries.into_iter().map(audit_item).collect(),
         next_before,
     }))
+}
+
+fn audit_item(e: rampart_store::AuditEntry) -> AuditItem {
+    AuditItem {
+        seq: e.seq,
+        at: e.at,
+        actor: e.actor,
+        action: e.action,
+        kind: e.kind,
+        entity_id: e.entity_id,
+        before: e.before,
+        after: e.after,
+        hash: e.hash,
+    }
+}
+
+/// One entry of the audit log, with the content before and after.
+async fn audit_entry(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(seq): Path<String>,
+) -> ApiResult<Json<AuditItem>> {
+    if !access::may_read_audit_log(&principal.user) {
+        return Err(Problem::forbidden(
+            "the audit log is for administrators and security managers with access to every site",
+        ));
+    }
+    let missing = || Problem::not_found(format!("there is no audit entry {seq:?}"));
+    let n: i64 = seq.parse().ok().filter(|n| *n >= 1).ok_or_else(missing)?;
+    let q = AuditQuery {
+        org: Some(principal.org.clone()),
+        before: n.checked_add(1),
+        limit: 1,
+        ..AuditQuery::default()
+    };
+    let entry = state
+        .store()
+        .audit_page(&q)
+        .await?
+        .into_iter()
+        .find(|e| e.seq == n)
+        .ok_or_else(missing)?;
+    Ok(Json(audit_item(entry)))
 }
 
 async fn healthz() -> Json<Health> {
@@ -520,6 +560,7 @@ pub fn register(api: &mut Api) {
         json!({"allOf": [schema_ref("TokenInfo"), {"type": "object", "required": ["token"], "properties": {"token": {"type": "string", "description": "The secret, shown this once."}}}]}),
     );
     let audit = api.schema::<AuditPage>();
+    let audit_entry_schema = api.schema::<AuditItem>();
     let health = api.schema::<Health>();
 
     api.route(
@@ -627,9 +668,33 @@ pub fn register(api: &mut Api) {
             .param("actor", "query", false, json!({"type": "string", "maxLength": 200}), "Only entries by this actor.")
             .param("before", "query", false, json!({"type": "integer", "minimum": 1}), "Only entries older than this sequence number.")
             .param("limit", "query", false, json!({"type": "integer", "minimum": 1, "maximum": 500, "default": 50}), "Page size.")
+            .param("content", "query", false, json!({"type": "boolean", "default": false}), "Include each entry's content before and after (an import's entry holds a whole organisation); otherwise `before` and `after` are null and /api/v1/audit-log/{seq} gives one entry's.")
             .answers(200, "A page of entries.", Some(audit))
             .errors(READ_ERRORS),
         get(audit_log),
+    );
+    api.route(
+        "/api/v1/audit-log/{seq}",
+        "get",
+        Op::new(
+            "audit_entry",
+            "audit",
+            "Read one audit entry with its content",
+        )
+        .param(
+            "seq",
+            "path",
+            true,
+            json!({"type": "integer", "minimum": 1}),
+            "The entry's sequence number.",
+        )
+        .answers(
+            200,
+            "The entry, with the content before and after the change.",
+            Some(audit_entry_schema),
+        )
+        .errors(READ_ERRORS),
+        get(audit_entry),
     );
     api.route(
         "/healthz",
