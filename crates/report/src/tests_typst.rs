@@ -78,6 +78,28 @@ fn every_model_text_in_the_assessment_source_is_escaped() {
 }
 
 #[test]
+fn a_site_without_data_says_what_is_missing_in_the_pdf_too() {
+    let doc = assessment_typst(&model());
+    for what in [
+        "No zones are recorded for Empty site yet",
+        "No threat has been rated for Empty site yet",
+        "No risk scenario is recorded for Empty site yet",
+        "No risk scenario at Empty site is assessed with Open FAIR yet",
+        "No facility model is recorded for Empty site yet",
+        "No floor plan is recorded for Empty site yet",
+        "No audit of Empty site is recorded yet",
+        "No asset is recorded for Empty site yet.",
+        "No security device is recorded for Empty site yet.",
+    ] {
+        assert!(
+            doc.source
+                .contains(&format!("#missing[{}", escape_markup(what))),
+            "{what}"
+        );
+    }
+}
+
+#[test]
 fn the_briefing_and_audit_sources_carry_their_figures() {
     let b = briefing_typst(&model());
     assert!(b.source.contains(&escape_markup("Top 5 risks")));
