@@ -673,7 +673,7 @@ fn risk_register(w: &mut W, r: &Report) {
                         "Heat map, {}: the {n} present risks of {} rated on it.",
                         g.title, s.name
                     ),
-                    "50%",
+                    "40%",
                 );
             }
         }
