@@ -13,5 +13,6 @@ mod compliance_cli;
 mod pps;
 mod report;
 mod risk;
+mod sheets;
 mod store_conformance;
 mod web;
