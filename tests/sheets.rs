@@ -1,7 +1,7 @@
 //! Spreadsheets end to end: `export sheet` of each register read back with
 //! calamine and compared with the store (the organisation exported as
 //! JSON); `import risks` from an XLSX, which lists every bad row and writes
-//! nothing, or writes every row; and the audit calendar feed.
+//! nothing, or writes every row.
 
 use std::path::Path;
 
@@ -362,53 +362,4 @@ fn an_exported_register_imports_unchanged() {
     let out = rampart(&["import", "risks", path.to_str().unwrap(), "--db", &db]);
     assert_ok(&out);
     assert_eq!(org_json(&db)["risks"], before);
-}
-
-#[test]
-fn audit_calendar_feed() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = demo_db(dir.path());
-    let ics = dir.path().join("audits.ics");
-    let feed = |as_of: &str| {
-        let out = rampart(&[
-            "audit",
-            "calendar",
-            "--db",
-            &db,
-            "--days",
-            "30",
-            "--as-of",
-            as_of,
-            "-o",
-            ics.to_str().unwrap(),
-        ]);
-        assert_ok(&out);
-        (std::fs::read_to_string(&ics).unwrap(), stderr(&out))
-    };
-    // On 1 May 2025 the in-progress 800-53 assessment (12 to 30 May) is
-    // upcoming; the completed inspections are not.
-    let (text, _) = feed("2025-05-01");
-    let cal = rampart_compliance::ical::parse(&text).unwrap();
-    assert_eq!(cal.components.len(), 1);
-    let ev = &cal.components[0];
-    assert_eq!(ev.get("DTSTART"), Some("20250512"));
-    assert_eq!(ev.get("DTEND"), Some("20250531"));
-    assert_eq!(ev.get("DTSTAMP"), Some("20250501T000000Z"));
-    assert_eq!(ev.get("LOCATION"), Some("dc"));
-    assert_eq!(ev.components[0].get("TRIGGER"), Some("-P7D"));
-    // The same day gives the same bytes, the same UID on another day.
-    let uid = ev.get("UID").unwrap().to_owned();
-    assert_eq!(feed("2025-05-01").0, text);
-    let (later, _) = feed("2025-05-20");
-    assert!(later.contains(&uid));
-    // After its planned end it is overdue: out of the feed, named on stderr.
-    let (late, err) = feed("2025-06-15");
-    assert_eq!(
-        rampart_compliance::ical::parse(&late)
-            .unwrap()
-            .components
-            .len(),
-        0
-    );
-    assert!(err.contains("overdue: audit dc-800-53-2025"), "{err}");
 }
