@@ -63,11 +63,14 @@ enum Command {
     /// is reported with its file, line and column, and the store is left as
     /// it was.
     ///
+    /// With `risks`, read a risk register from an XLSX workbook instead (columns matched by
+    /// header; every bad row listed; nothing written unless every row is good).
+    ///
     /// Example: rampart import examples/demo-organisation.yaml
-    Import(commands::org::ImportArgs),
+    Import(commands::sheets::ImportCommand),
 
     /// Write an organisation from the store as an organisation file; or, with `oscal`, an
-    /// audit or a site's remediation plan as OSCAL.
+    /// audit or a site's remediation plan as OSCAL; or, with `sheet`, a register as XLSX or CSV.
     ///
     /// Example: rampart export --org northwind --format json -o northwind.json
     Export(commands::org::ExportCommand),
@@ -140,7 +143,7 @@ fn main() -> ExitCode {
     let ctx = commands::Context::new(cli.db, cli.actor, cli.quiet);
     let result = match cli.command {
         Command::Init => commands::org::init(&ctx),
-        Command::Import(args) => commands::org::import(&ctx, args),
+        Command::Import(cmd) => commands::sheets::import(&ctx, cmd),
         Command::Export(args) => commands::org::export(&ctx, args),
         Command::Demo(args) => commands::org::demo(&ctx, args),
         Command::Serve(args) => commands::serve::serve(&ctx, args),

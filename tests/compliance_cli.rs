@@ -1,5 +1,5 @@
 //! The compliance commands end to end: `framework import` and `list`,
-//! `audit list`, `export oscal`, through the real binary on the demo
+//! `audit list`, `audit calendar`, `export oscal`, through the real binary on the demo
 //! organisation; OSCAL output checked against NIST's 1.0.6 JSON schemas.
 
 use std::path::{Path, PathBuf};
@@ -393,4 +393,53 @@ fn bad_inputs_are_refused_with_the_file_named_and_nothing_stored() {
     );
 
     assert_eq!((framework_ids(&db), audit_count(&db)), before);
+}
+
+#[test]
+fn audit_calendar_feed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let ics = dir.path().join("audits.ics");
+    let feed = |as_of: &str| {
+        let out = rampart(&[
+            "audit",
+            "calendar",
+            "--db",
+            &db,
+            "--days",
+            "30",
+            "--as-of",
+            as_of,
+            "-o",
+            ics.to_str().unwrap(),
+        ]);
+        assert_ok(&out);
+        (std::fs::read_to_string(&ics).unwrap(), stderr(&out))
+    };
+    // On 1 May 2025 the in-progress 800-53 assessment (12 to 30 May) is
+    // upcoming; the completed inspections are not.
+    let (text, _) = feed("2025-05-01");
+    let cal = rampart_compliance::ical::parse(&text).unwrap();
+    assert_eq!(cal.components.len(), 1);
+    let ev = &cal.components[0];
+    assert_eq!(ev.get("DTSTART"), Some("20250512"));
+    assert_eq!(ev.get("DTEND"), Some("20250531"));
+    assert_eq!(ev.get("DTSTAMP"), Some("20250501T000000Z"));
+    assert_eq!(ev.get("LOCATION"), Some("dc"));
+    assert_eq!(ev.components[0].get("TRIGGER"), Some("-P7D"));
+    // The same day gives the same bytes, the same UID on another day.
+    let uid = ev.get("UID").unwrap().to_owned();
+    assert_eq!(feed("2025-05-01").0, text);
+    let (later, _) = feed("2025-05-20");
+    assert!(later.contains(&uid));
+    // After its planned end it is overdue: out of the feed, named on stderr.
+    let (late, err) = feed("2025-06-15");
+    assert_eq!(
+        rampart_compliance::ical::parse(&late)
+            .unwrap()
+            .components
+            .len(),
+        0
+    );
+    assert!(err.contains("overdue: audit dc-800-53-2025"), "{err}");
 }

@@ -14,5 +14,6 @@ mod designs;
 mod pps;
 mod report;
 mod risk;
+mod sheets;
 mod store_conformance;
 mod web;

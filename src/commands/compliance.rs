@@ -1,6 +1,7 @@
 //! Compliance commands: `framework import` and `framework list` (the
-//! framework library), `audit list`, and `export oscal` (an audit as OSCAL
-//! assessment results, a site's remediation as an OSCAL POA&M). Frameworks
+//! framework library), `audit list`, `audit calendar` (an iCalendar feed of
+//! the planned audits), and `export oscal` (an audit as OSCAL assessment
+//! results, a site's remediation as an OSCAL POA&M). Frameworks
 //! and audits are stored as domain records whose content is the compliance
 //! engine's; this module is where the two meet.
 
@@ -78,6 +79,36 @@ pub enum AuditCommand {
     ///
     /// Example: rampart audit list --site dc --json
     List(AuditListArgs),
+    /// Write an iCalendar (RFC 5545) feed of the audits coming up: each an all-day event over
+    /// its planned dates, with a reminder. Subscribe to the file in a calendar application;
+    /// the same audit keeps its UID, so a rewritten feed updates events rather than adding
+    /// copies. Audits already overdue (planned end passed, not completed) are listed on stderr.
+    ///
+    /// Example: rampart audit calendar --site dc --days 90 -o audits.ics
+    Calendar(CalendarArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CalendarArgs {
+    /// Only the audits of this site.
+    #[arg(long, value_name = "ID")]
+    site: Option<String>,
+    /// How many days ahead to look (audits under way today are included).
+    #[arg(long, value_name = "N", default_value_t = 90)]
+    days: u32,
+    /// Remind this many days before an audit starts.
+    #[arg(long, value_name = "N", default_value_t = 7)]
+    remind_days: u32,
+    /// The day to count from (default: today); also the feed's timestamp, so the same
+    /// store and date give the same bytes.
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<jiff::civil::Date>,
+    /// The file to write (atomically).
+    #[arg(long, short, value_name = "FILE")]
+    output: PathBuf,
+    /// The organisation, when the store holds several.
+    #[arg(long, value_name = "ID")]
+    org: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -345,19 +376,81 @@ fn list(ctx: &Context, args: ListArgs) -> Result<()> {
 }
 
 pub fn audit(ctx: &Context, cmd: AuditCommand) -> Result<()> {
-    let AuditCommand::List(args) = cmd;
-    let audits = block_on(async {
+    match cmd {
+        AuditCommand::List(args) => audit_list(ctx, args),
+        AuditCommand::Calendar(args) => audit_calendar(ctx, args),
+    }
+}
+
+/// The organisation's audits, of one site or all.
+fn stored_audits(ctx: &Context, org: Option<&str>, site: Option<&str>) -> Result<(Id, Vec<Audit>)> {
+    block_on(async {
         let store = ctx.open_store().await?;
-        let org = super::org::pick_organisation(store.as_ref(), args.org.as_deref()).await?;
-        let query = match &args.site {
-            Some(s) => {
-                ListQuery::site(&Id::new(s.as_str()).with_context(|| format!("--site {s:?}"))?)
-            }
+        let org = super::org::pick_organisation(store.as_ref(), org).await?;
+        let query = match site {
+            Some(s) => ListQuery::site(&Id::new(s).with_context(|| format!("--site {s:?}"))?),
             None => ListQuery::all(),
         };
         let list = store.list::<Audit>(&org, &query).await?;
-        anyhow::Ok(list.into_iter().map(|s| s.value).collect::<Vec<_>>())
-    })??;
+        anyhow::Ok((org, list.into_iter().map(|s| s.value).collect::<Vec<_>>()))
+    })?
+}
+
+fn audit_calendar(ctx: &Context, args: CalendarArgs) -> Result<()> {
+    use rampart_compliance::{ical, schedule};
+    let (org, audits) = stored_audits(ctx, args.org.as_deref(), args.site.as_deref())?;
+    let (today, stamp) = match args.as_of {
+        Some(d) => (
+            d,
+            d.to_zoned(jiff::tz::TimeZone::UTC)
+                .with_context(|| format!("--as-of {d}"))?
+                .timestamp(),
+        ),
+        None => (jiff::Zoned::now().date(), jiff::Timestamp::now()),
+    };
+    let planned: Vec<schedule::PlannedAudit> = audits
+        .iter()
+        .map(|a| schedule::PlannedAudit {
+            id: a.id.to_string(),
+            title: a.title.clone(),
+            site: Some(a.site.to_string()),
+            start: a.planned_start,
+            end: a.planned_end,
+            state: if a.status == AuditStatus::Completed {
+                schedule::PlanState::Completed
+            } else {
+                schedule::PlanState::Open
+            },
+            reminder_days: args.remind_days,
+        })
+        .collect();
+    let agenda = schedule::agenda(&[], &planned, today, args.days)?;
+    let name = match &args.site {
+        Some(s) => format!("Rampart audits: {org}, site {s}"),
+        None => format!("Rampart audits: {org}"),
+    };
+    let text = ical::feed(&name, &agenda.upcoming, stamp);
+    super::org::write_atomically(&args.output, text.as_bytes())?;
+    ctx.note(format!(
+        "wrote {} ({} upcoming audit(s) in the next {} days from {today})",
+        args.output.display(),
+        agenda.upcoming.len(),
+        args.days
+    ));
+    for o in &agenda.overdue {
+        ctx.note(format!(
+            "  overdue: audit {} at site {} (planned {} to {})",
+            o.source,
+            o.site.as_deref().unwrap_or("?"),
+            o.start,
+            o.end
+        ));
+    }
+    Ok(())
+}
+
+fn audit_list(ctx: &Context, args: AuditListArgs) -> Result<()> {
+    let (_, audits) = stored_audits(ctx, args.org.as_deref(), args.site.as_deref())?;
     #[derive(Serialize)]
     struct Line<'a> {
         id: &'a str,

@@ -9,6 +9,7 @@ pub mod pps;
 pub mod report;
 pub mod risk;
 pub mod serve;
+pub mod sheets;
 pub mod synth;
 
 use std::future::Future;

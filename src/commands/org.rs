@@ -49,6 +49,11 @@ enum ExportSub {
     /// Example: rampart export oscal poam --site dc -o dc-poam.json
     #[command(subcommand)]
     Oscal(super::compliance::OscalExport),
+    /// Write a register as a spreadsheet (XLSX or CSV): risks, findings, the remediation
+    /// plan, the device schedule or the audits.
+    ///
+    /// Example: rampart export sheet --register risks --site dc --format xlsx -o dc-risks.xlsx
+    Sheet(super::sheets::SheetExport),
 }
 
 #[derive(Debug, clap::Args)]
@@ -146,6 +151,10 @@ pub fn export(ctx: &Context, cmd: ExportCommand) -> Result<ExitCode> {
     let args = match cmd.sub {
         Some(ExportSub::Oscal(oscal)) => {
             super::compliance::export_oscal(ctx, oscal)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(ExportSub::Sheet(sheet)) => {
+            super::sheets::export(ctx, sheet)?;
             return Ok(ExitCode::SUCCESS);
         }
         None => cmd.args,

@@ -371,118 +371,274 @@ fn status_name(s: RemediationStatus) -> &'static str {
 }
 
 /// A remediation plan as an OSCAL 1.0.6 POA&M (pretty JSON).
+///
+/// Written from typed structs (see [`poam_doc`]), not through a
+/// `serde_json::Value` tree: a 10,000-item plan is mostly small strings, and
+/// building a map per object cost more than the writing itself.
 pub fn poam(plan: &RemediationPlan, opts: &ExportOptions) -> String {
-    to_text(&poam_value(plan, opts))
+    let mut out = Vec::with_capacity(1024 + plan.items.len() * 3072);
+    // Serialising these structs cannot fail: every key is a string and
+    // there are no numbers.
+    if serde_json::to_writer_pretty(&mut out, &poam_doc(plan, opts)).is_err() {
+        return String::new();
+    }
+    out.push(b'\n');
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The POA&M as a JSON value.
 pub fn poam_value(plan: &RemediationPlan, opts: &ExportOptions) -> Value {
+    serde_json::to_value(poam_doc(plan, opts)).unwrap_or(Value::Null)
+}
+
+/// The POA&M as typed OSCAL objects, ready to serialise.
+///
+/// Every struct declares its fields in alphabetical order of their JSON
+/// names, so the output has sorted keys like the assessment results (which
+/// go through `Value`); a test checks that.
+pub fn poam_doc<'a>(
+    plan: &'a RemediationPlan,
+    opts: &'a ExportOptions,
+) -> oscal_poam::Document<'a> {
+    use oscal_poam::*;
     let mut risks = Vec::with_capacity(plan.items.len());
     let mut items = Vec::with_capacity(plan.items.len());
     for i in &plan.items {
         let risk_uuid = derive("risk", &[&plan.id, &i.id]);
-        let mut props = vec![
-            prop("poam-item-id", &i.id),
-            prop("finding-id", &i.finding),
-            prop("severity", i.severity.as_str()),
-            prop("remediation-status", status_name(i.status)),
-        ];
+        let mut props = Vec::with_capacity(6 + i.controls.len());
+        props.push(Prop::new("poam-item-id", &i.id));
+        props.push(Prop::new("finding-id", &i.finding));
+        props.push(Prop::new("severity", i.severity.as_str()));
+        props.push(Prop::new("remediation-status", status_name(i.status)));
         if let Some(o) = &i.owner {
-            props.push(prop("owner", o));
+            props.push(Prop::new("owner", o));
         }
         if let Some(r) = &i.risk_scenario {
-            props.push(prop("risk-scenario", r));
+            props.push(Prop::new("risk-scenario", r));
         }
         if let Some(a) = &i.acceptance {
-            props.push(prop("risk-acceptance", a));
+            props.push(Prop::new("risk-acceptance", a));
         }
         for c in &i.controls {
-            props.push(prop("control-id", c));
+            props.push(Prop::new("control-id", c));
         }
-        let tasks: Vec<Value> = i
+        let tasks = i
             .milestones
             .iter()
-            .map(|m| {
-                let mut t = json!({
-                    "uuid": derive("milestone", &[&plan.id, &i.id, &m.id]),
-                    "type": "milestone",
-                    "title": m.title,
-                    "timing": {"on-date": {"date": end_of_day(m.due)}},
-                });
-                if let Some(done) = m.done {
-                    t["props"] = json!([prop("completed-on", &done.to_string())]);
-                }
-                t
+            .map(|m| Task {
+                props: m
+                    .done
+                    .map(|done| vec![Prop::owned("completed-on", done.to_string())])
+                    .unwrap_or_default(),
+                timing: Timing {
+                    on_date: OnDate {
+                        date: end_of_day(m.due),
+                    },
+                },
+                title: &m.title,
+                kind: "milestone",
+                uuid: derive("milestone", &[&plan.id, &i.id, &m.id]),
             })
             .collect();
-        let mut remediation = Map::new();
-        remediation.insert(
-            "uuid".into(),
-            json!(derive("remediation", &[&plan.id, &i.id])),
-        );
-        remediation.insert(
-            "lifecycle".into(),
-            json!(if i.status == RemediationStatus::Closed {
+        let remediation = Remediation {
+            description: &i.description,
+            lifecycle: if i.status == RemediationStatus::Closed {
                 "completed"
             } else {
                 "planned"
-            }),
-        );
-        remediation.insert(
-            "title".into(),
-            json!(format!("Remediation of {}", i.finding)),
-        );
-        remediation.insert("description".into(), json!(i.description));
-        put(&mut remediation, "tasks", Value::Array(tasks));
-        let mut risk = Map::new();
-        risk.insert("uuid".into(), json!(risk_uuid));
-        risk.insert("title".into(), json!(i.title));
-        risk.insert("description".into(), json!(i.description));
-        risk.insert(
-            "statement".into(),
-            json!(format!(
-                "Finding {} ({} severity).",
-                i.finding,
-                i.severity.as_str()
-            )),
-        );
-        risk.insert("props".into(), Value::Array(props.clone()));
-        risk.insert("status".into(), json!(risk_status(i.status)));
-        if let Some(d) = i.due {
-            risk.insert("deadline".into(), json!(end_of_day(d)));
-        }
-        risk.insert("remediations".into(), json!([Value::Object(remediation)]));
-        if let Some(rt) = &i.retest {
+            },
+            tasks,
+            title: format!("Remediation of {}", i.finding),
+            uuid: derive("remediation", &[&plan.id, &i.id]),
+        };
+        let risk_log = i.retest.as_ref().map(|rt| {
             let closes = matches!(rt.outcome, Outcome::Compliant | Outcome::NotApplicable);
             let mut desc = format!("Re-test by {}: {}.", rt.auditor, outcome_token(rt.outcome));
             if !rt.notes.is_empty() {
                 desc.push(' ');
                 desc.push_str(&rt.notes);
             }
-            risk.insert(
-                "risk-log".into(),
-                json!({"entries": [{
-                    "uuid": derive("retest", &[&plan.id, &i.id]),
-                    "title": "Re-test",
-                    "description": desc,
-                    "start": midnight(rt.date),
-                    "status-change": if closes { "closed" } else { "remediating" },
-                }]}),
-            );
-        }
-        risks.push(Value::Object(risk));
-        items.push(json!({
-            "uuid": derive("poam-item", &[&plan.id, &i.id]),
-            "title": i.title,
-            "description": i.description,
-            "props": props,
-            "related-risks": [{"risk-uuid": risk_uuid}],
-        }));
+            RiskLog {
+                entries: vec![RiskLogEntry {
+                    description: desc,
+                    start: midnight(rt.date),
+                    status_change: if closes { "closed" } else { "remediating" },
+                    title: "Re-test",
+                    uuid: derive("retest", &[&plan.id, &i.id]),
+                }],
+            }
+        });
+        items.push(PoamItemDoc {
+            description: &i.description,
+            props: props.clone(),
+            related_risks: vec![RelatedRisk {
+                risk_uuid: risk_uuid.clone(),
+            }],
+            title: &i.title,
+            uuid: derive("poam-item", &[&plan.id, &i.id]),
+        });
+        risks.push(Risk {
+            deadline: i.due.map(end_of_day),
+            description: &i.description,
+            props,
+            remediations: vec![remediation],
+            risk_log,
+            statement: format!("Finding {} ({} severity).", i.finding, i.severity.as_str()),
+            status: risk_status(i.status),
+            title: &i.title,
+            uuid: risk_uuid,
+        });
     }
-    let mut p = Map::new();
-    p.insert("uuid".into(), json!(derive("poam", &[&plan.id])));
-    p.insert("metadata".into(), metadata(&plan.title, opts, Map::new()));
-    put(&mut p, "risks", Value::Array(risks));
-    p.insert("poam-items".into(), Value::Array(items));
-    json!({"plan-of-action-and-milestones": Value::Object(p)})
+    Document {
+        plan: Poam {
+            metadata: Metadata {
+                last_modified: opts.last_modified.to_string(),
+                oscal_version: OSCAL_VERSION,
+                title: &plan.title,
+                version: &opts.version,
+            },
+            poam_items: items,
+            risks,
+            uuid: derive("poam", &[&plan.id]),
+        },
+    }
+}
+
+/// The OSCAL 1.0.6 POA&M objects Rampart writes, as borrowed, typed
+/// structs. Fields are in alphabetical order of their JSON names (the
+/// output's key order); empty arrays and absent values are left out, as the
+/// schema wants at least one entry where an array is present.
+pub mod oscal_poam {
+    use serde::Serialize;
+    use std::borrow::Cow;
+
+    #[derive(Debug, Serialize)]
+    pub struct Document<'a> {
+        #[serde(rename = "plan-of-action-and-milestones")]
+        pub plan: Poam<'a>,
+    }
+
+    #[derive(Debug, Serialize)]
+    #[serde(rename_all = "kebab-case")]
+    pub struct Poam<'a> {
+        pub metadata: Metadata<'a>,
+        pub poam_items: Vec<PoamItemDoc<'a>>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        pub risks: Vec<Risk<'a>>,
+        pub uuid: String,
+    }
+
+    #[derive(Debug, Serialize)]
+    #[serde(rename_all = "kebab-case")]
+    pub struct Metadata<'a> {
+        pub last_modified: String,
+        pub oscal_version: &'static str,
+        pub title: &'a str,
+        pub version: &'a str,
+    }
+
+    /// A prop in Rampart's namespace.
+    #[derive(Debug, Clone, Serialize)]
+    pub struct Prop<'a> {
+        pub name: &'static str,
+        pub ns: &'static str,
+        pub value: Cow<'a, str>,
+    }
+
+    impl<'a> Prop<'a> {
+        pub fn new(name: &'static str, value: &'a str) -> Self {
+            Prop {
+                name,
+                ns: super::RAMPART_NS,
+                value: Cow::Borrowed(value),
+            }
+        }
+
+        pub fn owned(name: &'static str, value: String) -> Self {
+            Prop {
+                name,
+                ns: super::RAMPART_NS,
+                value: Cow::Owned(value),
+            }
+        }
+    }
+
+    #[derive(Debug, Serialize)]
+    #[serde(rename_all = "kebab-case")]
+    pub struct PoamItemDoc<'a> {
+        pub description: &'a str,
+        pub props: Vec<Prop<'a>>,
+        pub related_risks: Vec<RelatedRisk>,
+        pub title: &'a str,
+        pub uuid: String,
+    }
+
+    #[derive(Debug, Serialize)]
+    #[serde(rename_all = "kebab-case")]
+    pub struct RelatedRisk {
+        pub risk_uuid: String,
+    }
+
+    #[derive(Debug, Serialize)]
+    #[serde(rename_all = "kebab-case")]
+    pub struct Risk<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub deadline: Option<String>,
+        pub description: &'a str,
+        pub props: Vec<Prop<'a>>,
+        pub remediations: Vec<Remediation<'a>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub risk_log: Option<RiskLog>,
+        pub statement: String,
+        pub status: &'static str,
+        pub title: &'a str,
+        pub uuid: String,
+    }
+
+    #[derive(Debug, Serialize)]
+    pub struct Remediation<'a> {
+        pub description: &'a str,
+        pub lifecycle: &'static str,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        pub tasks: Vec<Task<'a>>,
+        pub title: String,
+        pub uuid: String,
+    }
+
+    #[derive(Debug, Serialize)]
+    pub struct Task<'a> {
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        pub props: Vec<Prop<'a>>,
+        pub timing: Timing,
+        pub title: &'a str,
+        #[serde(rename = "type")]
+        pub kind: &'static str,
+        pub uuid: String,
+    }
+
+    #[derive(Debug, Serialize)]
+    pub struct Timing {
+        #[serde(rename = "on-date")]
+        pub on_date: OnDate,
+    }
+
+    #[derive(Debug, Serialize)]
+    pub struct OnDate {
+        pub date: String,
+    }
+
+    #[derive(Debug, Serialize)]
+    pub struct RiskLog {
+        pub entries: Vec<RiskLogEntry>,
+    }
+
+    #[derive(Debug, Serialize)]
+    #[serde(rename_all = "kebab-case")]
+    pub struct RiskLogEntry {
+        pub description: String,
+        pub start: String,
+        pub status_change: &'static str,
+        pub title: &'static str,
+        pub uuid: String,
+    }
 }

@@ -26,6 +26,13 @@
 //! - [`export`] and [`import`]: OSCAL 1.0.6 assessment results and POA&M
 //!   out, assessment results in, with deterministic UUIDs ([`uuid`]).
 //! - [`design_review`]: checks over a plain description of the site model.
+//! - [`evidence`]: an uploaded evidence file checked from its content (type
+//!   from magic bytes, size limit, SVG without script) and its name made safe
+//!   to show.
+//! - [`schedule`]: recurring inspections and planned audits; what is
+//!   upcoming and overdue on a day the caller passes in.
+//! - [`ical`]: the RFC 5545 iCalendar feed of those occurrences, and a small
+//!   reader that checks it.
 //! - [`library`]: the built-in frameworks (the checklist, the SP 800-53
 //!   rev5 baselines), by name.
 //! - [`stored`]: an audit's work as the product stores it (scope, results,
@@ -40,13 +47,16 @@
 pub mod audit;
 pub mod checklist;
 pub mod design_review;
+pub mod evidence;
 pub mod export;
 pub mod finding;
 pub mod framework;
+pub mod ical;
 pub mod import;
 pub mod library;
 pub mod oscal;
 pub mod remediation;
+pub mod schedule;
 pub mod stored;
 pub mod uuid;
 

@@ -174,6 +174,27 @@ fn poam_validates_against_the_nist_schema() {
 }
 
 #[test]
+fn poam_is_pretty_json_with_sorted_keys() {
+    // The typed structs must write what a sorted `Value` tree would: parse
+    // the text back and print it again (serde_json's map is sorted here).
+    let text = poam(&plan(), &opts());
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(text, serde_json::to_string_pretty(&v).unwrap() + "\n");
+    assert_eq!(poam_value(&plan(), &opts()), v);
+    // An empty plan keeps its (required) poam-items and leaves out risks.
+    let empty = RemediationPlan {
+        id: "e".into(),
+        title: "t".into(),
+        site: None,
+        items: vec![],
+    };
+    let v: Value = serde_json::from_str(&poam(&empty, &opts())).unwrap();
+    let p = &v["plan-of-action-and-milestones"];
+    assert_eq!(p["poam-items"], serde_json::json!([]));
+    assert!(p.get("risks").is_none());
+}
+
+#[test]
 fn import_the_nist_ifa_assessment_results() {
     let audits = import_assessment_results(
         &data("ifa_assessment-results-example.json"),

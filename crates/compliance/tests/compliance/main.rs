@@ -9,6 +9,7 @@
 mod audit;
 mod checklist;
 mod design_review;
+mod evidence;
 mod export;
 mod oscal;
 
