@@ -13,9 +13,8 @@
 use rayon::prelude::*;
 use thiserror::Error;
 
-use crate::coverage::eye_of;
+use crate::coverage::{eye_of, reach};
 use crate::geometry::{Bounds, Containment, Point, locate};
-use crate::optics::horizontal_reach;
 use crate::plan::{Camera, CameraModel, FloorPlan, PlanError};
 use crate::visibility::{Occluders, Wedge};
 
@@ -252,6 +251,8 @@ pub fn candidates(plan: &FloorPlan) -> Result<Vec<Candidate>, PlacementError> {
                         pan_deg: pan,
                         optics,
                         model: Some(m.id.clone()),
+                        tilt: None,
+                        ir_range_m: m.ir_range_m,
                     },
                     price: m.price,
                 });
@@ -274,14 +275,10 @@ pub fn cover_sets(plan: &FloorPlan, cands: &[Candidate], samples: &[Sample]) -> 
             let mut bits = vec![0u64; words];
             for (i, s) in samples.iter().enumerate() {
                 let ppm = plan.zones[s.zone].required_ppm;
-                let Some(reach) = horizontal_reach(
-                    cam.optics.max_distance(ppm),
-                    cam.height_m,
-                    plan.target_height_m,
-                ) else {
+                let Some((near, far)) = reach(cam, Some(ppm), plan.target_height_m, false) else {
                     continue;
                 };
-                if fan.sees(s.point, wedge, reach) {
+                if fan.sees_band(s.point, wedge, near, far) {
                     bits[i / 64] |= 1 << (i % 64);
                 }
             }

@@ -103,6 +103,10 @@ pub struct CameraModel {
     /// Varifocal range (shortest, longest).
     pub focal_range_mm: Option<(f64, f64)>,
     pub hfov_deg: Option<f64>,
+    /// Vertical field of view, degrees (else from the sensor's height, else 16:9).
+    pub vfov_deg: Option<f64>,
+    pub sensor_height_mm: Option<f64>,
+    /// Reach of the built-in infrared illuminator, metres (slant distance).
     pub ir_range_m: Option<f64>,
     pub price: f64,
 }
@@ -132,6 +136,33 @@ pub struct Camera {
     pub pan_deg: f64,
     pub optics: Optics,
     pub model: Option<String>,
+    /// Tilt and vertical field of view; `None` (no `tilt_deg` in the plan) leaves the vertical
+    /// view unmodelled: no blind spot below the camera and no far edge, as before tilt existed.
+    pub tilt: Option<Tilt>,
+    /// Reach of the camera's infrared illumination (slant distance, metres), for night
+    /// coverage; `None`: no illuminator.
+    pub ir_range_m: Option<f64>,
+}
+
+/// How a camera is tilted: degrees below horizontal, and its vertical field of view.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tilt {
+    pub tilt_deg: f64,
+    pub vfov_deg: f64,
+}
+
+impl Camera {
+    /// The band `(near, far)` of horizontal distances at which a target's head at
+    /// `target_height_m` is in the vertical field of view: `(0, inf)` for an untilted camera,
+    /// `None` when the camera sees no head at all.
+    pub fn floor_band(&self, target_height_m: f64) -> Option<(f64, f64)> {
+        match self.tilt {
+            None => Some((0.0, f64::INFINITY)),
+            Some(t) => {
+                crate::optics::vertical_band(self.height_m, target_height_m, t.tilt_deg, t.vfov_deg)
+            }
+        }
+    }
 }
 
 /// How `place` generates candidate cameras when the plan asks for it.
@@ -216,6 +247,8 @@ struct ModelFile {
     focal_mm: Option<f64>,
     focal_range_mm: Option<[f64; 2]>,
     hfov_deg: Option<f64>,
+    vfov_deg: Option<f64>,
+    sensor_height_mm: Option<f64>,
     ir_range_m: Option<f64>,
     #[serde(default)]
     price: f64,
@@ -234,6 +267,10 @@ struct CameraFile {
     focal_mm: Option<f64>,
     hfov_deg: Option<f64>,
     resolution_h: Option<f64>,
+    tilt_deg: Option<f64>,
+    vfov_deg: Option<f64>,
+    sensor_height_mm: Option<f64>,
+    ir_range_m: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -309,6 +346,72 @@ fn positive(item: &str, field: &'static str, v: f64) -> Result<f64, PlanError> {
             value: v,
         })
     }
+}
+
+fn vfov(item: &str, v: f64) -> Result<f64, PlanError> {
+    if v.is_finite() && v > 0.0 && v < 180.0 {
+        Ok(v)
+    } else {
+        Err(PlanError::BadNumber {
+            item: item.to_string(),
+            field: "vfov_deg",
+            expected: "above 0 and below 180",
+            value: v,
+        })
+    }
+}
+
+fn tilt_deg(item: &str, t: f64) -> Result<f64, PlanError> {
+    if t.is_finite() && (-90.0..=90.0).contains(&t) {
+        Ok(t)
+    } else {
+        Err(PlanError::BadNumber {
+            item: item.to_string(),
+            field: "tilt_deg",
+            expected: "between -90 and 90 (degrees below horizontal)",
+            value: t,
+        })
+    }
+}
+
+/// The vertical field of view of a tilted camera: its own `vfov_deg`; else its model's (when
+/// the camera does not set another focal length); else from the sensor's height over its
+/// width (the camera's or the model's sensor), else from a 16:9 sensor. A panoramic lens must
+/// give `vfov_deg`.
+fn camera_vfov(
+    item: &str,
+    c: &CameraFile,
+    model: Option<&CameraModel>,
+    optics: &Optics,
+) -> Result<f64, PlanError> {
+    if let Some(v) = c.vfov_deg {
+        return vfov(item, v);
+    }
+    if let Some(v) = model.and_then(|m| m.vfov_deg)
+        && c.focal_mm.is_none()
+    {
+        return vfov(item, v);
+    }
+    if optics.is_panoramic() {
+        return Err(PlanError::BadNumber {
+            item: item.to_string(),
+            field: "vfov_deg",
+            expected: "given for a tilted panoramic lens",
+            value: f64::NAN,
+        });
+    }
+    let height = c
+        .sensor_height_mm
+        .or(model.and_then(|m| m.sensor_height_mm));
+    let width = c.sensor_width_mm.or(model.and_then(|m| m.sensor_width_mm));
+    let ratio = match (height, width) {
+        (Some(h), Some(w)) => positive(item, "sensor_height_mm", h)? / w,
+        _ => 9.0 / 16.0,
+    };
+    vfov(
+        item,
+        crate::optics::vertical_fov_deg(optics.hfov_deg, ratio),
+    )
 }
 
 /// Tolerance (metres) under which a camera on the boundary counts as on it, not outside.
@@ -424,9 +527,20 @@ impl FloorPlan {
                 focal_mm: m.focal_mm,
                 focal_range_mm,
                 hfov_deg: m.hfov_deg,
+                vfov_deg: m.vfov_deg,
+                sensor_height_mm: m.sensor_height_mm,
                 ir_range_m: m.ir_range_m,
                 price: m.price,
             };
+            if let Some(r) = m.ir_range_m {
+                positive(&item, "ir_range_m", r)?;
+            }
+            if let Some(h) = m.sensor_height_mm {
+                positive(&item, "sensor_height_mm", h)?;
+            }
+            if let Some(v) = m.vfov_deg {
+                vfov(&item, v)?;
+            }
             model.optics(None).map_err(|source| PlanError::Optics {
                 item: item.clone(),
                 source,
@@ -449,14 +563,17 @@ impl FloorPlan {
             if !c.pan_deg.is_finite() {
                 return Err(PlanError::NonFinite { item });
             }
-            let optics = match &c.model {
-                Some(name) => {
-                    let model = models.iter().find(|m| &m.id == name).ok_or_else(|| {
-                        PlanError::UnknownModel {
-                            camera: c.id.clone(),
-                            model: name.clone(),
-                        }
-                    })?;
+            let model = match &c.model {
+                None => None,
+                Some(name) => Some(models.iter().find(|m| &m.id == name).ok_or_else(|| {
+                    PlanError::UnknownModel {
+                        camera: c.id.clone(),
+                        model: name.clone(),
+                    }
+                })?),
+            };
+            let optics = match model {
+                Some(model) => {
                     if let (Some(f), Some((lo, hi))) = (c.focal_mm, model.focal_range_mm)
                         && (f < lo || f > hi)
                     {
@@ -480,6 +597,17 @@ impl FloorPlan {
                 item: item.clone(),
                 source,
             })?;
+            let tilt = match c.tilt_deg {
+                None => None,
+                Some(t) => Some(Tilt {
+                    tilt_deg: tilt_deg(&item, t)?,
+                    vfov_deg: camera_vfov(&item, c, model, &optics)?,
+                }),
+            };
+            let ir_range_m = match c.ir_range_m.or(model.and_then(|m| m.ir_range_m)) {
+                None => None,
+                Some(r) => Some(positive(&item, "ir_range_m", r)?),
+            };
             cameras.push(Camera {
                 id: c.id.clone(),
                 position,
@@ -487,6 +615,8 @@ impl FloorPlan {
                 pan_deg: c.pan_deg,
                 optics,
                 model: c.model.clone(),
+                tilt,
+                ir_range_m,
             });
         }
 

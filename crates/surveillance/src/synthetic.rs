@@ -127,6 +127,8 @@ pub fn campus(spec: &CampusSpec) -> FloorPlan {
                     pan_deg: rng.range(0.0, 360.0),
                     optics,
                     model: None,
+                    tilt: None,
+                    ir_range_m: None,
                 });
             }
             // The entrance hall: the two rooms at the building's lower left.
