@@ -22,12 +22,20 @@
 //!   - {id: c1, position: [1, 5], height_m: 3.0, pan_deg: 0, sensor_width_mm: 4.8, focal_mm: 4, resolution_h: 1920}
 //!   - {id: c2, position: [19, 9], pan_deg: 225, hfov_deg: 360, resolution_h: 2880}
 //!   - {id: c3, position: [10, 0.2], pan_deg: 90, model: vf, focal_mm: 6}
+//!   - {id: c4, position: [19, 1], pan_deg: 135, model: vf, tilt_deg: 25, vfov_deg: 30}
 //! candidates: [[0.2, 0.2], [19.8, 9.8]]                 # mounting points for placement
 //! placement: {grid_m: 2.0, pans: 8, models: [vf], height_m: 3.0, sample_m: 0.5}
 //! ```
 //!
 //! A zone's `required` is a level of the plan's profile, of either IEC profile, or a number
 //! of px/m. `height_m` defaults to 3 m, `target_height_m` to 1.7 m.
+//!
+//! A camera may give `tilt_deg` (degrees below horizontal); its vertical field of view is its
+//! `vfov_deg`, else its model's `vfov_deg` (when the camera sets no other focal length), else
+//! the horizontal one scaled by the sensor's `sensor_height_mm` over its width, else by a
+//! 16:9 sensor; a tilted panoramic lens must give `vfov_deg`. Without `tilt_deg` the vertical
+//! view is not modelled (no blind spot, no far edge): plans without tilt keep their figures.
+//! `ir_range_m` (camera or model) is the reach of the infrared illuminator, used at night.
 
 use serde::Deserialize;
 use thiserror::Error;
@@ -221,6 +229,51 @@ pub(crate) struct PlanFile {
     candidates: Vec<[f64; 2]>,
     placement: Option<PlacementFile>,
     levels: Option<std::collections::BTreeMap<String, f64>>,
+}
+
+/// Everything of a plan but its geometry: zones, the catalogue, cameras and placement
+/// settings, to put on a drawing read from elsewhere (a DXF file).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DevicesFile {
+    target_height_m: Option<f64>,
+    #[serde(default)]
+    zones: Vec<ZoneFile>,
+    #[serde(default)]
+    models: Vec<ModelFile>,
+    #[serde(default)]
+    cameras: Vec<CameraFile>,
+    #[serde(default)]
+    candidates: Vec<[f64; 2]>,
+    placement: Option<PlacementFile>,
+    levels: Option<std::collections::BTreeMap<String, f64>>,
+}
+
+impl PlanFile {
+    /// Add a zone drawn elsewhere, with its requirement as a level name.
+    pub(crate) fn push_zone(&mut self, id: String, polygon: Vec<[f64; 2]>, required: String) {
+        self.zones.push(ZoneFile {
+            id,
+            polygon,
+            required: RequiredFile::Name(required),
+        });
+    }
+
+    /// Add the zones, catalogue, cameras and settings of a devices file (YAML, the plan
+    /// format without `boundary`, `obstacles`, `walls` and `openings`); its zones come after
+    /// those already there.
+    pub(crate) fn add_devices(&mut self, yaml: &str) -> Result<(), PlanError> {
+        let d: DevicesFile =
+            serde_saphyr::from_str(yaml).map_err(|e| PlanError::Syntax(e.to_string()))?;
+        self.zones.extend(d.zones);
+        self.models.extend(d.models);
+        self.cameras.extend(d.cameras);
+        self.candidates.extend(d.candidates);
+        self.target_height_m = d.target_height_m.or(self.target_height_m);
+        self.placement = d.placement.or(self.placement.take());
+        self.levels = d.levels.or(self.levels.take());
+        Ok(())
+    }
 }
 
 #[derive(Deserialize)]
@@ -747,6 +800,7 @@ cameras:                                              # optics inline, or from a
   - {id: c1, position: [1, 5], height_m: 3.0, pan_deg: 0, sensor_width_mm: 4.8, focal_mm: 4, resolution_h: 1920}
   - {id: c2, position: [19, 9], pan_deg: 225, hfov_deg: 360, resolution_h: 2880}
   - {id: c3, position: [10, 0.2], pan_deg: 90, model: vf, focal_mm: 6}
+  - {id: c4, position: [19, 1], pan_deg: 135, model: vf, tilt_deg: 25, vfov_deg: 30}
 candidates: [[0.2, 0.2], [19.8, 9.8]]                 # mounting points for placement
 placement: {grid_m: 2.0, pans: 8, models: [vf], height_m: 3.0, sample_m: 0.5}
 "#;
@@ -754,7 +808,17 @@ placement: {grid_m: 2.0, pans: 8, models: [vf], height_m: 3.0, sample_m: 0.5}
     #[test]
     fn the_documented_format_parses() {
         let plan = FloorPlan::from_yaml(DOCUMENTED).unwrap();
-        assert_eq!(plan.cameras.len(), 3);
+        assert_eq!(plan.cameras.len(), 4);
+        let c4 = &plan.cameras[3];
+        assert_eq!(
+            c4.tilt,
+            Some(Tilt {
+                tilt_deg: 25.0,
+                vfov_deg: 30.0
+            })
+        );
+        assert_eq!(c4.ir_range_m, Some(30.0));
+        assert_eq!(plan.cameras[0].tilt, None);
         assert_eq!(plan.openings.len(), 1);
         assert!(plan.cameras[1].optics.is_panoramic());
         assert_eq!(plan.cameras[2].height_m, DEFAULT_MOUNTING_HEIGHT_M);
@@ -849,5 +913,36 @@ placement: {grid_m: 2.0, pans: 8, models: [vf], height_m: 3.0, sample_m: 0.5}
             FloorPlan::from_yaml(&unknown),
             Err(PlanError::UnknownModel { .. })
         ));
+    }
+
+    #[test]
+    fn the_vertical_view_comes_from_the_sensor_or_a_16_by_9_frame() {
+        // 4.8 mm wide sensor, 4 mm lens: tan(HFOV / 2) = 0.6.
+        let tilted = with("resolution_h: 1920}", "resolution_h: 1920, tilt_deg: 30}");
+        let plan = FloorPlan::from_yaml(&tilted).unwrap();
+        // 16:9: tan(VFOV / 2) = 0.6 x 9 / 16 = 0.3375, VFOV = 37.2991 degrees.
+        let v = plan.cameras[0].tilt.unwrap().vfov_deg;
+        assert!((v - 37.2991).abs() < 1e-3, "{v}");
+        // A 3.6 mm tall sensor: tan(VFOV / 2) = 3.6 / 8 = 0.45, VFOV = 48.4555 degrees.
+        let tall = tilted.replace("tilt_deg: 30", "tilt_deg: 30, sensor_height_mm: 3.6");
+        let v = FloorPlan::from_yaml(&tall).unwrap().cameras[0]
+            .tilt
+            .unwrap()
+            .vfov_deg;
+        assert!((v - 48.4555).abs() < 1e-3, "{v}");
+        let e = FloorPlan::from_yaml(&tilted.replace("tilt_deg: 30", "tilt_deg: 95")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "camera c1: tilt_deg must be between -90 and 90 (degrees below horizontal), got 95"
+        );
+        let e = FloorPlan::from_yaml(&tilted.replace("tilt_deg: 30", "tilt_deg: 30, vfov_deg: 0"))
+            .unwrap_err();
+        assert!(e.to_string().starts_with("camera c1: vfov_deg"), "{e}");
+        let e = FloorPlan::from_yaml(&with(
+            "resolution_h: 1920}",
+            "resolution_h: 1920, ir_range_m: -1}",
+        ))
+        .unwrap_err();
+        assert!(e.to_string().starts_with("camera c1: ir_range_m"), "{e}");
     }
 }
