@@ -218,6 +218,12 @@ fn placement_meets_the_requirements_and_prices_the_schedule() {
         })
         .sum();
     close(&v["cost"], priced, 1e-9);
+    for c in cams {
+        match c["model"].as_str().unwrap() {
+            "bullet-4mm" => close(&c["focal_mm"], 4.0, 0.0),
+            _ => assert!(c["focal_mm"].is_null(), "{c}"),
+        }
+    }
     // Every sample a candidate can see is seen: the zones reach the reachable share.
     let unreachable = v["unreachable_samples"].as_u64().unwrap();
     if unreachable == 0 {
@@ -427,4 +433,27 @@ fn coverage_of_a_dxf_drawing_matches_its_yaml_twin() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn placement_chooses_a_varifocal_setting_from_the_catalogue() {
+    // 4.8 mm wide, 2560 px: Identify (250 px/m) reaches 2560 f / (4.8 x 250) = 2.1333 f m
+    // slant. Of the three settings tried (2.8, sqrt(2.8 x 12) = 5.80 and 12 mm), only 12 mm
+    // reaches the gate 13.5 m away on the floor (25.57 m); its HFOV is 2 atan(4.8 / 24)
+    // = 22.62 degrees.
+    let v = json(&[
+        "cctv",
+        "place",
+        &data("gate-varifocal.yaml"),
+        "--meet-requirements",
+        "--json",
+    ]);
+    let cams = v["cameras"].as_array().unwrap();
+    assert_eq!(cams.len(), 1);
+    assert_eq!(cams[0]["model"], "vf");
+    close(&cams[0]["focal_mm"], 12.0, 1e-12);
+    close(&cams[0]["hfov_deg"], 22.6199, 1e-4);
+    close(&v["cost"], 400.0, 0.0);
+    assert_eq!(v["candidates"], 12);
+    close(&v["zones"][0]["covered_fraction"], 1.0, 0.0);
 }

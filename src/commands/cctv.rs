@@ -245,6 +245,9 @@ struct PlacedCamera {
     position: [f64; 2],
     pan_deg: f64,
     height_m: f64,
+    /// The lens setting (varifocal models: the one placement chose).
+    focal_mm: Option<f64>,
+    hfov_deg: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -623,6 +626,8 @@ fn place_cmd(a: PlaceArgs) -> Result<()> {
                     position: [c.position.x, c.position.y],
                     pan_deg: c.pan_deg,
                     height_m: c.height_m,
+                    focal_mm: c.focal_mm,
+                    hfov_deg: c.optics.hfov_deg,
                 })
                 .collect(),
             zones: p
@@ -660,14 +665,18 @@ fn place_cmd(a: PlaceArgs) -> Result<()> {
         p.cost
     );
     for c in &p.cameras {
+        let lens = c
+            .focal_mm
+            .map_or(String::new(), |f| format!(", {f:.1} mm lens"));
         println!(
-            "  {} {} at ({:.2}, {:.2}), pan {:.0}°, {:.1} m high",
+            "  {} {} at ({:.2}, {:.2}), pan {:.0}°, {:.1} m high, HFOV {:.1}°{lens}",
             c.id,
             c.model.as_deref().unwrap_or("-"),
             c.position.x,
             c.position.y,
             c.pan_deg,
-            c.height_m
+            c.height_m,
+            c.optics.hfov_deg
         );
     }
     println!("Zones (share of sample points seen at the required level)");

@@ -195,6 +195,11 @@ pub fn candidates(plan: &FloorPlan) -> Result<Vec<Candidate>, PlacementError> {
     if models.is_empty() {
         return Err(PlacementError::NoModels);
     }
+    // Each model at each of its focal settings.
+    let lenses: usize = models
+        .iter()
+        .map(|m| m.focal_settings(settings.focal_steps).len())
+        .sum();
     let mut points: Vec<Point> = plan.candidates.clone();
     for (i, p) in points.iter().enumerate() {
         plan.check_mounting_point(&format!("candidate {}", i + 1), *p)?;
@@ -202,7 +207,7 @@ pub fn candidates(plan: &FloorPlan) -> Result<Vec<Candidate>, PlacementError> {
     if let (Some(g), Some(b)) = (settings.grid_m, Bounds::of(plan.boundary.iter().copied())) {
         let nx = ((b.width() / g).floor() as usize).min(100_000);
         let ny = ((b.height() / g).floor() as usize).min(100_000);
-        let count = (nx + 1) * (ny + 1) * settings.pans as usize * models.len();
+        let count = (nx + 1) * (ny + 1) * settings.pans as usize * lenses;
         if count > CANDIDATE_LIMIT {
             return Err(PlacementError::TooMany {
                 what: "candidate cameras on the grid",
@@ -222,7 +227,7 @@ pub fn candidates(plan: &FloorPlan) -> Result<Vec<Candidate>, PlacementError> {
     if points.is_empty() {
         return Err(PlacementError::NoCandidates);
     }
-    let count = points.len() * settings.pans as usize * models.len();
+    let count = points.len() * settings.pans as usize * lenses;
     if count > CANDIDATE_LIMIT {
         return Err(PlacementError::TooMany {
             what: "candidate cameras",
@@ -234,8 +239,12 @@ pub fn candidates(plan: &FloorPlan) -> Result<Vec<Candidate>, PlacementError> {
     for (pi, p) in points.iter().enumerate() {
         for k in 0..settings.pans {
             let pan = f64::from(k) * 360.0 / f64::from(settings.pans);
-            for m in &models {
-                let optics = m.optics(None).map_err(|source| PlanError::Optics {
+            for (m, focal) in models.iter().flat_map(|m| {
+                m.focal_settings(settings.focal_steps)
+                    .into_iter()
+                    .map(move |f| (*m, f))
+            }) {
+                let optics = m.optics(focal).map_err(|source| PlanError::Optics {
                     item: format!("model {}", m.id),
                     source,
                 })?;
@@ -243,14 +252,17 @@ pub fn candidates(plan: &FloorPlan) -> Result<Vec<Candidate>, PlacementError> {
                 if optics.hfov_deg >= 360.0 && k > 0 {
                     continue;
                 }
+                let lens = focal.map_or(String::new(), |f| format!("@{f:.1}mm"));
                 out.push(Candidate {
                     camera: Camera {
-                        id: format!("p{}-{}-{}", pi + 1, pan.round(), m.id),
+                        id: format!("p{}-{}-{}{lens}", pi + 1, pan.round(), m.id),
                         position: *p,
                         height_m: settings.height_m,
                         pan_deg: pan,
                         optics,
                         model: Some(m.id.clone()),
+                        focal_mm: focal
+                            .or(m.default_focal().filter(|_| m.sensor_width_mm.is_some())),
                         tilt: None,
                         ir_range_m: m.ir_range_m,
                     },
@@ -742,5 +754,41 @@ placement: {pans: 4, sample_m: 0.5}
         let total: f64 = cands.iter().take(3).map(|c| c.price).sum();
         assert!((s.total - total).abs() < 1e-9);
         assert_eq!(s.lines.iter().map(|l| l.quantity).sum::<usize>(), 3);
+    }
+
+    #[test]
+    fn varifocal_models_are_tried_across_their_focal_range() {
+        // A 1 x 1 m gate 13.5 to 14.5 m from the only mounting point, 3 m up. A 4.8 mm wide,
+        // 2560 px sensor reaches Identify (250 px/m) at 2560 f / (4.8 x 250) = 2.1333 f m
+        // slant: 5.97 m at 2.8 mm, 12.37 m at the middle setting sqrt(2.8 x 12) = 5.797 mm
+        // (12.30 m on the floor), 25.6 m at 12 mm (25.57 m on the floor). Only the long end
+        // reaches the gate; its 22.6 degree view holds it (atan(0.5 / 13.5) = 2.1 degrees).
+        let text = "\
+boundary: [[0, 0], [30, 0], [30, 10], [0, 10]]
+zones: [{id: gate, polygon: [[14, 4.5], [15, 4.5], [15, 5.5], [14, 5.5]], required: identify}]
+models: [{id: vf, sensor_width_mm: 4.8, focal_range_mm: [2.8, 12], resolution_h: 2560, price: 400}]
+candidates: [[0.5, 5]]
+placement: {pans: 4, height_m: 3.0, sample_m: 0.25, focal_steps: 3}
+";
+        let plan = FloorPlan::from_yaml(text).unwrap();
+        let model = &plan.models[0];
+        let settings: Vec<f64> = model.focal_settings(3).into_iter().flatten().collect();
+        assert_eq!(settings.len(), 3);
+        assert!((settings[0] - 2.8).abs() < 1e-12 && (settings[2] - 12.0).abs() < 1e-12);
+        assert!((settings[1] - 5.796551).abs() < 1e-6, "{}", settings[1]);
+        let p = place(&plan, Goal::MeetRequirements, Method::Exact).unwrap();
+        assert_eq!(p.candidates, 12);
+        assert_eq!(p.cameras.len(), 1);
+        assert_eq!(p.cameras[0].focal_mm, Some(12.0));
+        assert_eq!(p.cameras[0].pan_deg, 0.0);
+        assert_eq!(p.cost, 400.0);
+        assert_eq!(p.unreachable, 0);
+        assert_eq!(p.zone_fractions, vec![("gate".to_string(), 1.0)]);
+        // At its default (shortest) setting alone, nothing reaches the gate.
+        let fixed = FloorPlan::from_yaml(&text.replace(", focal_steps: 3", "")).unwrap();
+        let p = place(&fixed, Goal::MeetRequirements, Method::Greedy).unwrap();
+        assert!(p.cameras.is_empty());
+        assert_eq!(p.unreachable, p.samples);
+        assert_eq!(p.samples, 16);
     }
 }

@@ -24,7 +24,7 @@
 //!   - {id: c3, position: [10, 0.2], pan_deg: 90, model: vf, focal_mm: 6}
 //!   - {id: c4, position: [19, 1], pan_deg: 135, model: vf, tilt_deg: 25, vfov_deg: 30}
 //! candidates: [[0.2, 0.2], [19.8, 9.8]]                 # mounting points for placement
-//! placement: {grid_m: 2.0, pans: 8, models: [vf], height_m: 3.0, sample_m: 0.5}
+//! placement: {grid_m: 2.0, pans: 8, models: [vf], height_m: 3.0, sample_m: 0.5, focal_steps: 3}
 //! ```
 //!
 //! A zone's `required` is a level of the plan's profile, of either IEC profile, or a number
@@ -120,11 +120,33 @@ pub struct CameraModel {
 }
 
 impl CameraModel {
+    /// The focal length used when a camera sets none: the fixed one, else the shortest of
+    /// the varifocal range.
+    pub fn default_focal(&self) -> Option<f64> {
+        self.focal_mm.or(self.focal_range_mm.map(|r| r.0))
+    }
+
+    /// `steps` focal settings spread evenly in ratio over a varifocal range (shortest and
+    /// longest included), for placement to try; the default setting alone for a fixed lens,
+    /// a lens given by its field of view, or `steps <= 1`.
+    pub fn focal_settings(&self, steps: u32) -> Vec<Option<f64>> {
+        match (self.focal_range_mm, self.sensor_width_mm) {
+            (Some((lo, hi)), Some(_)) if steps > 1 && hi > lo => (0..steps)
+                .map(|k| {
+                    Some(match k {
+                        0 => lo,
+                        k if k == steps - 1 => hi,
+                        k => lo * (hi / lo).powf(f64::from(k) / f64::from(steps - 1)),
+                    })
+                })
+                .collect(),
+            _ => vec![None],
+        }
+    }
+
     /// Optics at a focal setting (or the model's default setting).
     pub fn optics(&self, focal_mm: Option<f64>) -> Result<Optics, OpticsError> {
-        let focal = focal_mm
-            .or(self.focal_mm)
-            .or(self.focal_range_mm.map(|r| r.0));
+        let focal = focal_mm.or(self.default_focal());
         let hfov = if focal_mm.is_some() && self.sensor_width_mm.is_some() {
             None
         } else {
@@ -144,6 +166,9 @@ pub struct Camera {
     pub pan_deg: f64,
     pub optics: Optics,
     pub model: Option<String>,
+    /// The focal length the lens is set to, when known (sensor and focal given, or a model's
+    /// setting).
+    pub focal_mm: Option<f64>,
     /// Tilt and vertical field of view; `None` (no `tilt_deg` in the plan) leaves the vertical
     /// view unmodelled: no blind spot below the camera and no far edge, as before tilt existed.
     pub tilt: Option<Tilt>,
@@ -185,6 +210,8 @@ pub struct PlacementSettings {
     pub height_m: f64,
     /// Spacing of the sample points inside zones, metres.
     pub sample_m: f64,
+    /// Focal settings tried across each varifocal model's range (1: its default setting).
+    pub focal_steps: u32,
 }
 
 /// A validated floor plan.
@@ -335,6 +362,7 @@ struct PlacementFile {
     models: Vec<String>,
     height_m: Option<f64>,
     sample_m: Option<f64>,
+    focal_steps: Option<u32>,
 }
 
 fn points(item: &str, raw: &[[f64; 2]]) -> Result<Vec<Point>, PlanError> {
@@ -668,6 +696,11 @@ impl FloorPlan {
                 pan_deg: c.pan_deg,
                 optics,
                 model: c.model.clone(),
+                focal_mm: match model {
+                    Some(m) if m.sensor_width_mm.is_some() => c.focal_mm.or(m.default_focal()),
+                    Some(_) => None,
+                    None => c.focal_mm.filter(|_| c.hfov_deg.is_none()),
+                },
                 tilt,
                 ir_range_m,
             });
@@ -681,6 +714,7 @@ impl FloorPlan {
                 models: Vec::new(),
                 height_m: DEFAULT_MOUNTING_HEIGHT_M,
                 sample_m: 0.5,
+                focal_steps: 1,
             },
             Some(p) => {
                 let grid_m = match p.grid_m {
@@ -714,6 +748,17 @@ impl FloorPlan {
                         p.height_m.unwrap_or(DEFAULT_MOUNTING_HEIGHT_M),
                     )?,
                     sample_m: positive("placement", "sample_m", p.sample_m.unwrap_or(0.5))?,
+                    focal_steps: match p.focal_steps.unwrap_or(1) {
+                        n @ 1..=16 => n,
+                        n => {
+                            return Err(PlanError::BadNumber {
+                                item: "placement".into(),
+                                field: "focal_steps",
+                                expected: "between 1 and 16",
+                                value: f64::from(n),
+                            });
+                        }
+                    },
                 }
             }
         };
@@ -802,7 +847,7 @@ cameras:                                              # optics inline, or from a
   - {id: c3, position: [10, 0.2], pan_deg: 90, model: vf, focal_mm: 6}
   - {id: c4, position: [19, 1], pan_deg: 135, model: vf, tilt_deg: 25, vfov_deg: 30}
 candidates: [[0.2, 0.2], [19.8, 9.8]]                 # mounting points for placement
-placement: {grid_m: 2.0, pans: 8, models: [vf], height_m: 3.0, sample_m: 0.5}
+placement: {grid_m: 2.0, pans: 8, models: [vf], height_m: 3.0, sample_m: 0.5, focal_steps: 3}
 "#;
 
     #[test]

@@ -127,6 +127,7 @@ pub fn campus(spec: &CampusSpec) -> FloorPlan {
                     pan_deg: rng.range(0.0, 360.0),
                     optics,
                     model: None,
+                    focal_mm: None,
                     tilt: None,
                     ir_range_m: None,
                 });
@@ -177,6 +178,7 @@ pub fn campus(spec: &CampusSpec) -> FloorPlan {
             models: Vec::new(),
             height_m: 3.0,
             sample_m: 0.5,
+            focal_steps: 1,
         },
         levels: None,
     }
