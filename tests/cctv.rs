@@ -456,4 +456,16 @@ fn placement_chooses_a_varifocal_setting_from_the_catalogue() {
     close(&v["cost"], 400.0, 0.0);
     assert_eq!(v["candidates"], 12);
     close(&v["zones"][0]["covered_fraction"], 1.0, 0.0);
+    // The model has no infrared illuminator: at night nothing can see the gate.
+    let night = json(&[
+        "cctv",
+        "place",
+        &data("gate-varifocal.yaml"),
+        "--meet-requirements",
+        "--night",
+        "--json",
+    ]);
+    assert_eq!(night["cameras"].as_array().unwrap().len(), 0);
+    assert_eq!(night["unreachable_samples"], 16);
+    assert_eq!(night["samples"], 16);
 }

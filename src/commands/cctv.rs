@@ -170,6 +170,10 @@ struct PlaceArgs {
     /// Search for the optimum (small sites only) instead of the greedy choice.
     #[arg(long)]
     exact: bool,
+    /// Place for the night: each candidate reaches only its model's infrared range
+    /// (`ir_range_m`); as `placement: {night: true}` in the plan.
+    #[arg(long)]
+    night: bool,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -601,7 +605,8 @@ fn coverage_cmd(a: CoverageArgs, plan: FloorPlan) -> Result<()> {
 }
 
 fn place_cmd(a: PlaceArgs) -> Result<()> {
-    let plan = read_plan(&a.file, &a.source)?;
+    let mut plan = read_plan(&a.file, &a.source)?;
+    plan.placement.night |= a.night;
     let goal = match (a.budget, a.meet_requirements) {
         (Some(b), false) => Goal::Budget(b),
         (None, true) => Goal::MeetRequirements,

@@ -287,7 +287,9 @@ pub fn cover_sets(plan: &FloorPlan, cands: &[Candidate], samples: &[Sample]) -> 
             let mut bits = vec![0u64; words];
             for (i, s) in samples.iter().enumerate() {
                 let ppm = plan.zones[s.zone].required_ppm;
-                let Some((near, far)) = reach(cam, Some(ppm), plan.target_height_m, false) else {
+                let Some((near, far)) =
+                    reach(cam, Some(ppm), plan.target_height_m, plan.placement.night)
+                else {
                     continue;
                 };
                 if fan.sees_band(s.point, wedge, near, far) {
@@ -790,5 +792,25 @@ placement: {pans: 4, height_m: 3.0, sample_m: 0.25, focal_steps: 3}
         assert!(p.cameras.is_empty());
         assert_eq!(p.unreachable, p.samples);
         assert_eq!(p.samples, 16);
+        // At night a 10 m illuminator stops short of the gate (13.5 m and more on the floor);
+        // a 30 m one (29.97 m on the floor) does not.
+        let night = text
+            .replace("price: 400}", "price: 400, ir_range_m: 10}")
+            .replace("focal_steps: 3}", "focal_steps: 3, night: true}");
+        let p = place(
+            &FloorPlan::from_yaml(&night).unwrap(),
+            Goal::MeetRequirements,
+            Method::Exact,
+        )
+        .unwrap();
+        assert!(p.cameras.is_empty() && p.unreachable == 16);
+        let far = night.replace("ir_range_m: 10", "ir_range_m: 30");
+        let p = place(
+            &FloorPlan::from_yaml(&far).unwrap(),
+            Goal::MeetRequirements,
+            Method::Exact,
+        )
+        .unwrap();
+        assert_eq!(p.cameras.len(), 1);
     }
 }

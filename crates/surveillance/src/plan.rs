@@ -24,7 +24,7 @@
 //!   - {id: c3, position: [10, 0.2], pan_deg: 90, model: vf, focal_mm: 6}
 //!   - {id: c4, position: [19, 1], pan_deg: 135, model: vf, tilt_deg: 25, vfov_deg: 30}
 //! candidates: [[0.2, 0.2], [19.8, 9.8]]                 # mounting points for placement
-//! placement: {grid_m: 2.0, pans: 8, models: [vf], height_m: 3.0, sample_m: 0.5, focal_steps: 3}
+//! placement: {grid_m: 2.0, pans: 8, models: [vf], height_m: 3.0, sample_m: 0.5, focal_steps: 3, night: false}
 //! ```
 //!
 //! A zone's `required` is a level of the plan's profile, of either IEC profile, or a number
@@ -212,6 +212,8 @@ pub struct PlacementSettings {
     pub sample_m: f64,
     /// Focal settings tried across each varifocal model's range (1: its default setting).
     pub focal_steps: u32,
+    /// Place for the night: each candidate reaches only its model's infrared range.
+    pub night: bool,
 }
 
 /// A validated floor plan.
@@ -260,6 +262,7 @@ pub(crate) struct PlanFile {
 
 /// Everything of a plan but its geometry: zones, the catalogue, cameras and placement
 /// settings, to put on a drawing read from elsewhere (a DXF file).
+#[cfg(feature = "dxf")]
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DevicesFile {
@@ -276,6 +279,7 @@ pub(crate) struct DevicesFile {
     levels: Option<std::collections::BTreeMap<String, f64>>,
 }
 
+#[cfg(feature = "dxf")]
 impl PlanFile {
     /// Add a zone drawn elsewhere, with its requirement as a level name.
     pub(crate) fn push_zone(&mut self, id: String, polygon: Vec<[f64; 2]>, required: String) {
@@ -363,6 +367,8 @@ struct PlacementFile {
     height_m: Option<f64>,
     sample_m: Option<f64>,
     focal_steps: Option<u32>,
+    #[serde(default)]
+    night: bool,
 }
 
 fn points(item: &str, raw: &[[f64; 2]]) -> Result<Vec<Point>, PlanError> {
@@ -715,6 +721,7 @@ impl FloorPlan {
                 height_m: DEFAULT_MOUNTING_HEIGHT_M,
                 sample_m: 0.5,
                 focal_steps: 1,
+                night: false,
             },
             Some(p) => {
                 let grid_m = match p.grid_m {
@@ -748,6 +755,7 @@ impl FloorPlan {
                         p.height_m.unwrap_or(DEFAULT_MOUNTING_HEIGHT_M),
                     )?,
                     sample_m: positive("placement", "sample_m", p.sample_m.unwrap_or(0.5))?,
+                    night: p.night,
                     focal_steps: match p.focal_steps.unwrap_or(1) {
                         n @ 1..=16 => n,
                         n => {
@@ -847,7 +855,7 @@ cameras:                                              # optics inline, or from a
   - {id: c3, position: [10, 0.2], pan_deg: 90, model: vf, focal_mm: 6}
   - {id: c4, position: [19, 1], pan_deg: 135, model: vf, tilt_deg: 25, vfov_deg: 30}
 candidates: [[0.2, 0.2], [19.8, 9.8]]                 # mounting points for placement
-placement: {grid_m: 2.0, pans: 8, models: [vf], height_m: 3.0, sample_m: 0.5, focal_steps: 3}
+placement: {grid_m: 2.0, pans: 8, models: [vf], height_m: 3.0, sample_m: 0.5, focal_steps: 3, night: false}
 "#;
 
     #[test]

@@ -179,6 +179,7 @@ pub fn campus(spec: &CampusSpec) -> FloorPlan {
             height_m: 3.0,
             sample_m: 0.5,
             focal_steps: 1,
+            night: false,
         },
         levels: None,
     }
