@@ -22,7 +22,8 @@
 //! slant distance, like the levels' distances); a camera without an illuminator sees nothing.
 //!
 //! Per-camera areas are exact. Union areas (floor, zones, overlap) go through polygon booleans
-//! with arcs replaced by inscribed chords of sagitta at most `arc_tolerance_m`; they err low, by
+//! with arcs replaced by inscribed chords of sagitta at most `arc_tolerance_m` (and blind-spot
+//! circles by circumscribed polygons within the same distance); they err low, by
 //! at most the reported `area_error_bound_m2`.
 
 use std::collections::BTreeMap;

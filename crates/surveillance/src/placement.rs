@@ -15,7 +15,7 @@ use thiserror::Error;
 
 use crate::coverage::{eye_of, reach};
 use crate::geometry::{Bounds, Containment, Point, locate};
-use crate::plan::{Camera, CameraModel, FloorPlan, PlanError};
+use crate::plan::{Camera, CameraModel, FloorPlan, PlanError, Tilt};
 use crate::visibility::{Occluders, Wedge};
 
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -253,6 +253,20 @@ pub fn candidates(plan: &FloorPlan) -> Result<Vec<Candidate>, PlacementError> {
                     continue;
                 }
                 let lens = focal.map_or(String::new(), |f| format!("@{f:.1}mm"));
+                let tilt = match settings.tilt_deg {
+                    None => None,
+                    Some(t) => Some(Tilt {
+                        tilt_deg: t,
+                        vfov_deg: m.vfov_deg(optics.hfov_deg, focal).ok_or_else(|| {
+                            PlanError::BadNumber {
+                                item: format!("model {}", m.id),
+                                field: "vfov_deg",
+                                expected: "given for a panoramic lens placed with a tilt",
+                                value: f64::NAN,
+                            }
+                        })?,
+                    }),
+                };
                 out.push(Candidate {
                     camera: Camera {
                         id: format!("p{}-{}-{}{lens}", pi + 1, pan.round(), m.id),
@@ -263,7 +277,7 @@ pub fn candidates(plan: &FloorPlan) -> Result<Vec<Candidate>, PlacementError> {
                         model: Some(m.id.clone()),
                         focal_mm: focal
                             .or(m.default_focal().filter(|_| m.sensor_width_mm.is_some())),
-                        tilt: None,
+                        tilt,
                         ir_range_m: m.ir_range_m,
                     },
                     price: m.price,
@@ -812,5 +826,19 @@ placement: {pans: 4, height_m: 3.0, sample_m: 0.25, focal_steps: 3}
         )
         .unwrap();
         assert_eq!(p.cameras.len(), 1);
+        // Tilted 20 degrees down, the 12 mm setting's vertical view, 2 atan(0.2 x 9 / 16)
+        // = 12.84 degrees, spans 13.58 to 26.42 degrees down: from 1.3 / tan 26.42 = 2.62 m
+        // to 1.3 / tan 13.58 = 5.38 m. The gate, 13.5 m away, is above the image.
+        let tilted = text.replace("focal_steps: 3}", "focal_steps: 3, tilt_deg: 20}");
+        let tilted = FloorPlan::from_yaml(&tilted).unwrap();
+        let p = place(&tilted, Goal::MeetRequirements, Method::Exact).unwrap();
+        assert!(p.cameras.is_empty() && p.unreachable == 16);
+        // Tilted 2 degrees down the top edge looks above the head plane and the blind spot
+        // ends at 1.3 / tan(2 + 6.42) = 8.78 m: the gate is seen.
+        let level = text.replace("focal_steps: 3}", "focal_steps: 3, tilt_deg: 2}");
+        let level = FloorPlan::from_yaml(&level).unwrap();
+        let p = place(&level, Goal::MeetRequirements, Method::Exact).unwrap();
+        assert_eq!(p.cameras.len(), 1);
+        assert!(p.cameras[0].tilt.is_some());
     }
 }

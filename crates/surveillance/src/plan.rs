@@ -36,6 +36,9 @@
 //! 16:9 sensor; a tilted panoramic lens must give `vfov_deg`. Without `tilt_deg` the vertical
 //! view is not modelled (no blind spot, no far edge): plans without tilt keep their figures.
 //! `ir_range_m` (camera or model) is the reach of the infrared illuminator, used at night.
+//! `placement` may also give `tilt_deg` for its candidate cameras (their vertical view from
+//! the model, as above); `focal_steps` tries each varifocal model at that many settings across
+//! its range, and `night: true` places for the night.
 
 use serde::Deserialize;
 use thiserror::Error;
@@ -126,6 +129,25 @@ impl CameraModel {
         self.focal_mm.or(self.focal_range_mm.map(|r| r.0))
     }
 
+    /// The vertical field of view at a lens setting with horizontal field of view
+    /// `hfov_deg`: the model's `vfov_deg` at its default setting, else from the sensor's height
+    /// over its width, else from a 16:9 sensor; `None` for a panoramic lens without `vfov_deg`.
+    pub fn vfov_deg(&self, hfov_deg: f64, focal_mm: Option<f64>) -> Option<f64> {
+        if let Some(v) = self.vfov_deg
+            && (focal_mm.is_none() || focal_mm == self.default_focal())
+        {
+            return Some(v);
+        }
+        if hfov_deg >= 180.0 {
+            return None;
+        }
+        let ratio = match (self.sensor_height_mm, self.sensor_width_mm) {
+            (Some(h), Some(w)) => h / w,
+            _ => 9.0 / 16.0,
+        };
+        Some(crate::optics::vertical_fov_deg(hfov_deg, ratio))
+    }
+
     /// `steps` focal settings spread evenly in ratio over a varifocal range (shortest and
     /// longest included), for placement to try; the default setting alone for a fixed lens,
     /// a lens given by its field of view, or `steps <= 1`.
@@ -214,6 +236,8 @@ pub struct PlacementSettings {
     pub focal_steps: u32,
     /// Place for the night: each candidate reaches only its model's infrared range.
     pub night: bool,
+    /// Tilt of the candidate cameras (degrees below horizontal); `None`: untilted.
+    pub tilt_deg: Option<f64>,
 }
 
 /// A validated floor plan.
@@ -369,6 +393,7 @@ struct PlacementFile {
     focal_steps: Option<u32>,
     #[serde(default)]
     night: bool,
+    tilt_deg: Option<f64>,
 }
 
 fn points(item: &str, raw: &[[f64; 2]]) -> Result<Vec<Point>, PlanError> {
@@ -722,6 +747,7 @@ impl FloorPlan {
                 sample_m: 0.5,
                 focal_steps: 1,
                 night: false,
+                tilt_deg: None,
             },
             Some(p) => {
                 let grid_m = match p.grid_m {
@@ -756,6 +782,10 @@ impl FloorPlan {
                     )?,
                     sample_m: positive("placement", "sample_m", p.sample_m.unwrap_or(0.5))?,
                     night: p.night,
+                    tilt_deg: match p.tilt_deg {
+                        None => None,
+                        Some(t) => Some(tilt_deg("placement", t)?),
+                    },
                     focal_steps: match p.focal_steps.unwrap_or(1) {
                         n @ 1..=16 => n,
                         n => {

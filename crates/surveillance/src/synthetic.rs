@@ -180,6 +180,7 @@ pub fn campus(spec: &CampusSpec) -> FloorPlan {
             sample_m: 0.5,
             focal_steps: 1,
             night: false,
+            tilt_deg: None,
         },
         levels: None,
     }
