@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde::ser::Serializer;
 
 use rampart_surveillance::coverage::{self, CoverageOptions};
+use rampart_surveillance::dxf_import::{self, DxfLayers};
 use rampart_surveillance::placement::{self, Goal, Method};
 use rampart_surveillance::{FloorPlan, LevelProfile, Optics, drawing, optics};
 
@@ -29,10 +30,13 @@ enum CctvCommand {
     /// Example: rampart cctv calc --sensor-width-mm 4.8 --focal-mm 4 --resolution-h 1920
     Calc(CalcArgs),
 
-    /// Coverage of a floor plan (YAML): area and fraction seen per level, each zone against
-    /// its required level, overlap; walls and obstacles occlude.
+    /// Coverage of a floor plan (YAML, or DXF with a devices file): area and fraction seen per
+    /// level, each zone against its required level, overlap, and the design-review findings
+    /// (zones short of their requirement); walls and obstacles occlude.
     ///
     /// Example: rampart cctv coverage site.yaml --profile iec62676-2025 --svg site.svg
+    ///
+    /// Example: rampart cctv coverage site.dxf --devices cameras.yaml --night
     Coverage(CoverageArgs),
 
     /// Choose cameras from the plan's candidate points and models: every zone at its
@@ -77,11 +81,55 @@ struct CalcArgs {
     json: bool,
 }
 
+/// The plan file's format.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum PlanFormat {
+    Yaml,
+    Dxf,
+}
+
+/// How a plan file is read: YAML, or a DXF drawing's named layers plus a devices file.
+#[derive(clap::Args, Debug)]
+struct PlanSource {
+    /// The plan file's format (default: `dxf` for a `.dxf` file, else `yaml`).
+    #[arg(long, value_enum)]
+    format: Option<PlanFormat>,
+    /// DXF: cameras, models, named zones and settings, in the YAML plan format without the
+    /// geometry (`boundary`, `obstacles`, `walls`, `openings`).
+    #[arg(long, value_name = "FILE")]
+    devices: Option<PathBuf>,
+    /// DXF: layer of the closed polyline outlining the floor.
+    #[arg(long, value_name = "LAYER", default_value = "BOUNDARY")]
+    boundary_layer: String,
+    /// DXF: layer of the walls (lines and polylines).
+    #[arg(long, value_name = "LAYER", default_value = "WALLS")]
+    walls_layer: String,
+    /// DXF: layer of the doorways (drawn, never occluding).
+    #[arg(long, value_name = "LAYER", default_value = "DOORS")]
+    doors_layer: String,
+    /// DXF: layer of the obstacles (closed polylines).
+    #[arg(long, value_name = "LAYER", default_value = "OBSTACLES")]
+    obstacles_layer: String,
+    /// DXF: zones are closed polylines on layers named this and the level, as ZONES-IDENTIFY.
+    #[arg(long, value_name = "LAYER", default_value = "ZONES")]
+    zones_layer: String,
+}
+
 #[derive(clap::Args, Debug)]
 struct CoverageArgs {
-    /// The floor plan (YAML); or, with `--site`, a stored floor plan.
+    /// The floor plan (YAML or DXF); or, with `--site`, a stored floor plan.
     #[arg(required_unless_present = "site")]
     file: Option<PathBuf>,
+    #[command(flatten)]
+    source: PlanSource,
+    /// Night: each camera reaches only as far as its infrared illumination (`ir_range_m`);
+    /// a camera without one sees nothing.
+    #[arg(long)]
+    night: bool,
+    /// A zone is reported as a finding when its required level covers less than 100% minus
+    /// this many percent of it.
+    #[arg(long, value_name = "PCT", default_value_t = 0.0)]
+    finding_tolerance_pct: f64,
     /// Use the floor plan stored for this site (`--db` chooses the store).
     #[arg(long, value_name = "ID", conflicts_with = "file")]
     site: Option<String>,
@@ -109,8 +157,10 @@ struct CoverageArgs {
 #[derive(clap::Args, Debug)]
 #[command(group = clap::ArgGroup::new("goal").required(true).args(["budget", "meet_requirements"]))]
 struct PlaceArgs {
-    /// The floor plan (YAML), with `models` and `candidates` (or `placement.grid_m`).
+    /// The floor plan (YAML or DXF), with `models` and `candidates` (or `placement.grid_m`).
     file: PathBuf,
+    #[command(flatten)]
+    source: PlanSource,
     /// Spend at most this much, seeing as much of the zones as possible.
     #[arg(long, value_name = "B")]
     budget: Option<f64>,
@@ -120,6 +170,10 @@ struct PlaceArgs {
     /// Search for the optimum (small sites only) instead of the greedy choice.
     #[arg(long)]
     exact: bool,
+    /// Place for the night: each candidate reaches only its model's infrared range
+    /// (`ir_range_m`); as `placement: {night: true}` in the plan.
+    #[arg(long)]
+    night: bool,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -150,6 +204,20 @@ struct CameraOut {
     id: String,
     hfov_deg: f64,
     max_distance_m: Ordered<f64>,
+    /// Tilted cameras: the floor distances between the blind spot and the image's top edge
+    /// (`null` far edge: unbounded); `null` when no target is in view.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    floor_band_m: Option<Option<[Option<f64>; 2]>>,
+}
+
+#[derive(Debug, Serialize)]
+struct FindingOut {
+    zone: String,
+    required: String,
+    covered_fraction: f64,
+    required_fraction: f64,
+    uncovered_m2: f64,
+    message: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -170,6 +238,8 @@ struct CoverageOut {
     cameras: Vec<CameraOut>,
     levels: Ordered<LevelOut>,
     zones: Vec<ZoneOut>,
+    findings: Vec<FindingOut>,
+    lighting: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -179,6 +249,9 @@ struct PlacedCamera {
     position: [f64; 2],
     pan_deg: f64,
     height_m: f64,
+    /// The lens setting (varifocal models: the one placement chose).
+    focal_mm: Option<f64>,
+    hfov_deg: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -218,7 +291,7 @@ pub fn run(ctx: &super::Context, args: Args) -> Result<()> {
         CctvCommand::Calc(a) => calc(a),
         CctvCommand::Coverage(a) => {
             let plan = match (&a.file, &a.site) {
-                (Some(path), _) => read_plan(path)?,
+                (Some(path), _) => read_plan(path, &a.source)?,
                 (None, Some(site)) => stored_plan(ctx, a.org.as_deref(), site, a.plan.as_deref())?,
                 (None, None) => anyhow::bail!("give a floor plan file or --site"),
             };
@@ -228,10 +301,45 @@ pub fn run(ctx: &super::Context, args: Args) -> Result<()> {
     }
 }
 
-fn read_plan(path: &PathBuf) -> Result<FloorPlan> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    FloorPlan::from_yaml(&text).with_context(|| format!("in {}", path.display()))
+fn read_plan(path: &PathBuf, source: &PlanSource) -> Result<FloorPlan> {
+    let is_dxf = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("dxf"));
+    let format = source.format.unwrap_or(if is_dxf {
+        PlanFormat::Dxf
+    } else {
+        PlanFormat::Yaml
+    });
+    if format == PlanFormat::Yaml {
+        if source.devices.is_some() {
+            bail!("--devices goes with a DXF plan; a YAML plan lists its cameras itself");
+        }
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        return FloorPlan::from_yaml(&text).with_context(|| format!("in {}", path.display()));
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let devices = match &source.devices {
+        None => None,
+        Some(d) => {
+            Some(std::fs::read_to_string(d).with_context(|| format!("reading {}", d.display()))?)
+        }
+    };
+    let layers = DxfLayers {
+        boundary: source.boundary_layer.clone(),
+        walls: source.walls_layer.clone(),
+        doors: source.doors_layer.clone(),
+        obstacles: source.obstacles_layer.clone(),
+        zones: source.zones_layer.clone(),
+    };
+    dxf_import::plan_from_dxf_with(&bytes, &layers, devices.as_deref()).map_err(|e| {
+        match (&e, &source.devices) {
+            (dxf_import::DxfImportError::Devices(_), Some(d)) => {
+                anyhow::anyhow!("in {}: {e}", d.display())
+            }
+            _ => anyhow::anyhow!("in {}: {e}", path.display()),
+        }
+    })
 }
 
 fn print_json<T: Serialize>(value: &T) -> Result<()> {
@@ -312,7 +420,18 @@ fn coverage_cmd(a: CoverageArgs, plan: FloorPlan) -> Result<()> {
         Some(p) => LevelProfile::named(p)?,
         None => plan.default_profile(),
     };
-    let report = coverage::coverage(&plan, &profile, CoverageOptions::default());
+    if !(a.finding_tolerance_pct.is_finite() && (0.0..=100.0).contains(&a.finding_tolerance_pct)) {
+        bail!(
+            "--finding-tolerance-pct must be between 0 and 100, got {}",
+            a.finding_tolerance_pct
+        );
+    }
+    let options = CoverageOptions {
+        night: a.night,
+        ..CoverageOptions::default()
+    };
+    let report = coverage::coverage(&plan, &profile, options);
+    let findings = coverage::findings(&report, a.finding_tolerance_pct / 100.0);
     if a.svg.is_some() || a.png.is_some() {
         let svg = drawing::svg(&plan, Some(&report), 1200.0);
         if let Some(out) = &a.svg {
@@ -337,6 +456,10 @@ fn coverage_cmd(a: CoverageArgs, plan: FloorPlan) -> Result<()> {
                         .map(|l| (l.name.clone(), c.optics.max_distance(l.min_ppm)))
                         .collect(),
                 ),
+                floor_band_m: c.tilt.map(|_| {
+                    c.floor_band(plan.target_height_m)
+                        .map(|(n, f)| [Some(n), f.is_finite().then_some(f)])
+                }),
             })
             .collect();
         let levels = Ordered(
@@ -363,18 +486,36 @@ fn coverage_cmd(a: CoverageArgs, plan: FloorPlan) -> Result<()> {
                 covered_fraction: z.covered_fraction,
             })
             .collect();
+        let findings = findings
+            .iter()
+            .map(|f| FindingOut {
+                zone: f.zone.clone(),
+                required: f.required.clone(),
+                covered_fraction: f.covered_fraction,
+                required_fraction: f.required_fraction,
+                uncovered_m2: f.uncovered_m2,
+                message: f.message.clone(),
+            })
+            .collect();
         return print_json(&CoverageOut {
             cameras,
             levels,
             zones,
+            findings,
+            lighting: if a.night { "night" } else { "day" },
         });
     }
     let n = report.cameras.len();
     println!(
-        "Profile {}; floor {:.1} m²; {n} camera{}",
+        "Profile {}; floor {:.1} m²; {n} camera{}{}",
         report.profile,
         report.floor_area_m2,
-        if n == 1 { "" } else { "s" }
+        if n == 1 { "" } else { "s" },
+        if a.night {
+            "; night (infrared range only)"
+        } else {
+            ""
+        }
     );
     println!();
     println!("{:<14} {:>10} {:>8}", "level", "area m²", "floor");
@@ -413,6 +554,15 @@ fn coverage_cmd(a: CoverageArgs, plan: FloorPlan) -> Result<()> {
         }
     }
     println!();
+    if findings.is_empty() {
+        println!("Findings: none, every zone meets its requirement");
+    } else {
+        println!("Findings");
+        for f in &findings {
+            println!("  {} ({:.1} m² uncovered)", f.message, f.uncovered_m2);
+        }
+    }
+    println!();
     println!("Cameras");
     for c in &report.cameras {
         let reach: Vec<String> = c
@@ -427,8 +577,20 @@ fn coverage_cmd(a: CoverageArgs, plan: FloorPlan) -> Result<()> {
                 )
             })
             .collect();
+        let band = match c.floor_band_m {
+            None => "; no target in view".to_string(),
+            Some((near, far)) if near > 0.0 || far.is_finite() => format!(
+                "; blind spot to {near:.1} m{}",
+                if far.is_finite() {
+                    format!(", sees up to {far:.1} m")
+                } else {
+                    String::new()
+                }
+            ),
+            Some(_) => String::new(),
+        };
         println!(
-            "  {}: HFOV {:.1}°, sees {:.1} m²; on the floor: {}",
+            "  {}: HFOV {:.1}°, sees {:.1} m²{band}; on the floor: {}",
             c.id,
             c.hfov_deg,
             c.visible_area_m2,
@@ -443,7 +605,8 @@ fn coverage_cmd(a: CoverageArgs, plan: FloorPlan) -> Result<()> {
 }
 
 fn place_cmd(a: PlaceArgs) -> Result<()> {
-    let plan = read_plan(&a.file)?;
+    let mut plan = read_plan(&a.file, &a.source)?;
+    plan.placement.night |= a.night;
     let goal = match (a.budget, a.meet_requirements) {
         (Some(b), false) => Goal::Budget(b),
         (None, true) => Goal::MeetRequirements,
@@ -468,6 +631,8 @@ fn place_cmd(a: PlaceArgs) -> Result<()> {
                     position: [c.position.x, c.position.y],
                     pan_deg: c.pan_deg,
                     height_m: c.height_m,
+                    focal_mm: c.focal_mm,
+                    hfov_deg: c.optics.hfov_deg,
                 })
                 .collect(),
             zones: p
@@ -505,14 +670,18 @@ fn place_cmd(a: PlaceArgs) -> Result<()> {
         p.cost
     );
     for c in &p.cameras {
+        let lens = c
+            .focal_mm
+            .map_or(String::new(), |f| format!(", {f:.1} mm lens"));
         println!(
-            "  {} {} at ({:.2}, {:.2}), pan {:.0}°, {:.1} m high",
+            "  {} {} at ({:.2}, {:.2}), pan {:.0}°, {:.1} m high, HFOV {:.1}°{lens}",
             c.id,
             c.model.as_deref().unwrap_or("-"),
             c.position.x,
             c.position.y,
             c.pan_deg,
-            c.height_m
+            c.height_m,
+            c.optics.hfov_deg
         );
     }
     println!("Zones (share of sample points seen at the required level)");

@@ -9,10 +9,21 @@
 //! level's `d_max`. The floor disc of a level therefore has radius
 //! `sqrt(d_max^2 - (h - t)^2)`; the pure formula `d_max = N f / (w PPM)` is the special case of
 //! a camera at target height. The level `visible` is line of sight within the wedge, with no
-//! distance limit. Tilt and the blind spot below the camera are not modelled.
+//! distance limit.
+//!
+//! A camera with a tilt (`tilt_deg` in the plan) sees a target's head only between two
+//! horizontal distances, `near` (the blind spot under the camera, where the head is below the
+//! image's bottom edge) and `far` (the image's top edge; unbounded when that edge looks level
+//! or upwards), see [`crate::optics::vertical_band`]: its visible region and every level's
+//! region are the fan cut to that annulus piece. A camera without a tilt keeps the plain
+//! model (no blind spot, no far edge), so plans written before tilt existed give the same
+//! figures. Pixel density still comes from the slant distance. At night
+//! ([`CoverageOptions::night`]) each camera reaches no further than its infrared range (a
+//! slant distance, like the levels' distances); a camera without an illuminator sees nothing.
 //!
 //! Per-camera areas are exact. Union areas (floor, zones, overlap) go through polygon booleans
-//! with arcs replaced by inscribed chords of sagitta at most `arc_tolerance_m`; they err low, by
+//! with arcs replaced by inscribed chords of sagitta at most `arc_tolerance_m` (and blind-spot
+//! circles by circumscribed polygons within the same distance); they err low, by
 //! at most the reported `area_error_bound_m2`.
 
 use std::collections::BTreeMap;
@@ -37,6 +48,8 @@ pub struct CoverageOptions {
     pub arc_tolerance_m: f64,
     /// Whether to compute the overlap (floor seen by two cameras or more).
     pub overlap: bool,
+    /// Night: each camera reaches only as far as its infrared illumination.
+    pub night: bool,
 }
 
 impl Default for CoverageOptions {
@@ -44,6 +57,7 @@ impl Default for CoverageOptions {
         CoverageOptions {
             arc_tolerance_m: 0.002,
             overlap: true,
+            night: false,
         }
     }
 }
@@ -55,8 +69,8 @@ pub struct CameraLevel {
     pub min_ppm: f64,
     /// Furthest slant distance to the target, `N f / (w PPM)`.
     pub max_distance_m: f64,
-    /// Furthest distance on the floor plan, given mounting and target heights (`None`: not
-    /// even below the camera).
+    /// Furthest distance on the floor plan, given mounting and target heights, the tilt's far
+    /// edge and, at night, the infrared range (`None`: nothing is seen at this level).
     pub floor_reach_m: Option<f64>,
     /// Exact area this camera alone sees at this level or better.
     pub area_m2: f64,
@@ -70,6 +84,9 @@ pub struct CameraCoverage {
     pub panoramic: bool,
     /// Exact area in line of sight within the field of view.
     pub visible_area_m2: f64,
+    /// The band of floor distances the vertical view allows: `(0, inf)` untilted, `None` when
+    /// no target's head is in view (or, at night, no illumination).
+    pub floor_band_m: Option<(f64, f64)>,
     pub levels: Vec<CameraLevel>,
 }
 
@@ -151,9 +168,35 @@ pub fn fans(plan: &FloorPlan, occ: &Occluders, cameras: &[Camera]) -> Vec<Visibi
         .collect()
 }
 
-fn floor_reach(c: &Camera, ppm: f64, target_height_m: f64) -> Option<f64> {
-    horizontal_reach(c.optics.max_distance(ppm), c.height_m, target_height_m)
+/// The horizontal distances `(near, far)` at which camera `c` sees a target's head at
+/// `target_height_m` at pixel density `ppm` or better (`None`: line of sight only), within its
+/// vertical view and, at `night`, within its infrared range. `None` when it sees no such point.
+pub fn reach(
+    c: &Camera,
+    ppm: Option<f64>,
+    target_height_m: f64,
+    night: bool,
+) -> Option<(f64, f64)> {
+    let (near, mut far) = c.floor_band(target_height_m)?;
+    if let Some(p) = ppm {
+        far = far.min(horizontal_reach(
+            c.optics.max_distance(p),
+            c.height_m,
+            target_height_m,
+        )?);
+    }
+    if night {
+        far = far.min(horizontal_reach(
+            c.ir_range_m?,
+            c.height_m,
+            target_height_m,
+        )?);
+    }
+    (far > near).then_some((near, far))
 }
+
+/// A contour with its bounding box.
+type Bounded = (Vec<Point>, Bounds);
 
 /// What the cameras see at one density: each camera's polygon (with its bounding box), their
 /// union, and the bound on the area the chords miss.
@@ -182,28 +225,34 @@ fn seen_at(
     cameras: &[Camera],
     fans: &[VisibilityFan],
     ppm: Option<f64>,
-    tol: f64,
+    options: CoverageOptions,
 ) -> SeenAt {
-    let parts: Vec<(Vec<Point>, Bounds, f64)> = cameras
+    let tol = options.arc_tolerance_m;
+    // Each camera gives one contour, or (with a blind spot) the contours of its annulus piece:
+    // outer ones counter-clockwise, holes clockwise, so that each camera adds a winding number
+    // of 0 or 1 everywhere and the unions' fill rules count cameras as before.
+    let parts: Vec<(Vec<Bounded>, f64)> = cameras
         .par_iter()
         .zip(fans.par_iter())
         .filter_map(|(c, f)| {
             let wedge = Wedge::of_camera(c.pan_deg, c.optics.hfov_deg);
-            let radius = match ppm {
-                None => f64::INFINITY,
-                Some(p) => floor_reach(c, p, plan.target_height_m)?,
-            };
-            if radius <= 0.0 {
+            let (near, far) = reach(c, ppm, plan.target_height_m, options.night)?;
+            if far <= 0.0 {
                 return None;
             }
-            let (poly, arc) = f.polygon_and_arc(wedge, radius, tol);
-            let b = Bounds::of(poly.iter().copied())?;
-            let bound = 2.0 / 3.0 * tol * arc;
-            Some((poly, b, bound))
+            let (contours, arc) = f.band_contours(wedge, near, far, tol);
+            let with_bounds: Vec<Bounded> = contours
+                .into_iter()
+                .filter_map(|p| {
+                    let b = Bounds::of(p.iter().copied())?;
+                    Some((p, b))
+                })
+                .collect();
+            Some((with_bounds, 2.0 / 3.0 * tol * arc))
         })
         .collect();
-    let bound = parts.iter().map(|p| p.2).sum();
-    let polys: Vec<(Vec<Point>, Bounds)> = parts.into_iter().map(|p| (p.0, p.1)).collect();
+    let bound = parts.iter().map(|p| p.1).sum();
+    let polys: Vec<(Vec<Point>, Bounds)> = parts.into_iter().flat_map(|p| p.0).collect();
     let only: Vec<Vec<Point>> = polys.iter().map(|p| p.0.clone()).collect();
     SeenAt {
         union: region::union_of(&only),
@@ -230,7 +279,6 @@ pub fn coverage_with(
     options: CoverageOptions,
     fans: &[VisibilityFan],
 ) -> CoverageReport {
-    let tol = options.arc_tolerance_m;
     let floor = region::floor(plan);
     let floor_area = region::area(&floor);
 
@@ -240,22 +288,25 @@ pub fn coverage_with(
         .zip(fans.par_iter())
         .map(|(c, f)| {
             let wedge = Wedge::of_camera(c.pan_deg, c.optics.hfov_deg);
+            let target = plan.target_height_m;
+            let band = reach(c, None, target, options.night);
             CameraCoverage {
                 id: c.id.clone(),
                 hfov_deg: c.optics.hfov_deg,
                 panoramic: c.optics.is_panoramic(),
-                visible_area_m2: f.area(wedge, f64::INFINITY),
+                visible_area_m2: band.map_or(0.0, |(n, r)| f.area_band(wedge, n, r)),
+                floor_band_m: band,
                 levels: profile
                     .levels()
                     .iter()
                     .map(|l| {
-                        let reach = floor_reach(c, l.min_ppm, plan.target_height_m);
+                        let band = reach(c, Some(l.min_ppm), target, options.night);
                         CameraLevel {
                             level: l.name.clone(),
                             min_ppm: l.min_ppm,
                             max_distance_m: c.optics.max_distance(l.min_ppm),
-                            floor_reach_m: reach,
-                            area_m2: reach.map_or(0.0, |r| f.area(wedge, r)),
+                            floor_reach_m: band.map(|b| b.1),
+                            area_m2: band.map_or(0.0, |(n, r)| f.area_band(wedge, n, r)),
                         }
                     })
                     .collect(),
@@ -273,7 +324,7 @@ pub fn coverage_with(
     }
     let unions: Vec<SeenAt> = densities
         .par_iter()
-        .map(|d| seen_at(plan, &plan.cameras, fans, *d, tol))
+        .map(|d| seen_at(plan, &plan.cameras, fans, *d, options))
         .collect();
     let by_density: BTreeMap<u64, usize> = densities
         .iter()
@@ -363,9 +414,64 @@ pub fn coverage_with(
     }
 }
 
+/// A design-review finding: a zone seen at its required level over less than all of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub zone: String,
+    /// The requirement as the plan writes it (a level name, or "300 px/m").
+    pub required: String,
+    pub required_ppm: f64,
+    /// Fraction of the zone's floor seen at the required level or better.
+    pub covered_fraction: f64,
+    /// The fraction asked for: all of the zone.
+    pub required_fraction: f64,
+    pub uncovered_m2: f64,
+    /// The parts of the zone not seen at the required level, for drawings.
+    pub uncovered: Region,
+    /// One line for a reviewer: `zone lobby: Identify covers 62%, required 100%`.
+    pub message: String,
+}
+
+/// The design-review findings of a coverage report: one for each zone (with floor to see)
+/// whose required level covers less than `1 - tolerance` of it, in the plan's zone order.
+/// The percentage in the message is rounded down, so a zone short of its requirement never
+/// reads "100%".
+pub fn findings(report: &CoverageReport, tolerance: f64) -> Vec<Finding> {
+    let tolerance = if tolerance.is_finite() {
+        tolerance.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    report
+        .zones
+        .iter()
+        .filter(|z| z.area_m2 > 0.0 && z.covered_fraction < 1.0 - tolerance)
+        .map(|z| {
+            let mut level = z.required.clone();
+            if let Some(first) = level.get(..1)
+                && first.chars().all(|ch| ch.is_ascii_alphabetic())
+            {
+                level = format!("{}{}", first.to_ascii_uppercase(), &level[1..]);
+            }
+            let percent = (z.covered_fraction * 100.0).floor().max(0.0);
+            Finding {
+                zone: z.id.clone(),
+                required: z.required.clone(),
+                required_ppm: z.required_ppm,
+                covered_fraction: z.covered_fraction,
+                required_fraction: 1.0,
+                uncovered_m2: z.uncovered_m2,
+                uncovered: z.uncovered.clone(),
+                message: format!("zone {}: {level} covers {percent:.0}%, required 100%", z.id),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::visibility::Occluders;
 
     const ISSUE_PLAN: &str = "\
 boundary: [[0, 0], [20, 0], [20, 10], [0, 10]]
@@ -559,5 +665,196 @@ cameras:
             .1;
         assert!((lf - z.covered_fraction).abs() < 1e-9);
         assert!(ch > 0.0);
+    }
+
+    /// A 90-degree camera in the middle of an empty 40 x 40 m hall, 3 m up, tilted 30 degrees
+    /// down with a 34-degree vertical view (worked by hand below).
+    const TILTED: &str = "\
+boundary: [[0, 0], [40, 0], [40, 40], [0, 40]]
+zones: [{id: hall, polygon: [[20, 15], [25, 15], [25, 25], [20, 25]], required: identify}]
+cameras:
+  - {id: t, position: [20, 20], height_m: 3.0, pan_deg: 0, hfov_deg: 90, resolution_h: 1920, tilt_deg: 30, vfov_deg: 34}
+";
+
+    #[test]
+    fn a_tilted_camera_sees_an_annulus_piece_worked_by_hand() {
+        // Head plane 1.3 m below the lens. Bottom edge of the image 30 + 17 = 47 degrees down:
+        // near = 1.3 / tan 47 = 1.3 / 1.072369 = 1.212270 m (the blind spot). Top edge 13
+        // degrees down: far = 1.3 / tan 13 = 1.3 / 0.230868 = 5.630919 m.
+        // Visible: a quarter annulus, (pi / 4)(5.630919^2 - 1.212270^2)
+        //   = 0.785398 x (31.707245 - 1.469598) = 23.748592 m^2.
+        // Identify (250 px/m): a 90-degree rectilinear lens spreads 1920 px over 2 tan 45 = 2 m
+        // per metre, so the slant reach is 1920 / (2 x 250) = 3.84 m and the floor reach
+        // sqrt(3.84^2 - 1.3^2) = sqrt(13.0556) = 3.613253 m, inside the far edge:
+        //   (pi / 4)(13.0556 - 1.469598) = 9.099625 m^2.
+        let plan = FloorPlan::from_yaml(TILTED).unwrap();
+        let r = coverage(
+            &plan,
+            &LevelProfile::iec62676_2015(),
+            CoverageOptions::default(),
+        );
+        let c = &r.cameras[0];
+        let (near, far) = c.floor_band_m.unwrap();
+        assert!((near - 1.212270).abs() < 1e-5 && (far - 5.630919).abs() < 1e-5);
+        assert!(
+            (c.visible_area_m2 - 23.748592).abs() < 1e-5,
+            "{}",
+            c.visible_area_m2
+        );
+        let id = c.levels.iter().find(|l| l.level == "identify").unwrap();
+        assert!((id.floor_reach_m.unwrap() - 3.613253).abs() < 1e-5);
+        assert!((id.area_m2 - 9.099625).abs() < 1e-5, "{}", id.area_m2);
+        // Detect reaches 38.4 m slant: the far edge limits it to the visible band.
+        let det = c.levels.iter().find(|l| l.level == "detect").unwrap();
+        assert!((det.area_m2 - 23.748592).abs() < 1e-5);
+        // The unions (chords outside, a circumscribed polygon inside) err low within bound.
+        for (name, exact) in [(VISIBLE, 23.748592), ("identify", 9.099625)] {
+            let l = level(&r, name);
+            assert!(
+                l.area_m2 <= exact + 1e-6 && exact - l.area_m2 <= l.area_error_bound_m2 + 1e-6,
+                "{name}: {} vs {exact} (bound {})",
+                l.area_m2,
+                l.area_error_bound_m2
+            );
+        }
+        // The zone [20, 25] x [15, 25] holds the quarter annulus' identify part whole (it
+        // reaches 3.61 m from (20, 20)): 9.0996 of its 50 m^2, and the blind spot is not seen.
+        let z = &r.zones[0];
+        assert!((z.covered_m2 - 9.099625).abs() < 0.01, "{}", z.covered_m2);
+        let f = findings(&r, 0.0);
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            f[0].message,
+            "zone hall: Identify covers 18%, required 100%"
+        );
+        assert!((f[0].uncovered_m2 - (50.0 - z.covered_m2)).abs() < 1e-6);
+        // Point checks on the camera's axis: in the blind spot, at identify, beyond.
+        let occ = Occluders::of_plan(&plan);
+        let fan = occ.fan(plan.cameras[0].position);
+        let w = Wedge::of_camera(0.0, 90.0);
+        let (n, fr) = reach(&plan.cameras[0], Some(250.0), 1.7, false).unwrap();
+        assert!(!fan.sees_band(Point::new(21.0, 20.0), w, n, fr));
+        assert!(fan.sees_band(Point::new(23.0, 20.0), w, n, fr));
+        assert!(!fan.sees_band(Point::new(24.0, 20.0), w, n, fr));
+    }
+
+    #[test]
+    fn without_tilt_the_figures_are_those_of_the_plain_model() {
+        let tilted = FloorPlan::from_yaml(TILTED).unwrap();
+        let plain =
+            FloorPlan::from_yaml(&TILTED.replace(", tilt_deg: 30, vfov_deg: 34", "")).unwrap();
+        assert_eq!(plain.cameras[0].tilt, None);
+        let r = coverage(
+            &plain,
+            &LevelProfile::iec62676_2015(),
+            CoverageOptions::default(),
+        );
+        // No blind spot: a quarter disc of radius 3.613253 at identify.
+        let id = r.cameras[0]
+            .levels
+            .iter()
+            .find(|l| l.level == "identify")
+            .unwrap();
+        assert!((id.area_m2 - std::f64::consts::PI / 4.0 * 13.0556).abs() < 1e-6);
+        assert_eq!(r.cameras[0].floor_band_m, Some((0.0, f64::INFINITY)));
+        let rt = coverage(
+            &tilted,
+            &LevelProfile::iec62676_2015(),
+            CoverageOptions::default(),
+        );
+        assert!(rt.cameras[0].visible_area_m2 < r.cameras[0].visible_area_m2);
+    }
+
+    #[test]
+    fn a_tilted_panoramic_camera_sees_a_ring_whose_hole_is_a_clockwise_contour() {
+        let text = TILTED.replace("hfov_deg: 90", "hfov_deg: 360");
+        let plan = FloorPlan::from_yaml(&text).unwrap();
+        let occ = Occluders::of_plan(&plan);
+        let fan = occ.fan(plan.cameras[0].position);
+        let (near, far) = plan.cameras[0].floor_band(1.7).unwrap();
+        let exact = fan.area_band(Wedge::FULL, near, far);
+        // The full ring: pi (5.630919^2 - 1.212270^2) = 94.994370 m^2.
+        assert!((exact - 94.994370).abs() < 1e-5, "{exact}");
+        let (contours, arc) = fan.band_contours(Wedge::FULL, near, far, 0.002);
+        assert_eq!(contours.len(), 2);
+        let signed: f64 = contours
+            .iter()
+            .map(|c| crate::geometry::signed_area(c))
+            .sum();
+        assert!(
+            signed <= exact && exact - signed <= 2.0 / 3.0 * 0.002 * arc,
+            "{signed}"
+        );
+        // Without vfov_deg a tilted panoramic lens is refused, naming the field.
+        let e = FloorPlan::from_yaml(&text.replace(", vfov_deg: 34", "")).unwrap_err();
+        assert!(e.to_string().contains("camera t: vfov_deg"), "{e}");
+    }
+
+    #[test]
+    fn at_night_each_camera_reaches_only_its_infrared_range() {
+        let text = "\
+boundary: [[0, 0], [40, 0], [40, 40], [0, 40]]
+models: [{id: ir, hfov_deg: 360, resolution_h: 2880, ir_range_m: 10, price: 300}]
+cameras:
+  - {id: a, position: [20, 20], height_m: 3.0, model: ir}
+  - {id: b, position: [5, 5], height_m: 3.0, hfov_deg: 360, resolution_h: 2880}
+";
+        let plan = FloorPlan::from_yaml(text).unwrap();
+        let night = CoverageOptions {
+            night: true,
+            ..CoverageOptions::default()
+        };
+        let profile = LevelProfile::iec62676_2015();
+        let day = coverage(&plan, &profile, CoverageOptions::default());
+        let r = coverage(&plan, &profile, night);
+        // IR 10 m slant, head 1.3 m below the lens: sqrt(100 - 1.69) = 9.915140 m on the
+        // floor, a disc of pi x 98.31 = 308.849974 m^2. The camera without IR sees nothing.
+        assert!((r.cameras[0].visible_area_m2 - 308.849974).abs() < 1e-5);
+        assert_eq!(r.cameras[1].visible_area_m2, 0.0);
+        assert!(day.cameras[1].visible_area_m2 > 0.0);
+        // Detect (25 px/m): 2880 / (2 pi 25) = 18.33 m slant, beyond the IR range: cut to it.
+        let det = r.cameras[0]
+            .levels
+            .iter()
+            .find(|l| l.level == "detect")
+            .unwrap();
+        assert!((det.floor_reach_m.unwrap() - 9.915140).abs() < 1e-5);
+        // Identify (250 px/m): 1.83 m slant, within the IR range: unchanged by the night.
+        let id_day = day.cameras[0]
+            .levels
+            .iter()
+            .find(|l| l.level == "identify")
+            .unwrap();
+        let id_night = r.cameras[0]
+            .levels
+            .iter()
+            .find(|l| l.level == "identify")
+            .unwrap();
+        assert_eq!(id_day.area_m2, id_night.area_m2);
+        let v = level(&r, VISIBLE);
+        assert!(v.area_m2 <= 308.849974 && 308.849974 - v.area_m2 <= v.area_error_bound_m2 + 1e-6);
+    }
+
+    #[test]
+    fn findings_name_each_zone_short_of_its_requirement() {
+        let text = ISSUE_PLAN.replace("[[5, 0], [5, 3]]", "[[5, 0], [5, 2]]");
+        let plan = FloorPlan::from_yaml(&text).unwrap();
+        let r = coverage(
+            &plan,
+            &LevelProfile::iec62676_2015(),
+            CoverageOptions::default(),
+        );
+        // The lobby holds the identify triangle of depth 4 and half-width 4 x 0.6 (the
+        // wedge's half angle has tangent 4.8 / 8): 9.6 m^2 of 50, 19.2%.
+        let f = findings(&r, 0.0);
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            f[0].message,
+            "zone lobby: Identify covers 19%, required 100%"
+        );
+        assert!((f[0].covered_fraction - 0.192).abs() < 1e-4);
+        assert!((f[0].uncovered_m2 - 40.4).abs() < 1e-3);
+        assert!(findings(&r, 0.85).is_empty());
+        assert_eq!(findings(&r, 0.8).len(), 1);
     }
 }

@@ -1,6 +1,9 @@
-//! Floor plans from DXF drawings (feature `dxf`): the outer boundary, walls, doors and
-//! obstacles are read from named layers through the `dxf` crate, then validated like a YAML
-//! plan. Zones and cameras are not in the drawing: add them to the plan afterwards.
+//! Floor plans from DXF drawings (feature `dxf`): the outer boundary, walls, doors,
+//! obstacles and zones are read from named layers through the `dxf` crate, then validated like
+//! a YAML plan. A zone is a closed polyline on a layer named after the zones layer and the
+//! level it requires (`ZONES-IDENTIFY`, `ZONES-OBSERVE`), numbered `zone-1`, `zone-2`, ... in
+//! drawing order. Cameras, the catalogue and named zones come from a devices text in the YAML
+//! plan format without the geometry ([`plan_from_dxf_with`]).
 //!
 //! Lines and polylines are read (arcs in polylines are taken as their chords); the caller
 //! supplies the file's bytes.
@@ -24,6 +27,8 @@ pub struct DxfLayers {
     pub doors: String,
     /// Closed polylines: opaque obstacles (columns, racks).
     pub obstacles: String,
+    /// Closed polylines on `<zones>-<level>`: zones requiring that level.
+    pub zones: String,
 }
 
 impl Default for DxfLayers {
@@ -33,6 +38,7 @@ impl Default for DxfLayers {
             walls: "WALLS".into(),
             doors: "DOORS".into(),
             obstacles: "OBSTACLES".into(),
+            zones: "ZONES".into(),
         }
     }
 }
@@ -45,16 +51,55 @@ pub enum DxfImportError {
     NoBoundary { layer: String, found: String },
     #[error("the drawing has nothing on layer {layer:?} (layers found: {found})")]
     MissingLayer { layer: String, found: String },
+    #[error(
+        "zone on layer {layer:?} needs its required level in the layer's name, as {layer}-IDENTIFY"
+    )]
+    ZoneWithoutLevel { layer: String },
     #[error("{0}")]
     Plan(#[from] PlanError),
+    #[error("in the devices file: {0}")]
+    Devices(PlanError),
 }
 
 fn polyline_points(p: &LwPolyline) -> Vec<[f64; 2]> {
     p.vertices.iter().map(|v| [v.x, v.y]).collect()
 }
 
-/// Read the plan geometry of a DXF drawing.
+/// Read the plan geometry (and zones) of a DXF drawing.
 pub fn plan_from_dxf(bytes: &[u8], layers: &DxfLayers) -> Result<FloorPlan, DxfImportError> {
+    plan_from_dxf_with(bytes, layers, None)
+}
+
+/// The zone level named by a layer `<zones>-<level>` (`Ok(None)`: not a zones layer).
+fn zone_level(layer: &str, zones: &str) -> Result<Option<String>, DxfImportError> {
+    if layer.eq_ignore_ascii_case(zones) {
+        return Err(DxfImportError::ZoneWithoutLevel {
+            layer: layer.to_string(),
+        });
+    }
+    let n = zones.len();
+    match (layer.get(..n), layer.get(n..)) {
+        (Some(head), Some(tail)) if head.eq_ignore_ascii_case(zones) => {
+            let level = tail.trim_start_matches(['-', '_', ' ']);
+            if level.is_empty() {
+                Err(DxfImportError::ZoneWithoutLevel {
+                    layer: layer.to_string(),
+                })
+            } else {
+                Ok(Some(level.to_ascii_lowercase()))
+            }
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Read a DXF drawing's plan, and add the zones, catalogue, cameras and settings of a devices
+/// text (the YAML plan format without `boundary`, `obstacles`, `walls` and `openings`).
+pub fn plan_from_dxf_with(
+    bytes: &[u8],
+    layers: &DxfLayers,
+    devices_yaml: Option<&str>,
+) -> Result<FloorPlan, DxfImportError> {
     let drawing =
         Drawing::load(&mut Cursor::new(bytes)).map_err(|e| DxfImportError::Read(e.to_string()))?;
     let on = |e: &dxf::entities::Entity, layer: &str| e.common.layer.eq_ignore_ascii_case(layer);
@@ -66,6 +111,7 @@ pub fn plan_from_dxf(bytes: &[u8], layers: &DxfLayers) -> Result<FloorPlan, DxfI
     let mut file = PlanFile::default();
     let mut best_area = 0.0;
     let mut saw_walls = false;
+    let mut zone_count = 0usize;
     for e in drawing.entities() {
         let poly: Option<(Vec<[f64; 2]>, bool)> = match &e.specific {
             EntityType::LwPolyline(p) => Some((polyline_points(p), p.is_closed())),
@@ -87,6 +133,9 @@ pub fn plan_from_dxf(bytes: &[u8], layers: &DxfLayers) -> Result<FloorPlan, DxfI
                 }
             } else if on(e, &layers.obstacles) && closed {
                 file.obstacles.push(pts);
+            } else if closed && let Some(level) = zone_level(&e.common.layer, &layers.zones)? {
+                zone_count += 1;
+                file.push_zone(format!("zone-{zone_count}"), pts, level);
             } else if on(e, &layers.walls) || on(e, &layers.doors) {
                 let mut segs: Vec<[[f64; 2]; 2]> = pts.windows(2).map(|w| [w[0], w[1]]).collect();
                 if closed && let (Some(first), Some(last)) = (pts.first(), pts.last()) {
@@ -122,6 +171,9 @@ pub fn plan_from_dxf(bytes: &[u8], layers: &DxfLayers) -> Result<FloorPlan, DxfI
             layer: layers.walls.clone(),
             found,
         });
+    }
+    if let Some(yaml) = devices_yaml {
+        file.add_devices(yaml).map_err(DxfImportError::Devices)?;
     }
     Ok(FloorPlan::from_file(file)?)
 }
@@ -179,6 +231,11 @@ mod tests {
             true,
         ));
         d.add_entity(line("FURNITURE", (1.0, 1.0), (2.0, 1.0)));
+        d.add_entity(polyline(
+            "Zones-Identify",
+            &[(0.0, 0.0), (4.0, 0.0), (4.0, 10.0), (0.0, 10.0)],
+            true,
+        ));
         let mut out = Vec::new();
         d.save(&mut out).unwrap();
         out
@@ -191,6 +248,9 @@ mod tests {
         assert_eq!(plan.walls.len(), 2);
         assert_eq!(plan.openings.len(), 1);
         assert_eq!(plan.obstacles.len(), 1);
+        assert_eq!(plan.zones.len(), 1);
+        assert_eq!(plan.zones[0].id, "zone-1");
+        assert_eq!(plan.zones[0].required_ppm, 250.0);
         // From (5, 5) in the left room, a 360-degree view: the left room (100 m^2) and, through
         // the door, the wedge between the rays over (10, 4) and (10, 6) out to x = 20, whose
         // width grows from 2 m at x = 10 to 6 m at x = 20: (2 + 6) / 2 x 10 = 40 m^2. The lower
@@ -227,5 +287,35 @@ mod tests {
             plan_from_dxf(b"not a drawing", &DxfLayers::default()),
             Err(DxfImportError::Read(_))
         ));
+    }
+
+    #[test]
+    fn cameras_come_from_a_devices_text_and_zone_layers_need_a_level() {
+        let devices = "cameras: [{id: c, position: [5, 5], hfov_deg: 360, resolution_h: 2880}]\n\
+                       zones: [{id: store, polygon: [[16, 6], [20, 6], [20, 10], [16, 10]], required: observe}]\n";
+        let plan = plan_from_dxf_with(&drawn(true), &DxfLayers::default(), Some(devices)).unwrap();
+        assert_eq!(plan.cameras.len(), 1);
+        let ids: Vec<&str> = plan.zones.iter().map(|z| z.id.as_str()).collect();
+        assert_eq!(ids, ["zone-1", "store"]);
+        let e = plan_from_dxf_with(&drawn(true), &DxfLayers::default(), Some("boundary: []"))
+            .unwrap_err();
+        assert!(e.to_string().starts_with("in the devices file:"), "{e}");
+        let e = plan_from_dxf(
+            &drawn(true),
+            &DxfLayers {
+                zones: "ZONES-IDENTIFY".into(),
+                ..DxfLayers::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "zone on layer \"Zones-Identify\" needs its required level in the layer's name, as Zones-Identify-IDENTIFY"
+        );
+        assert_eq!(
+            zone_level("ZONES_observe", "zones").unwrap(),
+            Some("observe".into())
+        );
+        assert_eq!(zone_level("WALLS", "zones").unwrap(), None);
     }
 }

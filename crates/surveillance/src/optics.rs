@@ -119,6 +119,57 @@ pub fn horizontal_reach(slant_m: f64, mounting_height_m: f64, target_height_m: f
     if h2 < 0.0 { None } else { Some(h2.sqrt()) }
 }
 
+/// Vertical field of view (degrees) of a rectilinear lens of horizontal field of view
+/// `hfov_deg` on a sensor `height_per_width` times as tall as it is wide: both edges of the
+/// image are at the same focal length, so `tan(VFOV / 2) = tan(HFOV / 2) x h / w`.
+pub fn vertical_fov_deg(hfov_deg: f64, height_per_width: f64) -> f64 {
+    (2.0 * ((hfov_deg.to_radians() / 2.0).tan() * height_per_width).atan()).to_degrees()
+}
+
+/// The band of horizontal distances from the point below the camera at which a target's head
+/// (at `target_height_m`) lies inside the vertical field of view of a camera mounted at
+/// `mounting_height_m`, tilted `tilt_deg` below horizontal with a vertical field of view of
+/// `vfov_deg`: `(near, far)`, `far` infinite when the top edge of the image looks level with
+/// or above the target plane. Nearer than `near` is the blind spot under the camera. `None`
+/// when no target height is in view at all.
+///
+/// The head at horizontal distance `d` is seen at a depression angle `atan2(h - t, d)`; it is
+/// in the image when that angle lies between `tilt - vfov / 2` and `tilt + vfov / 2`.
+pub fn vertical_band(
+    mounting_height_m: f64,
+    target_height_m: f64,
+    tilt_deg: f64,
+    vfov_deg: f64,
+) -> Option<(f64, f64)> {
+    let dz = mounting_height_m - target_height_m;
+    let lo = (tilt_deg - vfov_deg / 2.0).max(-90.0);
+    let hi = (tilt_deg + vfov_deg / 2.0).min(90.0);
+    // The distance at which the head is seen at depression `deg` (same sign as dz).
+    let at = |deg: f64| dz / deg.to_radians().tan();
+    let (near, far) = if dz > 0.0 {
+        // Depression falls from 90 degrees below the camera towards 0 far away.
+        if hi <= 0.0 {
+            return None;
+        }
+        let near = if hi >= 90.0 { 0.0 } else { at(hi) };
+        let far = if lo <= 0.0 { f64::INFINITY } else { at(lo) };
+        (near, far)
+    } else if dz < 0.0 {
+        // The head is above the lens: elevation rises from 90 degrees towards 0.
+        if lo >= 0.0 {
+            return None;
+        }
+        let near = if lo <= -90.0 { 0.0 } else { at(lo) };
+        let far = if hi >= 0.0 { f64::INFINITY } else { at(hi) };
+        (near, far)
+    } else if lo <= 0.0 && hi >= 0.0 {
+        (0.0, f64::INFINITY)
+    } else {
+        return None;
+    };
+    (far > near).then_some((near.max(0.0), far))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,5 +231,44 @@ mod tests {
         assert_eq!(horizontal_reach(5.0, 4.7, 1.7), Some(4.0));
         assert_eq!(horizontal_reach(2.0, 4.7, 1.7), None);
         assert_eq!(horizontal_reach(6.4, 1.7, 1.7), Some(6.4));
+    }
+
+    #[test]
+    fn tilt_30_vfov_34_at_3_m_sees_a_band_worked_by_hand() {
+        // Lens 3 m up, head 1.7 m: 1.3 m above the target plane. The image spans depressions
+        // 30 - 17 = 13 to 30 + 17 = 47 degrees. tan 47 = 1.07237, tan 13 = 0.230868:
+        // near = 1.3 / 1.07237 = 1.21227 m, far = 1.3 / 0.230868 = 5.63092 m.
+        let (near, far) = vertical_band(3.0, 1.7, 30.0, 34.0).unwrap();
+        assert!((near - 1.21227).abs() < 1e-4, "{near}");
+        assert!((far - 5.63092).abs() < 1e-4, "{far}");
+        // The top edge level with or above horizontal: no far limit.
+        assert_eq!(
+            vertical_band(3.0, 1.7, 10.0, 20.0).unwrap().1,
+            f64::INFINITY
+        );
+        // Looking straight down with a wide lens: no blind spot.
+        assert_eq!(vertical_band(3.0, 1.7, 80.0, 40.0).unwrap().0, 0.0);
+        // Pointing up: no head is in view. At target height: level view sees everything.
+        assert_eq!(vertical_band(3.0, 1.7, -30.0, 20.0), None);
+        assert_eq!(
+            vertical_band(1.7, 1.7, 5.0, 20.0),
+            Some((0.0, f64::INFINITY))
+        );
+        assert_eq!(vertical_band(1.7, 1.7, 15.0, 20.0), None);
+        // Lens below the head (1 m, head 1.7 m), tilted up 20 degrees with a 20 degree view:
+        // elevations 10..30 degrees: 0.7 / tan 30 = 1.21244 to 0.7 / tan 10 = 3.96990.
+        let (n, f) = vertical_band(1.0, 1.7, -20.0, 20.0).unwrap();
+        assert!(
+            (n - 1.21244).abs() < 1e-4 && (f - 3.96990).abs() < 1e-4,
+            "{n} {f}"
+        );
+    }
+
+    #[test]
+    fn vertical_field_of_view_of_a_16_by_9_sensor() {
+        // 4.8 mm wide, 2.7 mm tall, 4 mm lens: VFOV = 2 atan(2.7 / 8) = 37.30 degrees.
+        let o = Optics::from_sensor(4.8, 4.0, 1920.0).unwrap();
+        let v = vertical_fov_deg(o.hfov_deg, 9.0 / 16.0);
+        assert!((v - 37.2991).abs() < 1e-3, "{v}");
     }
 }

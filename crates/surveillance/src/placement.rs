@@ -13,10 +13,9 @@
 use rayon::prelude::*;
 use thiserror::Error;
 
-use crate::coverage::eye_of;
+use crate::coverage::{eye_of, reach};
 use crate::geometry::{Bounds, Containment, Point, locate};
-use crate::optics::horizontal_reach;
-use crate::plan::{Camera, CameraModel, FloorPlan, PlanError};
+use crate::plan::{Camera, CameraModel, FloorPlan, PlanError, Tilt};
 use crate::visibility::{Occluders, Wedge};
 
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -196,6 +195,11 @@ pub fn candidates(plan: &FloorPlan) -> Result<Vec<Candidate>, PlacementError> {
     if models.is_empty() {
         return Err(PlacementError::NoModels);
     }
+    // Each model at each of its focal settings.
+    let lenses: usize = models
+        .iter()
+        .map(|m| m.focal_settings(settings.focal_steps).len())
+        .sum();
     let mut points: Vec<Point> = plan.candidates.clone();
     for (i, p) in points.iter().enumerate() {
         plan.check_mounting_point(&format!("candidate {}", i + 1), *p)?;
@@ -203,7 +207,7 @@ pub fn candidates(plan: &FloorPlan) -> Result<Vec<Candidate>, PlacementError> {
     if let (Some(g), Some(b)) = (settings.grid_m, Bounds::of(plan.boundary.iter().copied())) {
         let nx = ((b.width() / g).floor() as usize).min(100_000);
         let ny = ((b.height() / g).floor() as usize).min(100_000);
-        let count = (nx + 1) * (ny + 1) * settings.pans as usize * models.len();
+        let count = (nx + 1) * (ny + 1) * settings.pans as usize * lenses;
         if count > CANDIDATE_LIMIT {
             return Err(PlacementError::TooMany {
                 what: "candidate cameras on the grid",
@@ -223,7 +227,7 @@ pub fn candidates(plan: &FloorPlan) -> Result<Vec<Candidate>, PlacementError> {
     if points.is_empty() {
         return Err(PlacementError::NoCandidates);
     }
-    let count = points.len() * settings.pans as usize * models.len();
+    let count = points.len() * settings.pans as usize * lenses;
     if count > CANDIDATE_LIMIT {
         return Err(PlacementError::TooMany {
             what: "candidate cameras",
@@ -235,8 +239,12 @@ pub fn candidates(plan: &FloorPlan) -> Result<Vec<Candidate>, PlacementError> {
     for (pi, p) in points.iter().enumerate() {
         for k in 0..settings.pans {
             let pan = f64::from(k) * 360.0 / f64::from(settings.pans);
-            for m in &models {
-                let optics = m.optics(None).map_err(|source| PlanError::Optics {
+            for (m, focal) in models.iter().flat_map(|m| {
+                m.focal_settings(settings.focal_steps)
+                    .into_iter()
+                    .map(move |f| (*m, f))
+            }) {
+                let optics = m.optics(focal).map_err(|source| PlanError::Optics {
                     item: format!("model {}", m.id),
                     source,
                 })?;
@@ -244,14 +252,33 @@ pub fn candidates(plan: &FloorPlan) -> Result<Vec<Candidate>, PlacementError> {
                 if optics.hfov_deg >= 360.0 && k > 0 {
                     continue;
                 }
+                let lens = focal.map_or(String::new(), |f| format!("@{f:.1}mm"));
+                let tilt = match settings.tilt_deg {
+                    None => None,
+                    Some(t) => Some(Tilt {
+                        tilt_deg: t,
+                        vfov_deg: m.vfov_deg(optics.hfov_deg, focal).ok_or_else(|| {
+                            PlanError::BadNumber {
+                                item: format!("model {}", m.id),
+                                field: "vfov_deg",
+                                expected: "given for a panoramic lens placed with a tilt",
+                                value: f64::NAN,
+                            }
+                        })?,
+                    }),
+                };
                 out.push(Candidate {
                     camera: Camera {
-                        id: format!("p{}-{}-{}", pi + 1, pan.round(), m.id),
+                        id: format!("p{}-{}-{}{lens}", pi + 1, pan.round(), m.id),
                         position: *p,
                         height_m: settings.height_m,
                         pan_deg: pan,
                         optics,
                         model: Some(m.id.clone()),
+                        focal_mm: focal
+                            .or(m.default_focal().filter(|_| m.sensor_width_mm.is_some())),
+                        tilt,
+                        ir_range_m: m.ir_range_m,
                     },
                     price: m.price,
                 });
@@ -274,14 +301,12 @@ pub fn cover_sets(plan: &FloorPlan, cands: &[Candidate], samples: &[Sample]) -> 
             let mut bits = vec![0u64; words];
             for (i, s) in samples.iter().enumerate() {
                 let ppm = plan.zones[s.zone].required_ppm;
-                let Some(reach) = horizontal_reach(
-                    cam.optics.max_distance(ppm),
-                    cam.height_m,
-                    plan.target_height_m,
-                ) else {
+                let Some((near, far)) =
+                    reach(cam, Some(ppm), plan.target_height_m, plan.placement.night)
+                else {
                     continue;
                 };
-                if fan.sees(s.point, wedge, reach) {
+                if fan.sees_band(s.point, wedge, near, far) {
                     bits[i / 64] |= 1 << (i % 64);
                 }
             }
@@ -745,5 +770,75 @@ placement: {pans: 4, sample_m: 0.5}
         let total: f64 = cands.iter().take(3).map(|c| c.price).sum();
         assert!((s.total - total).abs() < 1e-9);
         assert_eq!(s.lines.iter().map(|l| l.quantity).sum::<usize>(), 3);
+    }
+
+    #[test]
+    fn varifocal_models_are_tried_across_their_focal_range() {
+        // A 1 x 1 m gate 13.5 to 14.5 m from the only mounting point, 3 m up. A 4.8 mm wide,
+        // 2560 px sensor reaches Identify (250 px/m) at 2560 f / (4.8 x 250) = 2.1333 f m
+        // slant: 5.97 m at 2.8 mm, 12.37 m at the middle setting sqrt(2.8 x 12) = 5.797 mm
+        // (12.30 m on the floor), 25.6 m at 12 mm (25.57 m on the floor). Only the long end
+        // reaches the gate; its 22.6 degree view holds it (atan(0.5 / 13.5) = 2.1 degrees).
+        let text = "\
+boundary: [[0, 0], [30, 0], [30, 10], [0, 10]]
+zones: [{id: gate, polygon: [[14, 4.5], [15, 4.5], [15, 5.5], [14, 5.5]], required: identify}]
+models: [{id: vf, sensor_width_mm: 4.8, focal_range_mm: [2.8, 12], resolution_h: 2560, price: 400}]
+candidates: [[0.5, 5]]
+placement: {pans: 4, height_m: 3.0, sample_m: 0.25, focal_steps: 3}
+";
+        let plan = FloorPlan::from_yaml(text).unwrap();
+        let model = &plan.models[0];
+        let settings: Vec<f64> = model.focal_settings(3).into_iter().flatten().collect();
+        assert_eq!(settings.len(), 3);
+        assert!((settings[0] - 2.8).abs() < 1e-12 && (settings[2] - 12.0).abs() < 1e-12);
+        assert!((settings[1] - 5.796551).abs() < 1e-6, "{}", settings[1]);
+        let p = place(&plan, Goal::MeetRequirements, Method::Exact).unwrap();
+        assert_eq!(p.candidates, 12);
+        assert_eq!(p.cameras.len(), 1);
+        assert_eq!(p.cameras[0].focal_mm, Some(12.0));
+        assert_eq!(p.cameras[0].pan_deg, 0.0);
+        assert_eq!(p.cost, 400.0);
+        assert_eq!(p.unreachable, 0);
+        assert_eq!(p.zone_fractions, vec![("gate".to_string(), 1.0)]);
+        // At its default (shortest) setting alone, nothing reaches the gate.
+        let fixed = FloorPlan::from_yaml(&text.replace(", focal_steps: 3", "")).unwrap();
+        let p = place(&fixed, Goal::MeetRequirements, Method::Greedy).unwrap();
+        assert!(p.cameras.is_empty());
+        assert_eq!(p.unreachable, p.samples);
+        assert_eq!(p.samples, 16);
+        // At night a 10 m illuminator stops short of the gate (13.5 m and more on the floor);
+        // a 30 m one (29.97 m on the floor) does not.
+        let night = text
+            .replace("price: 400}", "price: 400, ir_range_m: 10}")
+            .replace("focal_steps: 3}", "focal_steps: 3, night: true}");
+        let p = place(
+            &FloorPlan::from_yaml(&night).unwrap(),
+            Goal::MeetRequirements,
+            Method::Exact,
+        )
+        .unwrap();
+        assert!(p.cameras.is_empty() && p.unreachable == 16);
+        let far = night.replace("ir_range_m: 10", "ir_range_m: 30");
+        let p = place(
+            &FloorPlan::from_yaml(&far).unwrap(),
+            Goal::MeetRequirements,
+            Method::Exact,
+        )
+        .unwrap();
+        assert_eq!(p.cameras.len(), 1);
+        // Tilted 20 degrees down, the 12 mm setting's vertical view, 2 atan(0.2 x 9 / 16)
+        // = 12.84 degrees, spans 13.58 to 26.42 degrees down: from 1.3 / tan 26.42 = 2.62 m
+        // to 1.3 / tan 13.58 = 5.38 m. The gate, 13.5 m away, is above the image.
+        let tilted = text.replace("focal_steps: 3}", "focal_steps: 3, tilt_deg: 20}");
+        let tilted = FloorPlan::from_yaml(&tilted).unwrap();
+        let p = place(&tilted, Goal::MeetRequirements, Method::Exact).unwrap();
+        assert!(p.cameras.is_empty() && p.unreachable == 16);
+        // Tilted 2 degrees down the top edge looks above the head plane and the blind spot
+        // ends at 1.3 / tan(2 + 6.42) = 8.78 m: the gate is seen.
+        let level = text.replace("focal_steps: 3}", "focal_steps: 3, tilt_deg: 2}");
+        let level = FloorPlan::from_yaml(&level).unwrap();
+        let p = place(&level, Goal::MeetRequirements, Method::Exact).unwrap();
+        assert_eq!(p.cameras.len(), 1);
+        assert!(p.cameras[0].tilt.is_some());
     }
 }

@@ -22,12 +22,23 @@
 //!   - {id: c1, position: [1, 5], height_m: 3.0, pan_deg: 0, sensor_width_mm: 4.8, focal_mm: 4, resolution_h: 1920}
 //!   - {id: c2, position: [19, 9], pan_deg: 225, hfov_deg: 360, resolution_h: 2880}
 //!   - {id: c3, position: [10, 0.2], pan_deg: 90, model: vf, focal_mm: 6}
+//!   - {id: c4, position: [19, 1], pan_deg: 135, model: vf, tilt_deg: 25, vfov_deg: 30}
 //! candidates: [[0.2, 0.2], [19.8, 9.8]]                 # mounting points for placement
-//! placement: {grid_m: 2.0, pans: 8, models: [vf], height_m: 3.0, sample_m: 0.5}
+//! placement: {grid_m: 2.0, pans: 8, models: [vf], height_m: 3.0, sample_m: 0.5, focal_steps: 3, night: false}
 //! ```
 //!
 //! A zone's `required` is a level of the plan's profile, of either IEC profile, or a number
 //! of px/m. `height_m` defaults to 3 m, `target_height_m` to 1.7 m.
+//!
+//! A camera may give `tilt_deg` (degrees below horizontal); its vertical field of view is its
+//! `vfov_deg`, else its model's `vfov_deg` (when the camera sets no other focal length), else
+//! the horizontal one scaled by the sensor's `sensor_height_mm` over its width, else by a
+//! 16:9 sensor; a tilted panoramic lens must give `vfov_deg`. Without `tilt_deg` the vertical
+//! view is not modelled (no blind spot, no far edge): plans without tilt keep their figures.
+//! `ir_range_m` (camera or model) is the reach of the infrared illuminator, used at night.
+//! `placement` may also give `tilt_deg` for its candidate cameras (their vertical view from
+//! the model, as above); `focal_steps` tries each varifocal model at that many settings across
+//! its range, and `night: true` places for the night.
 
 use serde::Deserialize;
 use thiserror::Error;
@@ -103,16 +114,61 @@ pub struct CameraModel {
     /// Varifocal range (shortest, longest).
     pub focal_range_mm: Option<(f64, f64)>,
     pub hfov_deg: Option<f64>,
+    /// Vertical field of view, degrees (else from the sensor's height, else 16:9).
+    pub vfov_deg: Option<f64>,
+    pub sensor_height_mm: Option<f64>,
+    /// Reach of the built-in infrared illuminator, metres (slant distance).
     pub ir_range_m: Option<f64>,
     pub price: f64,
 }
 
 impl CameraModel {
+    /// The focal length used when a camera sets none: the fixed one, else the shortest of
+    /// the varifocal range.
+    pub fn default_focal(&self) -> Option<f64> {
+        self.focal_mm.or(self.focal_range_mm.map(|r| r.0))
+    }
+
+    /// The vertical field of view at a lens setting with horizontal field of view
+    /// `hfov_deg`: the model's `vfov_deg` at its default setting, else from the sensor's height
+    /// over its width, else from a 16:9 sensor; `None` for a panoramic lens without `vfov_deg`.
+    pub fn vfov_deg(&self, hfov_deg: f64, focal_mm: Option<f64>) -> Option<f64> {
+        if let Some(v) = self.vfov_deg
+            && (focal_mm.is_none() || focal_mm == self.default_focal())
+        {
+            return Some(v);
+        }
+        if hfov_deg >= 180.0 {
+            return None;
+        }
+        let ratio = match (self.sensor_height_mm, self.sensor_width_mm) {
+            (Some(h), Some(w)) => h / w,
+            _ => 9.0 / 16.0,
+        };
+        Some(crate::optics::vertical_fov_deg(hfov_deg, ratio))
+    }
+
+    /// `steps` focal settings spread evenly in ratio over a varifocal range (shortest and
+    /// longest included), for placement to try; the default setting alone for a fixed lens,
+    /// a lens given by its field of view, or `steps <= 1`.
+    pub fn focal_settings(&self, steps: u32) -> Vec<Option<f64>> {
+        match (self.focal_range_mm, self.sensor_width_mm) {
+            (Some((lo, hi)), Some(_)) if steps > 1 && hi > lo => (0..steps)
+                .map(|k| {
+                    Some(match k {
+                        0 => lo,
+                        k if k == steps - 1 => hi,
+                        k => lo * (hi / lo).powf(f64::from(k) / f64::from(steps - 1)),
+                    })
+                })
+                .collect(),
+            _ => vec![None],
+        }
+    }
+
     /// Optics at a focal setting (or the model's default setting).
     pub fn optics(&self, focal_mm: Option<f64>) -> Result<Optics, OpticsError> {
-        let focal = focal_mm
-            .or(self.focal_mm)
-            .or(self.focal_range_mm.map(|r| r.0));
+        let focal = focal_mm.or(self.default_focal());
         let hfov = if focal_mm.is_some() && self.sensor_width_mm.is_some() {
             None
         } else {
@@ -132,6 +188,36 @@ pub struct Camera {
     pub pan_deg: f64,
     pub optics: Optics,
     pub model: Option<String>,
+    /// The focal length the lens is set to, when known (sensor and focal given, or a model's
+    /// setting).
+    pub focal_mm: Option<f64>,
+    /// Tilt and vertical field of view; `None` (no `tilt_deg` in the plan) leaves the vertical
+    /// view unmodelled: no blind spot below the camera and no far edge, as before tilt existed.
+    pub tilt: Option<Tilt>,
+    /// Reach of the camera's infrared illumination (slant distance, metres), for night
+    /// coverage; `None`: no illuminator.
+    pub ir_range_m: Option<f64>,
+}
+
+/// How a camera is tilted: degrees below horizontal, and its vertical field of view.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tilt {
+    pub tilt_deg: f64,
+    pub vfov_deg: f64,
+}
+
+impl Camera {
+    /// The band `(near, far)` of horizontal distances at which a target's head at
+    /// `target_height_m` is in the vertical field of view: `(0, inf)` for an untilted camera,
+    /// `None` when the camera sees no head at all.
+    pub fn floor_band(&self, target_height_m: f64) -> Option<(f64, f64)> {
+        match self.tilt {
+            None => Some((0.0, f64::INFINITY)),
+            Some(t) => {
+                crate::optics::vertical_band(self.height_m, target_height_m, t.tilt_deg, t.vfov_deg)
+            }
+        }
+    }
 }
 
 /// How `place` generates candidate cameras when the plan asks for it.
@@ -146,6 +232,12 @@ pub struct PlacementSettings {
     pub height_m: f64,
     /// Spacing of the sample points inside zones, metres.
     pub sample_m: f64,
+    /// Focal settings tried across each varifocal model's range (1: its default setting).
+    pub focal_steps: u32,
+    /// Place for the night: each candidate reaches only its model's infrared range.
+    pub night: bool,
+    /// Tilt of the candidate cameras (degrees below horizontal); `None`: untilted.
+    pub tilt_deg: Option<f64>,
 }
 
 /// A validated floor plan.
@@ -192,6 +284,53 @@ pub(crate) struct PlanFile {
     levels: Option<std::collections::BTreeMap<String, f64>>,
 }
 
+/// Everything of a plan but its geometry: zones, the catalogue, cameras and placement
+/// settings, to put on a drawing read from elsewhere (a DXF file).
+#[cfg(feature = "dxf")]
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DevicesFile {
+    target_height_m: Option<f64>,
+    #[serde(default)]
+    zones: Vec<ZoneFile>,
+    #[serde(default)]
+    models: Vec<ModelFile>,
+    #[serde(default)]
+    cameras: Vec<CameraFile>,
+    #[serde(default)]
+    candidates: Vec<[f64; 2]>,
+    placement: Option<PlacementFile>,
+    levels: Option<std::collections::BTreeMap<String, f64>>,
+}
+
+#[cfg(feature = "dxf")]
+impl PlanFile {
+    /// Add a zone drawn elsewhere, with its requirement as a level name.
+    pub(crate) fn push_zone(&mut self, id: String, polygon: Vec<[f64; 2]>, required: String) {
+        self.zones.push(ZoneFile {
+            id,
+            polygon,
+            required: RequiredFile::Name(required),
+        });
+    }
+
+    /// Add the zones, catalogue, cameras and settings of a devices file (YAML, the plan
+    /// format without `boundary`, `obstacles`, `walls` and `openings`); its zones come after
+    /// those already there.
+    pub(crate) fn add_devices(&mut self, yaml: &str) -> Result<(), PlanError> {
+        let d: DevicesFile =
+            serde_saphyr::from_str(yaml).map_err(|e| PlanError::Syntax(e.to_string()))?;
+        self.zones.extend(d.zones);
+        self.models.extend(d.models);
+        self.cameras.extend(d.cameras);
+        self.candidates.extend(d.candidates);
+        self.target_height_m = d.target_height_m.or(self.target_height_m);
+        self.placement = d.placement.or(self.placement.take());
+        self.levels = d.levels.or(self.levels.take());
+        Ok(())
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ZoneFile {
@@ -216,6 +355,8 @@ struct ModelFile {
     focal_mm: Option<f64>,
     focal_range_mm: Option<[f64; 2]>,
     hfov_deg: Option<f64>,
+    vfov_deg: Option<f64>,
+    sensor_height_mm: Option<f64>,
     ir_range_m: Option<f64>,
     #[serde(default)]
     price: f64,
@@ -234,6 +375,10 @@ struct CameraFile {
     focal_mm: Option<f64>,
     hfov_deg: Option<f64>,
     resolution_h: Option<f64>,
+    tilt_deg: Option<f64>,
+    vfov_deg: Option<f64>,
+    sensor_height_mm: Option<f64>,
+    ir_range_m: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -245,6 +390,10 @@ struct PlacementFile {
     models: Vec<String>,
     height_m: Option<f64>,
     sample_m: Option<f64>,
+    focal_steps: Option<u32>,
+    #[serde(default)]
+    night: bool,
+    tilt_deg: Option<f64>,
 }
 
 fn points(item: &str, raw: &[[f64; 2]]) -> Result<Vec<Point>, PlanError> {
@@ -309,6 +458,72 @@ fn positive(item: &str, field: &'static str, v: f64) -> Result<f64, PlanError> {
             value: v,
         })
     }
+}
+
+fn vfov(item: &str, v: f64) -> Result<f64, PlanError> {
+    if v.is_finite() && v > 0.0 && v < 180.0 {
+        Ok(v)
+    } else {
+        Err(PlanError::BadNumber {
+            item: item.to_string(),
+            field: "vfov_deg",
+            expected: "above 0 and below 180",
+            value: v,
+        })
+    }
+}
+
+fn tilt_deg(item: &str, t: f64) -> Result<f64, PlanError> {
+    if t.is_finite() && (-90.0..=90.0).contains(&t) {
+        Ok(t)
+    } else {
+        Err(PlanError::BadNumber {
+            item: item.to_string(),
+            field: "tilt_deg",
+            expected: "between -90 and 90 (degrees below horizontal)",
+            value: t,
+        })
+    }
+}
+
+/// The vertical field of view of a tilted camera: its own `vfov_deg`; else its model's (when
+/// the camera does not set another focal length); else from the sensor's height over its
+/// width (the camera's or the model's sensor), else from a 16:9 sensor. A panoramic lens must
+/// give `vfov_deg`.
+fn camera_vfov(
+    item: &str,
+    c: &CameraFile,
+    model: Option<&CameraModel>,
+    optics: &Optics,
+) -> Result<f64, PlanError> {
+    if let Some(v) = c.vfov_deg {
+        return vfov(item, v);
+    }
+    if let Some(v) = model.and_then(|m| m.vfov_deg)
+        && c.focal_mm.is_none()
+    {
+        return vfov(item, v);
+    }
+    if optics.is_panoramic() {
+        return Err(PlanError::BadNumber {
+            item: item.to_string(),
+            field: "vfov_deg",
+            expected: "given for a tilted panoramic lens",
+            value: f64::NAN,
+        });
+    }
+    let height = c
+        .sensor_height_mm
+        .or(model.and_then(|m| m.sensor_height_mm));
+    let width = c.sensor_width_mm.or(model.and_then(|m| m.sensor_width_mm));
+    let ratio = match (height, width) {
+        (Some(h), Some(w)) => positive(item, "sensor_height_mm", h)? / w,
+        _ => 9.0 / 16.0,
+    };
+    vfov(
+        item,
+        crate::optics::vertical_fov_deg(optics.hfov_deg, ratio),
+    )
 }
 
 /// Tolerance (metres) under which a camera on the boundary counts as on it, not outside.
@@ -424,9 +639,20 @@ impl FloorPlan {
                 focal_mm: m.focal_mm,
                 focal_range_mm,
                 hfov_deg: m.hfov_deg,
+                vfov_deg: m.vfov_deg,
+                sensor_height_mm: m.sensor_height_mm,
                 ir_range_m: m.ir_range_m,
                 price: m.price,
             };
+            if let Some(r) = m.ir_range_m {
+                positive(&item, "ir_range_m", r)?;
+            }
+            if let Some(h) = m.sensor_height_mm {
+                positive(&item, "sensor_height_mm", h)?;
+            }
+            if let Some(v) = m.vfov_deg {
+                vfov(&item, v)?;
+            }
             model.optics(None).map_err(|source| PlanError::Optics {
                 item: item.clone(),
                 source,
@@ -449,14 +675,17 @@ impl FloorPlan {
             if !c.pan_deg.is_finite() {
                 return Err(PlanError::NonFinite { item });
             }
-            let optics = match &c.model {
-                Some(name) => {
-                    let model = models.iter().find(|m| &m.id == name).ok_or_else(|| {
-                        PlanError::UnknownModel {
-                            camera: c.id.clone(),
-                            model: name.clone(),
-                        }
-                    })?;
+            let model = match &c.model {
+                None => None,
+                Some(name) => Some(models.iter().find(|m| &m.id == name).ok_or_else(|| {
+                    PlanError::UnknownModel {
+                        camera: c.id.clone(),
+                        model: name.clone(),
+                    }
+                })?),
+            };
+            let optics = match model {
+                Some(model) => {
                     if let (Some(f), Some((lo, hi))) = (c.focal_mm, model.focal_range_mm)
                         && (f < lo || f > hi)
                     {
@@ -480,6 +709,17 @@ impl FloorPlan {
                 item: item.clone(),
                 source,
             })?;
+            let tilt = match c.tilt_deg {
+                None => None,
+                Some(t) => Some(Tilt {
+                    tilt_deg: tilt_deg(&item, t)?,
+                    vfov_deg: camera_vfov(&item, c, model, &optics)?,
+                }),
+            };
+            let ir_range_m = match c.ir_range_m.or(model.and_then(|m| m.ir_range_m)) {
+                None => None,
+                Some(r) => Some(positive(&item, "ir_range_m", r)?),
+            };
             cameras.push(Camera {
                 id: c.id.clone(),
                 position,
@@ -487,6 +727,13 @@ impl FloorPlan {
                 pan_deg: c.pan_deg,
                 optics,
                 model: c.model.clone(),
+                focal_mm: match model {
+                    Some(m) if m.sensor_width_mm.is_some() => c.focal_mm.or(m.default_focal()),
+                    Some(_) => None,
+                    None => c.focal_mm.filter(|_| c.hfov_deg.is_none()),
+                },
+                tilt,
+                ir_range_m,
             });
         }
 
@@ -498,6 +745,9 @@ impl FloorPlan {
                 models: Vec::new(),
                 height_m: DEFAULT_MOUNTING_HEIGHT_M,
                 sample_m: 0.5,
+                focal_steps: 1,
+                night: false,
+                tilt_deg: None,
             },
             Some(p) => {
                 let grid_m = match p.grid_m {
@@ -531,6 +781,22 @@ impl FloorPlan {
                         p.height_m.unwrap_or(DEFAULT_MOUNTING_HEIGHT_M),
                     )?,
                     sample_m: positive("placement", "sample_m", p.sample_m.unwrap_or(0.5))?,
+                    night: p.night,
+                    tilt_deg: match p.tilt_deg {
+                        None => None,
+                        Some(t) => Some(tilt_deg("placement", t)?),
+                    },
+                    focal_steps: match p.focal_steps.unwrap_or(1) {
+                        n @ 1..=16 => n,
+                        n => {
+                            return Err(PlanError::BadNumber {
+                                item: "placement".into(),
+                                field: "focal_steps",
+                                expected: "between 1 and 16",
+                                value: f64::from(n),
+                            });
+                        }
+                    },
                 }
             }
         };
@@ -617,14 +883,25 @@ cameras:                                              # optics inline, or from a
   - {id: c1, position: [1, 5], height_m: 3.0, pan_deg: 0, sensor_width_mm: 4.8, focal_mm: 4, resolution_h: 1920}
   - {id: c2, position: [19, 9], pan_deg: 225, hfov_deg: 360, resolution_h: 2880}
   - {id: c3, position: [10, 0.2], pan_deg: 90, model: vf, focal_mm: 6}
+  - {id: c4, position: [19, 1], pan_deg: 135, model: vf, tilt_deg: 25, vfov_deg: 30}
 candidates: [[0.2, 0.2], [19.8, 9.8]]                 # mounting points for placement
-placement: {grid_m: 2.0, pans: 8, models: [vf], height_m: 3.0, sample_m: 0.5}
+placement: {grid_m: 2.0, pans: 8, models: [vf], height_m: 3.0, sample_m: 0.5, focal_steps: 3, night: false}
 "#;
 
     #[test]
     fn the_documented_format_parses() {
         let plan = FloorPlan::from_yaml(DOCUMENTED).unwrap();
-        assert_eq!(plan.cameras.len(), 3);
+        assert_eq!(plan.cameras.len(), 4);
+        let c4 = &plan.cameras[3];
+        assert_eq!(
+            c4.tilt,
+            Some(Tilt {
+                tilt_deg: 25.0,
+                vfov_deg: 30.0
+            })
+        );
+        assert_eq!(c4.ir_range_m, Some(30.0));
+        assert_eq!(plan.cameras[0].tilt, None);
         assert_eq!(plan.openings.len(), 1);
         assert!(plan.cameras[1].optics.is_panoramic());
         assert_eq!(plan.cameras[2].height_m, DEFAULT_MOUNTING_HEIGHT_M);
@@ -719,5 +996,36 @@ placement: {grid_m: 2.0, pans: 8, models: [vf], height_m: 3.0, sample_m: 0.5}
             FloorPlan::from_yaml(&unknown),
             Err(PlanError::UnknownModel { .. })
         ));
+    }
+
+    #[test]
+    fn the_vertical_view_comes_from_the_sensor_or_a_16_by_9_frame() {
+        // 4.8 mm wide sensor, 4 mm lens: tan(HFOV / 2) = 0.6.
+        let tilted = with("resolution_h: 1920}", "resolution_h: 1920, tilt_deg: 30}");
+        let plan = FloorPlan::from_yaml(&tilted).unwrap();
+        // 16:9: tan(VFOV / 2) = 0.6 x 9 / 16 = 0.3375, VFOV = 37.2991 degrees.
+        let v = plan.cameras[0].tilt.unwrap().vfov_deg;
+        assert!((v - 37.2991).abs() < 1e-3, "{v}");
+        // A 3.6 mm tall sensor: tan(VFOV / 2) = 3.6 / 8 = 0.45, VFOV = 48.4555 degrees.
+        let tall = tilted.replace("tilt_deg: 30", "tilt_deg: 30, sensor_height_mm: 3.6");
+        let v = FloorPlan::from_yaml(&tall).unwrap().cameras[0]
+            .tilt
+            .unwrap()
+            .vfov_deg;
+        assert!((v - 48.4555).abs() < 1e-3, "{v}");
+        let e = FloorPlan::from_yaml(&tilted.replace("tilt_deg: 30", "tilt_deg: 95")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "camera c1: tilt_deg must be between -90 and 90 (degrees below horizontal), got 95"
+        );
+        let e = FloorPlan::from_yaml(&tilted.replace("tilt_deg: 30", "tilt_deg: 30, vfov_deg: 0"))
+            .unwrap_err();
+        assert!(e.to_string().starts_with("camera c1: vfov_deg"), "{e}");
+        let e = FloorPlan::from_yaml(&with(
+            "resolution_h: 1920}",
+            "resolution_h: 1920, ir_range_m: -1}",
+        ))
+        .unwrap_err();
+        assert!(e.to_string().starts_with("camera c1: ir_range_m"), "{e}");
     }
 }

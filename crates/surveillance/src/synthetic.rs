@@ -127,6 +127,9 @@ pub fn campus(spec: &CampusSpec) -> FloorPlan {
                     pan_deg: rng.range(0.0, 360.0),
                     optics,
                     model: None,
+                    focal_mm: None,
+                    tilt: None,
+                    ir_range_m: None,
                 });
             }
             // The entrance hall: the two rooms at the building's lower left.
@@ -175,6 +178,9 @@ pub fn campus(spec: &CampusSpec) -> FloorPlan {
             models: Vec::new(),
             height_m: 3.0,
             sample_m: 0.5,
+            focal_steps: 1,
+            night: false,
+            tilt_deg: None,
         },
         levels: None,
     }

@@ -716,6 +716,74 @@ impl VisibilityFan {
         p.p1.minus(p.p0).cross(v.minus(p.p0)) >= 0.0
     }
 
+    /// Exact area seen within a wedge between the distances `near` and `far` (the annulus
+    /// piece left when the blind spot under a tilted camera is taken out): the fan is
+    /// star-shaped around the eye, so this is the area within `far` less the area within
+    /// `near`, both closed-form.
+    pub fn area_band(&self, wedge: Wedge, near: f64, far: f64) -> f64 {
+        if far <= near {
+            return 0.0;
+        }
+        let outer = self.area(wedge, far);
+        if near > 0.0 {
+            (outer - self.area(wedge, near)).max(0.0)
+        } else {
+            outer
+        }
+    }
+
+    /// Whether the point `q` is in line of sight, within the wedge and between the distances
+    /// `near` and `far` from the eye.
+    pub fn sees_band(&self, q: Point, wedge: Wedge, near: f64, far: f64) -> bool {
+        (near <= 0.0 || q.minus(self.eye).norm() >= near) && self.sees(q, wedge, far)
+    }
+
+    /// The visible region within a wedge between the distances `near` and `far`, as contours
+    /// (outer ones counter-clockwise, holes clockwise; one contour when `near` is 0), with the
+    /// length of the circular arcs replaced by straight edges. The outer arc is replaced by
+    /// inscribed chords and the near circle by a circumscribed polygon, both within
+    /// `tolerance` of the circle, so the contours lie inside the exact region and miss at most
+    /// 2/3 x `tolerance` x the returned length of it.
+    pub fn band_contours(
+        &self,
+        wedge: Wedge,
+        near: f64,
+        far: f64,
+        tolerance: f64,
+    ) -> (Vec<Vec<Point>>, f64) {
+        if far <= near {
+            return (Vec::new(), 0.0);
+        }
+        let (outer, arc) = self.polygon_and_arc(wedge, far, tolerance);
+        if near <= 0.0 || outer.len() < 3 {
+            return (vec![outer], arc);
+        }
+        // A regular polygon around the near circle whose vertices stand at most `tolerance`
+        // beyond it: r (sec(pi / n) - 1) <= tolerance.
+        let half = (1.0 / (1.0 + tolerance / near)).clamp(-1.0, 1.0).acos();
+        let n = ((std::f64::consts::PI / half.max(1e-4)).ceil() as usize).clamp(8, 1 << 16);
+        let rv = near / (std::f64::consts::PI / n as f64).cos();
+        let disc: Vec<Point> = (0..n)
+            .map(|k| {
+                self.eye
+                    .plus(Point::from_angle(TAU * k as f64 / n as f64).scale(rv))
+            })
+            .collect();
+        let region = crate::region::difference(
+            &crate::region::polygon(&outer),
+            &crate::region::polygon(&disc),
+        );
+        let contours = region
+            .into_iter()
+            .flatten()
+            .map(|c| c.into_iter().map(Point::from).collect::<Vec<Point>>())
+            .filter(|c| c.len() >= 3)
+            .collect();
+        // The near circle's arc inside the wedge, with a step's slack at either end.
+        let near_arc = near * (wedge.width.min(TAU) + 2.0 * TAU / n as f64).min(TAU);
+        (contours, arc + near_arc)
+    }
+
     /// The visible region within a wedge and a distance, as a polygon whose circular arcs are
     /// replaced by inscribed chords with a sagitta of at most `tolerance` metres. The polygon
     /// lies inside the exact region, and misses at most 2/3 x `tolerance` x arc length of it.

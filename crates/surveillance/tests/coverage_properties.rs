@@ -2,7 +2,15 @@
 
 use proptest::prelude::*;
 use rampart_surveillance::coverage::{CoverageOptions, VISIBLE, coverage};
+use rampart_surveillance::plan::Tilt;
 use rampart_surveillance::{FloorPlan, LevelProfile};
+
+fn with_height(mut plan: FloorPlan, height: f64) -> FloorPlan {
+    for c in &mut plan.cameras {
+        c.height_m = height;
+    }
+    plan
+}
 
 fn plan(cameras: &[(f64, f64, f64, f64)], pillar: Option<(f64, f64, f64)>) -> Option<FloorPlan> {
     let mut text = String::from(
@@ -78,5 +86,35 @@ proptest! {
         // Levels are nested: a higher level never covers more.
         prop_assert!(level(&open, "identify") <= level(&open, "detect") + 1e-6);
         prop_assert!(level(&open, "detect") <= level(&open, VISIBLE) + 1e-6);
+    }
+
+    #[test]
+    fn adding_tilt_never_adds_coverage(
+        cams in prop::collection::vec((0.5f64..29.5, 0.5f64..19.5, 0.0f64..360.0, 20.0f64..179.0), 1..4),
+        height in 1.0f64..8.0,
+        tilts in prop::collection::vec((-30.0f64..90.0, 5.0f64..120.0), 4),
+    ) {
+        let base = plan(&cams, None).map(|p| with_height(p, height));
+        let Some(base) = base else { return Ok(()) };
+        let mut tilted = base.clone();
+        for (c, (t, v)) in tilted.cameras.iter_mut().zip(&tilts) {
+            c.tilt = Some(Tilt { tilt_deg: *t, vfov_deg: *v });
+        }
+        let profile = LevelProfile::iec62676_2015();
+        let (rb, rt) = (
+            coverage(&base, &profile, CoverageOptions::default()),
+            coverage(&tilted, &profile, CoverageOptions::default()),
+        );
+        // Each camera's exact areas: a tilt only cuts the fan to a band.
+        for (cb, ct) in rb.cameras.iter().zip(&rt.cameras) {
+            prop_assert!(ct.visible_area_m2 <= cb.visible_area_m2 + 1e-9 * cb.visible_area_m2.max(1.0));
+            for (lb, lt) in cb.levels.iter().zip(&ct.levels) {
+                prop_assert!(lt.area_m2 <= lb.area_m2 + 1e-9 * lb.area_m2.max(1.0), "{} {}: {} -> {}", cb.id, lb.level, lb.area_m2, lt.area_m2);
+            }
+        }
+        // The unions, up to what the untilted union's chords miss.
+        for (lb, lt) in rb.levels.iter().zip(&rt.levels) {
+            prop_assert!(lt.area_m2 <= lb.area_m2 + lb.area_error_bound_m2 + 1e-6, "{}: {} -> {}", lb.level, lb.area_m2, lt.area_m2);
+        }
     }
 }

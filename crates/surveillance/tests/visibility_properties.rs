@@ -96,7 +96,7 @@ proptest! {
     }
 
     #[test]
-    fn fan_area_agrees_with_point_sampling(
+    fn fan_area_with_or_without_a_blind_spot_agrees_with_point_sampling(
         room in convex_room(),
         w in prop::collection::vec(0.1f64..1.0, 12),
         walls in prop::collection::vec(wall_strategy(), 0..6),
@@ -111,7 +111,9 @@ proptest! {
         prop_assume!(!occ.touches(eye, 1e-6));
         let fan = occ.fan(eye);
         let wedge = Wedge::of_camera(pan, hfov);
-        let exact = fan.area(wedge, r);
+        // Half the time a blind spot: the band between `near` and `r`.
+        let near = if w[0] < 0.5 { 0.0 } else { r * (w[1] - 0.1) / 1.5 };
+        let exact = fan.area_band(wedge, near, r);
         // Sample a grid over the room's bounding box; every seen sample must be in the room.
         let n = 200;
         let (x0, x1) = room.iter().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.x), b.max(p.x)));
@@ -121,7 +123,7 @@ proptest! {
         for i in 0..n {
             for j in 0..n {
                 let q = Point::new(x0 + (i as f64 + 0.5) * dx, y0 + (j as f64 + 0.5) * dy);
-                if fan.sees(q, wedge, r) {
+                if fan.sees_band(q, wedge, near, r) {
                     prop_assert!(locate(&room, q, 1e-9) != rampart_surveillance::geometry::Containment::Outside);
                     count += 1;
                 }
@@ -134,7 +136,7 @@ proptest! {
         let diameter = ((x1 - x0).powi(2) + (y1 - y0).powi(2)).sqrt();
         let room_perimeter: f64 = edges(&room).map(|e| e.length()).sum();
         let wall_lengths: f64 = walls.iter().map(|s| s.length() + 2.0 * diameter).sum();
-        let boundary = room_perimeter + 2.0 * std::f64::consts::PI * r + wall_lengths + 2.0 * diameter;
+        let boundary = room_perimeter + 2.0 * std::f64::consts::PI * (r + near) + wall_lengths + 2.0 * diameter;
         let perimeter_bound = 2.0 * boundary + 8.0 * dx.max(dy);
         prop_assert!((sampled - exact).abs() <= perimeter_bound * dx.max(dy), "sampled {} vs exact {}", sampled, exact);
     }
