@@ -21,6 +21,7 @@ pub mod layers;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
+pub mod reports;
 pub mod resource;
 pub mod state;
 pub mod ui;

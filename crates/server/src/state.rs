@@ -14,6 +14,7 @@ use rampart_store::{Database, Store};
 use crate::analysis::{Analysis, NoAnalysis};
 use crate::metrics::Metrics;
 use crate::problem::FieldError;
+use crate::reports::{NoReports, Reports};
 
 /// The settings of a server process.
 #[derive(Debug, Clone)]
@@ -81,6 +82,9 @@ pub struct AppState {
     /// The engines behind the analysis pages ([`NoAnalysis`] unless the
     /// binary supplies them).
     pub analysis: Arc<dyn Analysis>,
+    /// The report builder behind the Reports page ([`NoReports`] unless
+    /// the binary supplies it).
+    pub reports: Arc<dyn Reports>,
     pub config: Arc<ServerConfig>,
     pub metrics: Arc<Metrics>,
     pub started: Instant,
@@ -104,6 +108,7 @@ impl AppState {
             db,
             check_model,
             analysis: Arc::new(NoAnalysis),
+            reports: Arc::new(NoReports),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
             started: Instant::now(),
@@ -114,6 +119,12 @@ impl AppState {
     /// The same state with the engines behind the analysis pages.
     pub fn with_analysis(mut self, analysis: Arc<dyn Analysis>) -> AppState {
         self.analysis = analysis;
+        self
+    }
+
+    /// The same state with the report builder behind the Reports page.
+    pub fn with_reports(mut self, reports: Arc<dyn Reports>) -> AppState {
+        self.reports = reports;
         self
     }
 

@@ -22,6 +22,7 @@ mod catalogue_forms;
 mod designs;
 mod forms;
 mod pages;
+mod reports;
 pub use pages::PAGE_TRIALS;
 #[cfg(test)]
 mod tests;
@@ -50,7 +51,10 @@ pub fn router() -> Router<AppState> {
         .route("/assets/{file}", get(asset))
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout));
-    account::routes(designs::routes(forms::routes(pages::routes(r))))
+    let r = pages::routes(r);
+    let r = forms::routes(r);
+    let r = designs::routes(r);
+    reports::routes(account::routes(r))
 }
 
 // ------------------------------------------------------------ assets
@@ -168,6 +172,7 @@ impl Layout {
             ("/protection", "Protection"),
             ("/coverage", "Coverage"),
             ("/people", "People"),
+            ("/reports", "Reports"),
         ];
         if is_account_admin(p) {
             nav.push(("/users", "Users"));
