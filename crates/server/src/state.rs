@@ -12,6 +12,7 @@ use rampart_domain::EntityKind;
 use rampart_store::{Database, Store};
 
 use crate::analysis::{Analysis, NoAnalysis};
+use crate::audits::{AuditAnalysis, NoAudits};
 use crate::metrics::Metrics;
 use crate::problem::FieldError;
 
@@ -81,6 +82,9 @@ pub struct AppState {
     /// The engines behind the analysis pages ([`NoAnalysis`] unless the
     /// binary supplies them).
     pub analysis: Arc<dyn Analysis>,
+    /// The compliance engine behind the audit pages ([`NoAudits`] unless
+    /// the binary supplies it).
+    pub audits: Arc<dyn AuditAnalysis>,
     pub config: Arc<ServerConfig>,
     pub metrics: Arc<Metrics>,
     pub started: Instant,
@@ -104,6 +108,7 @@ impl AppState {
             db,
             check_model,
             analysis: Arc::new(NoAnalysis),
+            audits: Arc::new(NoAudits),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
             started: Instant::now(),
@@ -114,6 +119,12 @@ impl AppState {
     /// The same state with the engines behind the analysis pages.
     pub fn with_analysis(mut self, analysis: Arc<dyn Analysis>) -> AppState {
         self.analysis = analysis;
+        self
+    }
+
+    /// The same state with the compliance engine behind the audit pages.
+    pub fn with_audits(mut self, audits: Arc<dyn AuditAnalysis>) -> AppState {
+        self.audits = audits;
         self
     }
 

@@ -17,6 +17,7 @@
 //! - Every list can be downloaded as CSV (`?format=csv`), with cells that a
 //!   spreadsheet would run as a formula defused.
 
+mod audits;
 mod designs;
 mod forms;
 mod pages;
@@ -47,7 +48,7 @@ pub fn router() -> Router<AppState> {
         .route("/assets/{file}", get(asset))
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout));
-    designs::routes(forms::routes(pages::routes(r)))
+    audits::routes(designs::routes(forms::routes(pages::routes(r))))
 }
 
 // ------------------------------------------------------------ assets
@@ -164,6 +165,7 @@ impl Layout {
             ("/devices", "Devices"),
             ("/protection", "Protection"),
             ("/coverage", "Coverage"),
+            ("/audits", "Audits"),
             ("/people", "People"),
         ];
         if is_account_admin(p) {
