@@ -89,11 +89,23 @@ fn hidden(html: &str, name: &str) -> String {
 
 /// Text as the templates escape it.
 fn escaped(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    s.replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
         .replace('\'', "&#39;")
+}
+
+/// No inline script and no style attribute: the CSP forbids both.
+fn assert_csp_clean(html: &str) {
+    let lower = html.to_lowercase();
+    for (i, _) in lower.match_indices("<script") {
+        let tag_end = lower[i..].find('>').unwrap() + i;
+        assert!(lower[i..tag_end].contains(" src="), "inline script at {i}");
+    }
+    assert!(!lower.contains(" style="), "a style attribute");
+    assert!(!lower.contains("<style"), "a style element");
+    assert!(!lower.contains("hx-on"), "an hx-on attribute");
 }
 
 fn pct(x: f64) -> String {
@@ -170,6 +182,7 @@ async fn the_list_and_each_audit_show_the_engines_scores() {
     let list = get(&web, &cookie, "/audits").await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.text);
     assert!(list.text.contains("href=\"/audits\" aria-current=\"page\""));
+    assert_csp_clean(&list.text);
     for s in &audits {
         let a = &s.value;
         let framework = engine_framework(&web, a).await;
@@ -185,6 +198,7 @@ async fn the_list_and_each_audit_show_the_engines_scores() {
         );
         let page = get(&web, &cookie, &format!("/audits/{}", a.id)).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        assert_csp_clean(&page.text);
         assert!(page.text.contains(&pct(overall)));
         for sec in &card.sections {
             let score = sec.score.map_or("Not scored".to_owned(), pct);
@@ -274,6 +288,7 @@ async fn the_dashboard_warns_of_acceptances_expired_or_expiring_within_30_days()
 
     let page = get(&web, &cookie, "/").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert_csp_clean(&page.text);
     assert!(
         page.text
             .contains("Risk acceptances expired or expiring within 30 days")
@@ -334,6 +349,7 @@ async fn the_inspection_page_saves_each_answer_at_once() {
     let item12 = item_at(&framework, 12);
     let page = get(&web, &cookie, &format!("/audits/{audit}/inspect?item=12")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert_csp_clean(&page.text);
     assert!(page.text.contains(&format!("Item 12 of {total}")));
     assert!(page.text.contains(&escaped(&item12.title)));
     assert!(page.text.contains(&escaped(&item12.look_for)));
@@ -605,7 +621,7 @@ async fn answers_are_refused_without_the_token_the_role_or_the_site_and_bad_ones
             .contains("Choose compliant, partially compliant, non-compliant or not applicable.")
     );
     assert!(
-        a.text.contains("typed &lt;notes&gt;"),
+        a.text.contains(&escaped("typed <notes>")),
         "what was typed is kept"
     );
     unchanged().await;
