@@ -50,7 +50,7 @@ pub enum StoredError {
     Builtin {
         id: String,
         source_name: String,
-        error: OscalError,
+        error: Box<OscalError>,
     },
     #[error("framework {id}: its content: {error}")]
     FrameworkContent {
@@ -69,10 +69,10 @@ pub enum StoredError {
 /// Built-in frameworks already read, by (name, id): reading the SP 800-53
 /// baselines parses a 2 MB catalog and resolves a profile, too slow to do
 /// for every page. Derived from constants only, so never stale.
-fn builtin_cache() -> &'static Mutex<HashMap<(String, String), Arc<rampart_compliance::Framework>>>
-{
-    static CACHE: OnceLock<Mutex<HashMap<(String, String), Arc<rampart_compliance::Framework>>>> =
-        OnceLock::new();
+type BuiltinCache = Mutex<HashMap<(String, String), Arc<rampart_compliance::Framework>>>;
+
+fn builtin_cache() -> &'static BuiltinCache {
+    static CACHE: OnceLock<BuiltinCache> = OnceLock::new();
     CACHE.get_or_init(Mutex::default)
 }
 
@@ -121,7 +121,7 @@ pub fn shared_framework(f: &Framework) -> Result<Arc<rampart_compliance::Framewo
     let framework = Arc::new(built.map_err(|error| StoredError::Builtin {
         id: f.id.to_string(),
         source_name: f.source.clone(),
-        error,
+        error: Box::new(error),
     })?);
     if let Ok(mut cache) = builtin_cache().lock() {
         if cache.len() >= BUILTIN_CACHE_ENTRIES {
