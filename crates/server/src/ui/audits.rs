@@ -1279,3 +1279,46 @@ pub async fn expiry_warnings(
     state.cache(key, std::sync::Arc::new(out.clone()));
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_and_scores_read_as_words() {
+        assert_eq!(
+            expiry_text(Expiry::Expired { days_ago: 1 }),
+            "Expired 1 day ago"
+        );
+        assert_eq!(
+            expiry_text(Expiry::Expiring { days_left: 0 }),
+            "Expires today"
+        );
+        assert_eq!(
+            expiry_text(Expiry::Expiring { days_left: 30 }),
+            "Expires in 30 days"
+        );
+        assert_eq!(
+            expiry_text(Expiry::Valid { days_left: 31 }),
+            "Valid, 31 days left"
+        );
+        assert_eq!(score_text(Some(0.875)), "87.5 %");
+        assert_eq!(score_text(None), "Not scored");
+        assert_eq!(outcome_label("non_compliant"), "Non-compliant");
+        assert_eq!(outcome_label("partially_compliant"), "Partially compliant");
+    }
+
+    #[test]
+    fn the_csv_link_keeps_the_filters_and_nothing_else() {
+        let params: BTreeMap<String, String> = [
+            ("site", "dc"),
+            ("status", ""),
+            ("offset", "100"),
+            ("format", "html"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        assert_eq!(csv_href(&params), "/audits?site=dc&format=csv");
+    }
+}
