@@ -55,7 +55,16 @@ async fn get(web: &Web, cookie: &str, path: &str) -> Answer {
         .header(header::COOKIE, cookie)
         .body(Body::empty())
         .unwrap();
-    web.send(req).await
+    let a = web.send(req).await;
+    // The drawings are inline SVG: they too must keep to the CSP (no
+    // script, no style element or attribute).
+    let lower = a.text.to_lowercase();
+    assert!(!lower.contains("<script>"), "{path}: inline script");
+    assert!(
+        !lower.contains(" style=") && !lower.contains("<style"),
+        "{path}: inline style"
+    );
+    a
 }
 
 async fn post_form(web: &Web, cookie: &str, path: &str, fields: &[(String, String)]) -> Answer {
@@ -432,4 +441,104 @@ async fn a_camera_moved_on_the_plan_is_previewed_then_saved() {
         "{:.1} %",
         expected.zones[0].covered_fraction * 100.0
     )));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fair_risk_shows_its_simulated_annual_loss_and_curve() {
+    let web = Web::sqlite().await;
+    web.user_with_password("mgr", Role::SecurityManager, "correct horse battery")
+        .await;
+    let (cookie, _) = session(&web, "mgr", "correct horse battery").await;
+    let store: &dyn Store = &*web.db;
+    let risk = store
+        .get::<rampart_domain::RiskScenario>(&web.org, &id("r-dc-breach-fair"))
+        .await
+        .unwrap()
+        .unwrap()
+        .value;
+    let view = Analyst
+        .fair(
+            std::slice::from_ref(&risk),
+            "GBP",
+            rampart_server::ui::PAGE_TRIALS,
+            1,
+        )
+        .unwrap()
+        .unwrap();
+    // Independently: E[ALE] = E[LEF] (E[primary] + E[secondary]) for
+    // LEF = PERT(0.02, 0.1, 0.4), primary = PERT(250k, 900k, 3M) and
+    // secondary lognormal from the 90 % interval (500k, 8M).
+    let pert = |a: f64, m: f64, b: f64| (a + 4.0 * m + b) / 6.0;
+    let sigma = (8e6f64.ln() - 5e5f64.ln()) / (2.0 * 1.644_853_6);
+    let lognormal_mean = (5e5f64 * 8e6).sqrt() * (sigma * sigma / 2.0).exp();
+    let exact = pert(0.02, 0.1, 0.4) * (pert(250e3, 900e3, 3e6) + lognormal_mean);
+    let mean = view.scenarios[0].mean;
+    assert!(
+        (mean - exact).abs() / exact < 0.05,
+        "simulated {mean}, exact {exact}"
+    );
+
+    let page = get(&web, &cookie, "/risks/r-dc-breach-fair").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let shown = |x: f64| {
+        let whole = x.round() as i64;
+        let digits = whole.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    assert!(
+        page.text.contains(&shown(mean)),
+        "mean {} on the page",
+        shown(mean)
+    );
+    assert!(page.text.contains(&shown(view.scenarios[0].p90)));
+    assert!(page.text.contains("Per trial (LEF × LM)"));
+    assert!(page.text.contains("Loss exceedance curve"));
+    assert!(page.text.contains("<svg"));
+
+    // The site page sums the site's quantified risks trial by trial.
+    let site = get(&web, &cookie, "/sites/dc").await;
+    assert_eq!(site.status, StatusCode::OK);
+    assert!(site.text.contains("Quantified risks (Open FAIR)"));
+    assert!(site.text.contains(&shown(mean)));
+    // A site without quantified risks shows no such section.
+    let hq = get(&web, &cookie, "/sites/hq").await;
+    assert!(!hq.text.contains("Quantified risks"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nist_risk_shows_its_overall_likelihood_and_level() {
+    let web = Web::sqlite().await;
+    web.user_with_password("mgr", Role::SecurityManager, "correct horse battery")
+        .await;
+    let (cookie, _) = session(&web, "mgr", "correct horse battery").await;
+    let page = get(&web, &cookie, "/risks/r-whs-ransomware").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    // Current: initiation High x adverse impact Moderate -> Moderate (G-5);
+    // likelihood Moderate x impact High -> Moderate (I-2). Inherent: High x
+    // High -> High; High x High -> High.
+    assert!(
+        page.text.contains("Moderate (NIST SP 800-30)"),
+        "{}",
+        page.text
+    );
+    let row = |stage: &str| {
+        let start = page.text.find(&format!(">{stage}</th>")).unwrap();
+        let end = page.text[start..].find("</tr>").unwrap() + start;
+        page.text[start..end].to_owned()
+    };
+    let inherent = row("Inherent");
+    assert_eq!(inherent.matches(">High<").count(), 5, "{inherent}");
+    let current = row("Current");
+    assert!(current.contains(">Moderate</td><td>High</td>"), "{current}");
+    assert!(
+        current.contains("level-medium\">Moderate</td>"),
+        "{current}"
+    );
 }

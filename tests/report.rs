@@ -73,7 +73,8 @@ fn the_assessment_report_of_the_demo_has_every_section_and_its_figures() {
         "6. Quantitative results",
         "7. Protection-path analysis",
         "8. Surveillance coverage",
-        "9. Prioritised recommendations",
+        "9. Audit results and findings",
+        "10. Prioritised recommendations",
         "Appendix A. Asset list",
         "Appendix B. Device schedule",
     ] {
@@ -182,6 +183,8 @@ fn the_demo_writes_its_report_beside_the_store() {
     );
     let html = std::fs::read_to_string(path).unwrap();
     assert!(html.contains("<h2>1. Executive summary</h2>"));
+    let pdf = std::fs::read(dir.path().join("northwind-assessment-report.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
 }
 
 #[test]
@@ -209,20 +212,292 @@ fn bad_requests_are_clear_errors() {
         stderr(&unknown)
     );
     assert!(!out.exists());
-    let pdf = rampart(&[
-        "report",
-        "assessment",
-        "--db",
-        &db,
-        "--format",
-        "pdf",
-        "-o",
-        o,
+    let audit = rampart(&[
+        "report", "audit", "--db", &db, "--audit", "nothing", "--format", "html", "-o", o,
     ]);
-    assert!(!pdf.status.success());
+    assert!(!audit.status.success());
     assert!(
-        stderr(&pdf).contains("PDF reports are not built yet"),
+        stderr(&audit).contains("organisation northwind has no audit nothing (it has: "),
         "{}",
-        stderr(&pdf)
+        stderr(&audit)
     );
+    assert!(!out.exists());
+}
+
+// ---------------------------------------------------------------- PDF
+
+/// Runs a poppler tool; `None` (after saying so) when it is not installed,
+/// except under CI, where the tools must be there.
+fn poppler(tool: &str, args: &[&str]) -> Option<String> {
+    match std::process::Command::new(tool).args(args).output() {
+        Ok(o) => {
+            assert!(
+                o.status.success(),
+                "{tool} {args:?}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            Some(String::from_utf8(o.stdout).unwrap())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "{tool} is not installed, and CI=true requires it (poppler-utils)"
+            );
+            println!("SKIPPED: {tool} not installed");
+            None
+        }
+        Err(e) => panic!("{tool}: {e}"),
+    }
+}
+
+/// The text of a PDF, every run of whitespace one space.
+fn pdf_text(path: &Path) -> Option<String> {
+    let text = poppler("pdftotext", &[path.to_str().unwrap(), "-"])?;
+    Some(text.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+fn pdf_pages(path: &Path) -> Option<u32> {
+    let info = poppler("pdfinfo", &[path.to_str().unwrap()])?;
+    let line = info.lines().find(|l| l.starts_with("Pages:")).unwrap();
+    Some(line["Pages:".len()..].trim().parse().unwrap())
+}
+
+fn write(db: &str, what: &[&str], format: &str, out: &Path, as_of: &str) -> Vec<u8> {
+    let mut args = vec!["report"];
+    args.extend_from_slice(what);
+    args.extend_from_slice(&["--db", db, "--format", format, "-o", out.to_str().unwrap()]);
+    args.extend_from_slice(&["--as-of", as_of]);
+    assert_ok(&rampart(&args));
+    std::fs::read(out).unwrap()
+}
+
+#[test]
+fn the_assessment_pdf_has_every_section_and_the_same_as_of_gives_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_store(dir.path());
+    let doc = demo_doc();
+    let a = dir.path().join("a.pdf");
+    let one = write(&db, &["assessment"], "pdf", &a, "2026-05-01");
+    let two = write(
+        &db,
+        &["assessment"],
+        "pdf",
+        &dir.path().join("b.pdf"),
+        "2026-05-01",
+    );
+    assert!(one.starts_with(b"%PDF-"));
+    assert_eq!(one, two, "the same data and as-of gave different PDFs");
+    let later = write(
+        &db,
+        &["assessment"],
+        "pdf",
+        &dir.path().join("c.pdf"),
+        "2026-06-01",
+    );
+    assert_ne!(one, later);
+    let Some(text) = pdf_text(&a) else { return };
+    for heading in rampart_report::SECTIONS.map(|s| s.1) {
+        assert!(text.contains(heading), "no section {heading}");
+    }
+    assert!(text.contains("Document control"));
+    assert!(text.contains("As of 2026-05-01"));
+    // The FEMA 452 risk: A x T x V from the file.
+    let r = doc
+        .risks
+        .iter()
+        .find(|r| r.id.as_str() == "r-whs-cargo-yard")
+        .unwrap();
+    let Assessment::Fema452 {
+        current: Some(c), ..
+    } = &r.assessment
+    else {
+        panic!("the demo risk is not FEMA 452 with a current stage")
+    };
+    let score = u32::from(c.asset_value.get())
+        * u32::from(c.threat.get())
+        * u32::from(c.vulnerability.get());
+    assert_eq!(score, 384);
+    let (a_, t, v) = (c.asset_value.get(), c.threat.get(), c.vulnerability.get());
+    assert!(
+        text.contains(&format!("{a_} × {t} × {v} = {score}")),
+        "no FEMA score {score}"
+    );
+    assert!(text.contains(&format!("FEMA score {score} is above 200")));
+    assert!(text.contains(&format!(
+        "the register holds {} risk scenarios",
+        doc.risks.len()
+    )));
+    for site in &doc.sites {
+        let devices = doc.devices.iter().filter(|d| d.site == site.id).count();
+        assert!(
+            text.contains(&format!("{devices} devices.")),
+            "devices of {}",
+            site.id
+        );
+    }
+    assert!(text.contains("Not met"));
+    // The audit section gives each audit's overall score as the engine makes it.
+    for (id, score) in audit_scores(&doc) {
+        assert!(
+            text.contains(&format!("Overall score {score:.1}% over")),
+            "score of audit {id}: {score:.1}%"
+        );
+    }
+    // The document's dates are the as-of date.
+    if let Some(info) = poppler("pdfinfo", &[a.to_str().unwrap()]) {
+        let created = info
+            .lines()
+            .find(|l| l.starts_with("CreationDate:"))
+            .unwrap();
+        assert!(
+            created.contains("2026") && created.contains("May") && created.contains(" 1 "),
+            "{created}"
+        );
+    }
+}
+
+/// Each audit's overall score in percent, counted here from the demo file:
+/// compliant 1, partially compliant 0.5, non-compliant 0, n/a not scored.
+fn audit_scores(doc: &OrgDocument) -> Vec<(String, f64)> {
+    doc.audits
+        .iter()
+        .map(|a| {
+            let results = a.content["results"].as_array().cloned().unwrap_or_default();
+            let count = |o: &str| results.iter().filter(|r| r["outcome"] == o).count() as f64;
+            let (c, p, n) = (
+                count("compliant"),
+                count("partially_compliant"),
+                count("non_compliant"),
+            );
+            (a.id.to_string(), 100.0 * (c + 0.5 * p) / (c + p + n))
+        })
+        .collect()
+}
+
+#[test]
+fn the_briefing_is_one_page_with_the_posture_top_risks_investment_and_audits() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_store(dir.path());
+    let doc = demo_doc();
+    let html = String::from_utf8(write(
+        &db,
+        &["briefing"],
+        "html",
+        &dir.path().join("b.html"),
+        "2026-05-01",
+    ))
+    .unwrap();
+    for h in [
+        "Overall posture",
+        "Top 5 risks",
+        "Recommended investment",
+        "Audit status",
+    ] {
+        assert!(html.contains(&format!("<h3>{h}</h3>")), "no {h}");
+    }
+    assert!(html.contains(&format!(
+        "the register holds {} risk scenarios",
+        doc.risks.len()
+    )));
+    let pdf = dir.path().join("b.pdf");
+    let one = write(&db, &["briefing"], "pdf", &pdf, "2026-05-01");
+    let two = write(
+        &db,
+        &["briefing"],
+        "pdf",
+        &dir.path().join("b2.pdf"),
+        "2026-05-01",
+    );
+    assert_eq!(one, two);
+    let Some(pages) = pdf_pages(&pdf) else { return };
+    assert_eq!(pages, 1, "the briefing is not one page");
+    let Some(text) = pdf_text(&pdf) else { return };
+    for h in [
+        "Executive security briefing",
+        "Overall posture",
+        "Top 5 risks",
+        "Recommended investment",
+        "Audit status",
+    ] {
+        assert!(text.contains(h), "no {h}");
+    }
+    assert!(text.contains(&format!(
+        "the register holds {} risk scenarios",
+        doc.risks.len()
+    )));
+    for (id, score) in audit_scores(&doc) {
+        assert!(
+            text.contains(&format!("{score:.1}%")),
+            "score of audit {id}"
+        );
+    }
+}
+
+#[test]
+fn the_audit_report_gives_scores_findings_and_remediation() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_store(dir.path());
+    let doc = demo_doc();
+    let a = doc
+        .audits
+        .iter()
+        .find(|a| a.id.as_str() == "hq-inspection-2025")
+        .unwrap();
+    let (_, score) = audit_scores(&doc)
+        .into_iter()
+        .find(|(id, _)| id == "hq-inspection-2025")
+        .unwrap();
+    let findings = a.content["findings"].as_array().unwrap();
+    let sev = |s: &str| findings.iter().filter(|f| f["severity"] == s).count();
+    let items = a.content["remediation"]["items"].as_array().unwrap();
+    let as_of = "2026-05-01";
+    let settled = items
+        .iter()
+        .filter(|i| i["status"] == "closed" || i["status"] == "risk_accepted")
+        .count();
+    let overdue = items
+        .iter()
+        .filter(|i| {
+            (i["status"] == "open" || i["status"] == "in_progress")
+                && i["due"].as_str().is_some_and(|d| d < as_of)
+        })
+        .count();
+    let expected = [
+        format!("Overall score: {score:.1}%"),
+        format!(
+            "{} findings: {} critical, {} high, {} medium, {} low.",
+            findings.len(),
+            sev("critical"),
+            sev("high"),
+            sev("medium"),
+            sev("low")
+        ),
+        format!(
+            "{} items: {settled} settled (closed or risk-accepted), {} open, {overdue} overdue.",
+            items.len(),
+            items.len() - settled
+        ),
+    ];
+    let args = ["audit", "--audit", "hq-inspection-2025"];
+    let html =
+        String::from_utf8(write(&db, &args, "html", &dir.path().join("a.html"), as_of)).unwrap();
+    for title in rampart_report::AUDIT_SECTIONS.map(|s| s.1) {
+        assert!(html.contains(&format!("<h2>{title}</h2>")), "no {title}");
+    }
+    for e in &expected {
+        assert!(html.contains(e.as_str()), "no {e:?}");
+    }
+    let pdf = dir.path().join("a.pdf");
+    let one = write(&db, &args, "pdf", &pdf, as_of);
+    assert_eq!(
+        one,
+        write(&db, &args, "pdf", &dir.path().join("b.pdf"), as_of)
+    );
+    let Some(text) = pdf_text(&pdf) else { return };
+    for title in rampart_report::AUDIT_SECTIONS.map(|s| s.1) {
+        assert!(text.contains(title), "no {title}");
+    }
+    for e in &expected {
+        assert!(text.contains(e.as_str()), "no {e:?}");
+    }
 }

@@ -683,6 +683,15 @@ async fn the_role_matrix_holds_on_every_route() {
             &format!("{name}: audit log (scoped)"),
             &mut wrong,
         );
+        let entry = web
+            .call(&token, Method::GET, "/api/v1/audit-log/1", None)
+            .await;
+        check(
+            &entry,
+            StatusCode::FORBIDDEN,
+            &format!("{name}: an audit entry (scoped)"),
+            &mut wrong,
+        );
         let tokens = web.call(&token, Method::GET, "/api/v1/tokens", None).await;
         check(
             &tokens,
@@ -765,6 +774,55 @@ async fn the_role_matrix_holds_on_every_route() {
         .await;
     assert_eq!(audit.status, StatusCode::OK, "{}", audit.text);
     assert_eq!(audit.body["items"].as_array().unwrap().len(), 5);
+    // Pages leave the content out unless asked; one entry carries it.
+    let items = audit.body["items"].as_array().unwrap();
+    assert!(
+        items
+            .iter()
+            .all(|i| i["before"].is_null() && i["after"].is_null())
+    );
+    let seq = items[0]["seq"].as_i64().unwrap();
+    let with = web
+        .call(
+            &admin,
+            Method::GET,
+            "/api/v1/audit-log?limit=1&content=true",
+            None,
+        )
+        .await;
+    assert_eq!(with.body["items"][0]["seq"], seq);
+    let one = web
+        .call(
+            &admin,
+            Method::GET,
+            &format!("/api/v1/audit-log/{seq}"),
+            None,
+        )
+        .await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.text);
+    assert_eq!(one.body["hash"], items[0]["hash"]);
+    assert_eq!(one.body["after"], with.body["items"][0]["after"]);
+    assert!(!(one.body["before"].is_null() && one.body["after"].is_null()));
+    let import = web
+        .call(&admin, Method::GET, "/api/v1/audit-log/1", None)
+        .await;
+    assert_eq!(import.status, StatusCode::OK);
+    assert!(
+        import.body["after"].as_str().unwrap().len() > 10_000,
+        "the import holds the organisation"
+    );
+    for missing in [
+        "/api/v1/audit-log/999999",
+        "/api/v1/audit-log/0",
+        "/api/v1/audit-log/x",
+    ] {
+        let a = web.call(&admin, Method::GET, missing, None).await;
+        assert_eq!(a.status, StatusCode::NOT_FOUND, "{missing}");
+    }
+    let bad = web
+        .call(&admin, Method::GET, "/api/v1/audit-log?content=yes", None)
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     let pw = web
         .call(
             &admin,
@@ -777,6 +835,7 @@ async fn the_role_matrix_holds_on_every_route() {
     for (m, p) in [
         ("get", "/api/v1/me"),
         ("get", "/api/v1/audit-log"),
+        ("get", "/api/v1/audit-log/{seq}"),
         ("get", "/api/v1/tokens"),
         ("post", "/api/v1/tokens"),
         ("delete", "/api/v1/tokens/{id}"),

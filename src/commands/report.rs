@@ -43,6 +43,39 @@ enum ReportCommand {
     ///
     /// Example: rampart report assessment --site dc --format html -o dc-assessment.html --as-of 2026-05-01
     Assessment(AssessmentArgs),
+    /// A one-page executive briefing of the organisation, or of one site.
+    ///
+    /// The overall posture, the top five risks, the recommended investment
+    /// and what it buys, and the status of the audits: every figure from the
+    /// store and the engines, as in the assessment report.
+    ///
+    /// Example: rampart report briefing --format pdf -o briefing.pdf --as-of 2026-05-01
+    Briefing(AssessmentArgs),
+    /// The report of one audit: its scope, the score of each section and the
+    /// overall score (by the compliance engine), the findings by severity and
+    /// the status of the remediation plan.
+    ///
+    /// Example: rampart report audit --audit hq-inspection-2025 --format pdf -o hq-audit.pdf
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct AuditArgs {
+    /// The audit.
+    #[arg(long, value_name = "ID")]
+    audit: String,
+    /// The organisation, when the store holds several.
+    #[arg(long, value_name = "ID")]
+    org: Option<String>,
+    /// Output format.
+    #[arg(long)]
+    format: ReportFormat,
+    /// The file to write.
+    #[arg(long, short, value_name = "FILE")]
+    output: PathBuf,
+    /// The date the report speaks for, which decides what is overdue (default: today).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    as_of: Option<Date>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -78,25 +111,59 @@ struct AssessmentArgs {
 
 pub fn run(ctx: &Context, args: Args) -> Result<()> {
     match args.command {
-        ReportCommand::Assessment(a) => {
-            if a.format == ReportFormat::Pdf {
-                bail!(
-                    "PDF reports are not built yet: use --format html (the PDF rendering is still to come)"
-                );
-            }
+        ReportCommand::Assessment(a) => whole(ctx, &a, Kind::Assessment),
+        ReportCommand::Briefing(a) => whole(ctx, &a, Kind::Briefing),
+        ReportCommand::Audit(a) => {
             let as_of = a.as_of.unwrap_or_else(|| jiff::Zoned::now().date());
-            let settings = Settings {
-                trials: a.trials,
-                seed: a.seed,
-                note: None,
-            };
             let doc = load(ctx, a.org.as_deref())?;
-            let html = assessment_html(ctx, &doc, a.site.as_deref(), as_of, &settings)?;
-            super::org::write_atomically(&a.output, html.as_bytes())?;
+            let model = audit_report(ctx, &doc, &a.audit, as_of)?;
+            let bytes = match a.format {
+                ReportFormat::Html => rampart_report::audit_html(&model).into_bytes(),
+                ReportFormat::Pdf => rampart_report::audit_pdf(&model)
+                    .with_context(|| format!("the PDF of audit {}", a.audit))?,
+            };
+            super::org::write_atomically(&a.output, &bytes)?;
             ctx.note(format!("wrote {}", a.output.display()));
             Ok(())
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Assessment,
+    Briefing,
+}
+
+/// The assessment report or the briefing, of the organisation or one site.
+fn whole(ctx: &Context, a: &AssessmentArgs, kind: Kind) -> Result<()> {
+    let as_of = a.as_of.unwrap_or_else(|| jiff::Zoned::now().date());
+    let settings = Settings {
+        trials: a.trials,
+        seed: a.seed,
+        note: None,
+    };
+    let doc = load(ctx, a.org.as_deref())?;
+    let model = build(ctx, &doc, a.site.as_deref(), as_of, &settings)?;
+    let bytes = render(&model, kind, a.format)?;
+    super::org::write_atomically(&a.output, &bytes)?;
+    ctx.note(format!("wrote {}", a.output.display()));
+    Ok(())
+}
+
+fn render(model: &rm::Report, kind: Kind, format: ReportFormat) -> Result<Vec<u8>> {
+    Ok(match (kind, format) {
+        (Kind::Assessment, ReportFormat::Html) => {
+            rampart_report::assessment_html(model).into_bytes()
+        }
+        (Kind::Briefing, ReportFormat::Html) => rampart_report::briefing_html(model).into_bytes(),
+        (Kind::Assessment, ReportFormat::Pdf) => {
+            rampart_report::assessment_pdf(model).context("the PDF of the assessment report")?
+        }
+        (Kind::Briefing, ReportFormat::Pdf) => {
+            rampart_report::briefing_pdf(model).context("the PDF of the briefing")?
+        }
+    })
 }
 
 /// How the FAIR simulation runs, and what the method section says about it.
@@ -135,11 +202,15 @@ pub fn demo_report(ctx: &Context, url: &rampart_store::DatabaseUrl, org: &Id) ->
             )
         }),
     };
-    let html = assessment_html(ctx, &doc, None, jiff::Zoned::now().date(), &settings)?;
-    super::org::write_atomically(&path, html.as_bytes())?;
+    let model = build(ctx, &doc, None, jiff::Zoned::now().date(), &settings)?;
+    super::org::write_atomically(&path, rampart_report::assessment_html(&model).as_bytes())?;
+    let pdf_path = path.with_extension("pdf");
+    let pdf = rampart_report::assessment_pdf(&model).context("the PDF of the demo's report")?;
+    super::org::write_atomically(&pdf_path, &pdf)?;
     ctx.note(format!(
-        "assessment report: {} ({:.2} s)",
+        "assessment report: {} and {} ({:.2} s)",
         path.display(),
+        pdf_path.display(),
         started.elapsed().as_secs_f64()
     ));
     Ok(path)
@@ -168,18 +239,6 @@ fn sqlite_dir(url: &rampart_store::DatabaseUrl) -> Option<PathBuf> {
     } else {
         parent.to_path_buf()
     })
-}
-
-/// Builds the model and renders it.
-pub fn assessment_html(
-    ctx: &Context,
-    doc: &OrgDocument,
-    site: Option<&str>,
-    as_of: Date,
-    settings: &Settings,
-) -> Result<String> {
-    let model = build(ctx, doc, site, as_of, settings)?;
-    Ok(rampart_report::assessment_html(&model))
 }
 
 /// A serde enum's name as words: `data_centre` -> `data centre`.
@@ -634,6 +693,222 @@ fn coverage_of(p: &domain::FloorPlan) -> rm::Coverage {
     out
 }
 
+/// An audit scored by the compliance engine, its findings (most serious
+/// first) and remediation status on `as_of`. A problem with the stored audit
+/// or its framework is told in the model, not raised.
+fn audit_result(
+    doc: &OrgDocument,
+    a: &domain::Audit,
+    as_of: Date,
+    person: &dyn Fn(&Option<Id>) -> Option<String>,
+) -> rm::AuditResult {
+    use super::compliance::{audit_content, engine_framework, header};
+    use rampart_compliance::RemediationStatus;
+    use rampart_compliance::finding::FindingSource;
+    let framework = doc.frameworks.iter().find(|f| f.id == a.framework);
+    let mut out = rm::AuditResult {
+        id: a.id.to_string(),
+        title: a.title.clone(),
+        site: a.site.to_string(),
+        framework: framework.map_or_else(
+            || a.framework.to_string(),
+            |f| format!("{} ({})", f.title, f.id),
+        ),
+        status: a.status.as_str().replace('_', " "),
+        auditors: a
+            .auditors
+            .iter()
+            .map(|p| person(&Some(p.clone())).unwrap_or_else(|| p.to_string()))
+            .collect(),
+        planned_start: a.planned_start.to_string(),
+        planned_end: a.planned_end.to_string(),
+        scope: Vec::new(),
+        items_in_scope: 0,
+        overall: None,
+        tally: rm::Tally::default(),
+        sections: Vec::new(),
+        findings: Vec::new(),
+        remediation: Vec::new(),
+        problem: None,
+    };
+    let content = match audit_content(a) {
+        Ok(c) => c,
+        Err(e) => {
+            out.problem = Some(format!("{e:#}"));
+            return out;
+        }
+    };
+    let severity = |s: rampart_compliance::Severity| match s {
+        rampart_compliance::Severity::Low => rm::Severity::Low,
+        rampart_compliance::Severity::Medium => rm::Severity::Medium,
+        rampart_compliance::Severity::High => rm::Severity::High,
+        rampart_compliance::Severity::Critical => rm::Severity::Critical,
+    };
+    let tally = |t: &rampart_compliance::audit::Tally| rm::Tally {
+        compliant: t.compliant,
+        partially_compliant: t.partially_compliant,
+        non_compliant: t.non_compliant,
+        not_applicable: t.not_applicable,
+        unassessed: t.unassessed,
+    };
+    out.findings = content
+        .findings
+        .iter()
+        .map(|f| rm::AuditFinding {
+            id: f.id.clone(),
+            title: f.title.clone(),
+            severity: severity(f.severity),
+            item: Some(match &f.source {
+                FindingSource::Audit { item, zone, .. } => match zone {
+                    Some(z) => format!("{item} ({z})"),
+                    None => item.clone(),
+                },
+                FindingSource::DesignReview { check, subject } => format!("{check}: {subject}"),
+            }),
+            owner: f.owner.clone(),
+            due: f.due.map(|d| d.to_string()),
+            risk: f.risk_scenario.clone(),
+        })
+        .collect();
+    out.findings
+        .sort_by(|x, y| y.severity.cmp(&x.severity).then_with(|| x.id.cmp(&y.id)));
+    if let Some(plan) = &content.remediation {
+        let overdue: Vec<&str> = plan.overdue(as_of).iter().map(|i| i.id.as_str()).collect();
+        out.remediation = plan
+            .items
+            .iter()
+            .map(|i| rm::RemediationItem {
+                id: i.id.clone(),
+                finding: i.finding.clone(),
+                title: i.title.clone(),
+                severity: severity(i.severity),
+                status: label(&i.status),
+                settled: matches!(
+                    i.status,
+                    RemediationStatus::Closed | RemediationStatus::RiskAccepted
+                ),
+                owner: i.owner.clone(),
+                due: i.due.map(|d| d.to_string()),
+                overdue: overdue.contains(&i.id.as_str()),
+                milestones_done: i.milestones.iter().filter(|m| m.done.is_some()).count(),
+                milestones: i.milestones.len(),
+            })
+            .collect();
+    }
+    out.scope.push(if content.scope.zones.is_empty() {
+        "Zones: the whole site.".to_owned()
+    } else {
+        format!("Zones: {}.", content.scope.zones.join(", "))
+    });
+    let Some(framework) = framework else {
+        out.problem = Some(format!("its framework {} is not stored", a.framework));
+        return out;
+    };
+    let framework = match engine_framework(framework) {
+        Ok(f) => f,
+        Err(e) => {
+            out.problem = Some(format!("{e:#}"));
+            return out;
+        }
+    };
+    let audit = content.audit(&header(a));
+    out.items_in_scope = audit.items_in_scope(&framework).len();
+    out.scope.push(match &content.scope.items {
+        None => format!(
+            "Items: all {} of the framework.",
+            rampart_report::amount(framework.len() as f64)
+        ),
+        Some(items) => format!(
+            "Items: {} of the framework's {}.",
+            items.len(),
+            rampart_report::amount(framework.len() as f64)
+        ),
+    });
+    match audit.score(&framework) {
+        Ok(card) => {
+            out.overall = card.overall;
+            out.tally = tally(&card.tally);
+            out.sections = card
+                .sections
+                .iter()
+                .map(|s| rm::SectionScore {
+                    id: s.section.clone(),
+                    title: s.title.clone(),
+                    score: s.score,
+                    tally: tally(&s.tally),
+                })
+                .collect();
+        }
+        Err(e) => out.problem = Some(e.to_string()),
+    }
+    out
+}
+
+/// The audit report's model: one audit of the organisation.
+fn audit_report(
+    ctx: &Context,
+    doc: &OrgDocument,
+    id: &str,
+    as_of: Date,
+) -> Result<rm::AuditReport> {
+    let org = &doc.organisation;
+    let Some(a) = doc.audits.iter().find(|a| a.id.as_str() == id) else {
+        bail!(
+            "organisation {} has no audit {id} (it has: {})",
+            org.id,
+            doc.audits
+                .iter()
+                .map(|a| a.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    };
+    let people = names(&doc.people, |p| (p.id.clone(), p.name.clone()));
+    let person = |id: &Option<Id>| {
+        id.as_ref()
+            .map(|i| people.get(i).cloned().unwrap_or_else(|| i.to_string()))
+    };
+    let audit = audit_result(doc, a, as_of, &person);
+    Ok(rm::AuditReport {
+        organisation: organisation_of(doc),
+        as_of: as_of.to_string(),
+        document: rm::DocumentControl {
+            reference: format!("{}-audit-{}-{as_of}", org.id, a.id),
+            ..document_control(ctx)
+        },
+        site: doc
+            .sites
+            .iter()
+            .find(|s| s.id == a.site)
+            .map_or_else(|| a.site.to_string(), |s| format!("{} ({})", s.name, s.id)),
+        audit,
+    })
+}
+
+fn document_control(ctx: &Context) -> rm::DocumentControl {
+    rm::DocumentControl {
+        reference: String::new(),
+        version: "1.0".into(),
+        classification: "Confidential: security sensitive".into(),
+        prepared_by: ctx.actor.clone(),
+        generator: format!("Rampart {}", env!("CARGO_PKG_VERSION")),
+        source: ctx.database_url().map(|u| u.redacted()).unwrap_or_default(),
+    }
+}
+
+fn organisation_of(doc: &OrgDocument) -> rm::Organisation {
+    let org = &doc.organisation;
+    rm::Organisation {
+        id: org.id.to_string(),
+        name: org.name.clone(),
+        sector: org.sector.clone(),
+        description: org.description.clone(),
+        currency: org.currency.clone(),
+        appetite: Vec::new(),
+        max_annual_loss: org.risk_appetite.as_ref().and_then(|a| a.max_annual_loss),
+    }
+}
+
 /// The report model of the organisation (or one site) from the document and the engines.
 fn build(
     ctx: &Context,
@@ -845,6 +1120,12 @@ fn build(
                 .map(coverage_of)
                 .collect(),
             devices,
+            audits: doc
+                .audits
+                .iter()
+                .filter(|a| here(&a.site))
+                .map(|a| audit_result(doc, a, as_of, &person))
+                .collect(),
         });
     }
 
@@ -1056,7 +1337,7 @@ fn build(
         "Overall posture: weak when a quarter or more of the present risks are in the top third of their scale, or the weakest adversary path has P_E below 0.5; fair when a risk is outside the appetite, the quantified loss exceeds it, or a camera zone misses its level; good otherwise.".to_owned(),
         "Recommendations are the controls proposed, planned or in progress at the sites in scope, and the best protection upgrades of each facility model, most urgent first: by the highest present risk they treat (for upgrades, 1 - P_E), then cheapest first.".to_owned(),
     ];
-    paragraphs.push("Audit results and findings are not part of this report yet.".to_owned());
+    paragraphs.push("Audits: each audit is scored by the compliance engine (compliant 1, partially compliant 0.5, non-compliant 0, not applicable not scored; a section's score is the mean of its scored results); findings are listed by severity and the remediation plan by status, overdue as of the report's date.".to_owned());
     let any_fair = out_sites.iter().any(|s| s.fair.is_some());
     let mut fair_notes = vec![
         "Each scenario's annual loss is formed as the scenario states (per trial LEF × LM by default, or a compound Poisson sum of per-event losses); the controls marked in place are applied (current risk). A site's total is the per-trial sum of its scenarios. The same seed gives the same figures whatever the number of threads.".to_owned(),

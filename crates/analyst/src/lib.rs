@@ -13,12 +13,16 @@ pub mod audits;
 
 pub use audits::AuditAnalyst;
 
-use rampart_domain::{FacilityModel, FloorPlan};
+use rampart_domain::{
+    Assessment, FacilityModel, FloorPlan, NistInputs, QualitativeLevel, RiskScenario,
+};
 use rampart_protection::{Facility, PathReport, SearchOptions};
 use rampart_report::model as rm;
+use rampart_risk::quantiles::QuantileMethod;
+use rampart_risk::simulate::{LossSummary, SimulationOptions};
 use rampart_server::analysis::{
     AdversaryView, Analysis, CameraMove, CameraView, CoverageView, ElementRow, FacilityTable,
-    PathView, ProtectionView, TableError, UpgradeView, ZoneView,
+    FairView, LossView, NistView, PathView, ProtectionView, TableError, UpgradeView, ZoneView,
 };
 use serde_json::{Map, Value, json};
 
@@ -366,6 +370,147 @@ impl Analysis for Analyst {
             .map_err(|e| e.to_string())?;
         Ok(moved)
     }
+
+    fn nist(&self, inputs: &NistInputs) -> Option<NistView> {
+        use rampart_risk::qualitative::{nist_overall_likelihood, nist_risk};
+        let overall = nist_overall_likelihood(nist(inputs.initiation), nist(inputs.adverse_impact));
+        let risk = nist_risk(overall, nist(inputs.impact));
+        Some(NistView {
+            overall_likelihood: overall.name().to_owned(),
+            risk: risk.name().to_owned(),
+            rank: risk as u8,
+        })
+    }
+
+    fn fair(
+        &self,
+        risks: &[RiskScenario],
+        currency: &str,
+        trials: u64,
+        seed: u64,
+    ) -> Result<Option<FairView>, String> {
+        let Some(text) = fair_scenario_text(risks) else {
+            return Ok(None);
+        };
+        let file = rampart_risk::parse(&text).map_err(|e| e.to_string())?;
+        let options = SimulationOptions {
+            trials,
+            seed,
+            ..SimulationOptions::default()
+        };
+        let p = &file.portfolio;
+        let r = rampart_risk::simulate::simulate(p, &p.in_place(), &options)
+            .map_err(|e| e.to_string())?;
+        let title = |id: &str| {
+            risks
+                .iter()
+                .find(|x| x.id.as_str() == id)
+                .map_or_else(|| id.to_owned(), |x| x.title.clone())
+        };
+        let stats: Vec<(String, rm::LossStats)> = r
+            .scenarios
+            .iter()
+            .map(|s| (title(&s.id), loss_stats(&s.ale)))
+            .chain(
+                (r.scenarios.len() > 1)
+                    .then(|| ("All together".to_owned(), loss_stats(&r.portfolio))),
+            )
+            .collect();
+        let series: Vec<(&str, &[(f64, f64)])> = stats
+            .iter()
+            .map(|(name, s)| (name.as_str(), s.lec.as_slice()))
+            .collect();
+        let bars: Vec<(&str, &rm::LossStats)> =
+            stats.iter().map(|(name, s)| (name.as_str(), s)).collect();
+        Ok(Some(FairView {
+            trials: r.trials,
+            seed: r.seed,
+            quantiles: match r.quantile_method {
+                QuantileMethod::Exact => "exact".to_owned(),
+                QuantileMethod::Sketch { relative_error } => format!(
+                    "streaming sketch, each percentile within ±{:.2} %",
+                    relative_error * 100.0
+                ),
+            },
+            scenarios: r
+                .scenarios
+                .iter()
+                .map(|s| loss_view(&s.id, s.mode.name(), &s.ale))
+                .collect(),
+            portfolio: loss_view("", "sum", &r.portfolio),
+            lec_svg: rampart_report::charts::loss_exceedance(
+                &series,
+                currency,
+                "Loss exceedance: the chance that a year's loss exceeds each amount",
+            ),
+            bars_svg: rampart_report::charts::percentile_bars(
+                &bars,
+                currency,
+                "Annual loss percentiles",
+            ),
+        }))
+    }
+}
+
+/// The risk engine's level of a domain level.
+pub fn nist(l: QualitativeLevel) -> rampart_risk::qualitative::NistLevel {
+    use rampart_risk::qualitative::NistLevel as N;
+    match l {
+        QualitativeLevel::VeryLow => N::VeryLow,
+        QualitativeLevel::Low => N::Low,
+        QualitativeLevel::Moderate => N::Moderate,
+        QualitativeLevel::High => N::High,
+        QualitativeLevel::VeryHigh => N::VeryHigh,
+    }
+}
+
+/// The report's loss figures (what its charts draw) of an engine summary.
+pub fn loss_stats(s: &LossSummary) -> rm::LossStats {
+    rm::LossStats {
+        mean: s.mean,
+        p10: s.p10,
+        p50: s.p50,
+        p90: s.p90,
+        p95: s.p95,
+        p99: s.p99,
+        lec: s.lec.iter().map(|p| (p.loss, p.p_exceed)).collect(),
+    }
+}
+
+fn loss_view(id: &str, mode: &str, s: &LossSummary) -> LossView {
+    LossView {
+        id: id.to_owned(),
+        mode: mode.to_owned(),
+        mean: s.mean,
+        sd: s.sd,
+        p5: s.p5,
+        p10: s.p10,
+        p50: s.p50,
+        p90: s.p90,
+        p95: s.p95,
+        p99: s.p99,
+        value_at_risk: s.value_at_risk,
+        var_confidence: s.var_confidence,
+    }
+}
+
+/// A scenario file (JSON) of the risks assessed with the FAIR method, each
+/// stored model a scenario under the risk's id; `None` when there is none.
+pub fn fair_scenario_text<'a>(risks: impl IntoIterator<Item = &'a RiskScenario>) -> Option<String> {
+    let scenarios: Vec<Value> = risks
+        .into_iter()
+        .filter_map(|r| match &r.assessment {
+            Assessment::Fair {
+                model: Value::Object(m),
+            } => {
+                let mut m = m.clone();
+                m.insert("id".into(), Value::String(r.id.to_string()));
+                Some(Value::Object(m))
+            }
+            _ => None,
+        })
+        .collect();
+    (!scenarios.is_empty()).then(|| json!({ "scenarios": scenarios }).to_string())
 }
 
 /// The plan's content with the cameras moved, everything else as written.

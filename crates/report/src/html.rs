@@ -3,12 +3,14 @@
 use std::fmt::Write as _;
 
 use crate::charts;
-use crate::model::{Coverage, Level, Protection, Report, Risk, Scope, Site};
+use crate::model::{
+    AuditReport, AuditResult, Coverage, Level, Protection, Report, Risk, Scope, Severity, Site,
+};
 use crate::summary;
 use crate::{amount, escape, money};
 
 /// The sections, in order: (anchor, heading).
-pub const SECTIONS: [(&str, &str); 11] = [
+pub const SECTIONS: [(&str, &str); 12] = [
     ("summary", "1. Executive summary"),
     ("scope", "2. Scope, method and scales"),
     ("sites", "3. Site description"),
@@ -17,7 +19,8 @@ pub const SECTIONS: [(&str, &str); 11] = [
     ("quantitative", "6. Quantitative results"),
     ("protection", "7. Protection-path analysis"),
     ("surveillance", "8. Surveillance coverage"),
-    ("recommendations", "9. Prioritised recommendations"),
+    ("audits", "9. Audit results and findings"),
+    ("recommendations", "10. Prioritised recommendations"),
     ("appendix-assets", "Appendix A. Asset list"),
     ("appendix-devices", "Appendix B. Device schedule"),
 ];
@@ -87,6 +90,7 @@ pub fn assessment_html(r: &Report) -> String {
     quantitative(&mut h, r);
     protection(&mut h, r);
     surveillance(&mut h, r);
+    audits(&mut h, r);
     recommendations(&mut h, r);
     appendix_assets(&mut h, r);
     appendix_devices(&mut h, r);
@@ -260,7 +264,7 @@ fn executive_summary(h: &mut String, r: &Report) {
         let (capex, opex) = summary::investment(r);
         let _ = writeln!(
             h,
-            "<p>{} measures are recommended (section 9), for {} to put in place and {} a year to run. The first three:</p>\n<ol>",
+            "<p>{} measures are recommended (section 10), for {} to put in place and {} a year to run. The first three:</p>\n<ol>",
             r.recommendations.len(),
             escape(&money(cur, capex)),
             escape(&money(cur, opex))
@@ -879,8 +883,97 @@ fn base64(data: &[u8]) -> String {
 
 // ---------------------------------------------------------------- 9
 
-fn recommendations(h: &mut String, r: &Report) {
+fn audits(h: &mut String, r: &Report) {
     section(h, 8);
+    h.push_str("<p>Audits score each item of their framework compliant (1), partially compliant (0.5) or non-compliant (0); not applicable items are not scored. A section's score is the mean over its scored results. Findings are raised on failed items, their severity from the item's criticality.</p>\n");
+    if !no_sites(h, r) {
+        for s in &r.sites {
+            site_heading(h, s);
+            if s.audits.is_empty() {
+                missing(
+                    h,
+                    &format!(
+                        "No audit of {} is recorded yet: plan an audit against a framework to see its scores and findings.",
+                        s.name
+                    ),
+                );
+                continue;
+            }
+            for a in &s.audits {
+                let _ = writeln!(
+                    h,
+                    "<h4>{} <small>({})</small></h4>",
+                    escape(&a.title),
+                    escape(&a.id)
+                );
+                audit_summary(h, a);
+            }
+        }
+    }
+    end(h);
+}
+
+fn percent(x: Option<f64>) -> String {
+    x.map_or_else(|| "not scored".to_owned(), |v| format!("{:.1}%", v * 100.0))
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn by_severity(a: &AuditResult) -> String {
+    Severity::DESCENDING
+        .iter()
+        .map(|s| format!("{} {}", a.findings_of(*s), s.name().to_lowercase()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn audit_summary(h: &mut String, a: &AuditResult) {
+    let _ = writeln!(
+        h,
+        "<p>Framework {}; {}; planned {} to {}.</p>",
+        escape(&a.framework),
+        escape(&a.status),
+        escape(&a.planned_start),
+        escape(&a.planned_end)
+    );
+    if let Some(p) = &a.problem {
+        missing(h, &format!("This audit could not be scored: {p}"));
+        return;
+    }
+    let (settled, open, overdue) = a.remediation_status();
+    let _ = writeln!(
+        h,
+        "<p>Overall score {} over {} in scope ({} compliant, {} partially compliant, {} non-compliant, {} not applicable, {} not yet assessed). {}: {}. Remediation: {} settled, {} open, {} overdue.</p>",
+        percent(a.overall),
+        plural(a.items_in_scope, "item", "items"),
+        a.tally.compliant,
+        a.tally.partially_compliant,
+        a.tally.non_compliant,
+        a.tally.not_applicable,
+        a.tally.unassessed,
+        plural(a.findings.len(), "finding", "findings"),
+        by_severity(a),
+        settled,
+        open,
+        overdue
+    );
+}
+
+fn severity_html(s: Severity) -> String {
+    let bg = s.colour();
+    format!(
+        "<span class=\"lvl\" style=\"background:{bg};color:{}\">{}</span>",
+        if dark(bg) { "#fff" } else { "#000" },
+        s.name()
+    )
+}
+
+// ---------------------------------------------------------------- 10
+
+fn recommendations(h: &mut String, r: &Report) {
+    section(h, 9);
     let cur = &r.organisation.currency;
     if r.recommendations.is_empty() {
         missing(
@@ -924,7 +1017,7 @@ fn recommendations(h: &mut String, r: &Report) {
 // ---------------------------------------------------------------- appendices
 
 fn appendix_assets(h: &mut String, r: &Report) {
-    section(h, 9);
+    section(h, 10);
     let cur = &r.organisation.currency;
     if !no_sites(h, r) {
         for s in &r.sites {
@@ -958,7 +1051,7 @@ fn appendix_assets(h: &mut String, r: &Report) {
 }
 
 fn appendix_devices(h: &mut String, r: &Report) {
-    section(h, 10);
+    section(h, 11);
     if !no_sites(h, r) {
         for s in &r.sites {
             site_heading(h, s);
@@ -991,6 +1084,304 @@ fn appendix_devices(h: &mut String, r: &Report) {
         }
     }
     end(h);
+}
+
+// ================================================================ briefing
+
+/// The one-page executive briefing as a standalone HTML document.
+pub fn briefing_html(r: &Report) -> String {
+    let b = crate::briefing::Briefing::of(r);
+    let org = &r.organisation;
+    let scope = match &r.scope {
+        Scope::Organisation => format!("{} (all sites)", org.name),
+        Scope::Site { name, .. } => format!("{name}, {}", org.name),
+    };
+    let mut h = String::with_capacity(16 * 1024);
+    head(&mut h, r, &format!("Executive security briefing: {scope}"));
+    let _ = writeln!(
+        h,
+        "<header class=\"cover\"><p>{}</p><h1>Executive security briefing</h1><p class=\"org\">{}</p><p>As of {}</p></header>",
+        escape(&r.document.classification),
+        escape(&scope),
+        escape(&r.as_of)
+    );
+    let _ = writeln!(
+        h,
+        "<h3>Overall posture</h3>\n<p class=\"posture\">{}</p>\n<h3>Top 5 risks</h3>",
+        escape(&b.posture)
+    );
+    if b.top.is_empty() {
+        missing(
+            &mut h,
+            "No risk scenario in this scope has a qualitative rating yet.",
+        );
+    } else {
+        h.push_str("<table>\n<thead><tr><th class=\"num\">#</th><th>Risk</th><th>Site</th><th>Present risk</th><th>Appetite</th></tr></thead>\n<tbody>\n");
+        for (i, t) in b.top.iter().enumerate() {
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"num\">{}</td><td>{} <small>({})</small></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                i + 1,
+                escape(&t.title),
+                escape(&t.id),
+                escape(&t.site),
+                level_html(t.level.as_ref()),
+                if t.outside {
+                    "<span class=\"out\">Outside</span>"
+                } else {
+                    "Within"
+                }
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
+    h.push_str("<h3>Recommended investment</h3>\n");
+    match &b.investment {
+        None => missing(
+            &mut h,
+            "No control is proposed or planned in this scope, so no investment is recommended yet.",
+        ),
+        Some(inv) => {
+            let _ = writeln!(h, "<p>{}</p>", escape(&inv.headline));
+            h.push_str("<table>\n<thead><tr><th>Measure</th><th>Cost</th><th>What it buys</th></tr></thead>\n<tbody>\n");
+            for (title, cost, buys) in &inv.first {
+                let _ = writeln!(
+                    h,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    escape(title),
+                    escape(cost),
+                    escape(buys)
+                );
+            }
+            h.push_str("</tbody>\n</table>\n");
+        }
+    }
+    h.push_str("<h3>Audit status</h3>\n");
+    if b.audits.is_empty() {
+        missing(&mut h, "No audit is recorded in this scope yet.");
+    } else {
+        h.push_str("<table>\n<thead><tr><th>Audit</th><th>Status</th><th class=\"num\">Score</th><th>Findings (C/H/M/L)</th><th>Remediation</th></tr></thead>\n<tbody>\n");
+        for a in &b.audits {
+            let _ = writeln!(
+                h,
+                "<tr><td>{} <small>({})</small></td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&a.title),
+                escape(&a.site),
+                escape(&a.status),
+                escape(&a.score),
+                escape(&a.findings),
+                escape(&a.remediation)
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+        if let Some(more) = &b.more_audits {
+            let _ = writeln!(h, "<p>{}</p>", escape(more));
+        }
+    }
+    foot(&mut h, &r.document, &r.as_of);
+    h
+}
+
+fn head(h: &mut String, r: &Report, title: &str) {
+    head_of(h, &r.document.generator, title);
+}
+
+fn head_of(h: &mut String, generator: &str, title: &str) {
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"generator\" content=\"{}\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        escape(generator),
+        escape(title)
+    );
+}
+
+fn foot(h: &mut String, d: &crate::model::DocumentControl, as_of: &str) {
+    let _ = write!(
+        h,
+        "<footer><p><small>{} — {} — as of {} — {}</small></p></footer>\n</body>\n</html>\n",
+        escape(&d.reference),
+        escape(&d.classification),
+        escape(as_of),
+        escape(&d.generator)
+    );
+}
+
+// ================================================================ audit report
+
+/// The sections of the audit report, in order: (anchor, heading).
+pub const AUDIT_SECTIONS: [(&str, &str); 4] = [
+    ("scope", "1. Scope"),
+    ("scores", "2. Scores by section"),
+    ("findings", "3. Findings by severity"),
+    ("remediation", "4. Remediation plan status"),
+];
+
+/// The audit report as a standalone HTML document.
+pub fn audit_html(r: &AuditReport) -> String {
+    let a = &r.audit;
+    let mut h = String::with_capacity(32 * 1024);
+    head_of(
+        &mut h,
+        &r.document.generator,
+        &format!("Audit report: {}", a.title),
+    );
+    let _ = writeln!(
+        h,
+        "<header class=\"cover\"><p>{}</p><h1>Audit report</h1><p class=\"org\">{}</p><p>{} — {} — as of {}</p></header>",
+        escape(&r.document.classification),
+        escape(&a.title),
+        escape(&r.organisation.name),
+        escape(&r.site),
+        escape(&r.as_of)
+    );
+    let sec = |h: &mut String, i: usize| {
+        let (id, title) = AUDIT_SECTIONS[i];
+        let _ = write!(h, "<section id=\"{id}\">\n<h2>{}</h2>\n", escape(title));
+    };
+    // 1. Scope
+    sec(&mut h, 0);
+    let _ = writeln!(
+        h,
+        "<table>\n<tr><th>Audit</th><td>{} ({})</td></tr>\n<tr><th>Site</th><td>{}</td></tr>\n<tr><th>Framework</th><td>{}</td></tr>\n<tr><th>Status</th><td>{}</td></tr>\n<tr><th>Planned</th><td>{} to {}</td></tr>\n<tr><th>Auditors</th><td>{}</td></tr>\n<tr><th>Items in scope</th><td>{}</td></tr>\n<tr><th>Reference</th><td>{}</td></tr>\n<tr><th>Produced by</th><td>{}</td></tr>\n</table>",
+        escape(&a.title),
+        escape(&a.id),
+        escape(&r.site),
+        escape(&a.framework),
+        escape(&a.status),
+        escape(&a.planned_start),
+        escape(&a.planned_end),
+        escape(&a.auditors.join(", ")),
+        a.items_in_scope,
+        escape(&r.document.reference),
+        escape(&r.document.generator)
+    );
+    if !a.scope.is_empty() {
+        h.push_str("<ul>\n");
+        for l in &a.scope {
+            let _ = writeln!(h, "<li>{}</li>", escape(l));
+        }
+        h.push_str("</ul>\n");
+    }
+    end(&mut h);
+    // 2. Scores
+    sec(&mut h, 1);
+    if let Some(p) = &a.problem {
+        missing(&mut h, &format!("This audit could not be scored: {p}"));
+    } else {
+        let _ = writeln!(
+            h,
+            "<p>Overall score: {} ({} compliant, {} partially compliant, {} non-compliant, {} not applicable, {} not yet assessed). Compliant counts 1, partially compliant 0.5, non-compliant 0; not applicable is not scored.</p>",
+            percent(a.overall),
+            a.tally.compliant,
+            a.tally.partially_compliant,
+            a.tally.non_compliant,
+            a.tally.not_applicable,
+            a.tally.unassessed
+        );
+        h.push_str("<table>\n<thead><tr><th>Section</th><th class=\"num\">Score</th><th class=\"num\">Compliant</th><th class=\"num\">Partial</th><th class=\"num\">Non-compliant</th><th class=\"num\">N/A</th><th class=\"num\">Not assessed</th></tr></thead>\n<tbody>\n");
+        let row = |h: &mut String, name: String, score: Option<f64>, t: &crate::model::Tally| {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                name,
+                percent(score),
+                t.compliant,
+                t.partially_compliant,
+                t.non_compliant,
+                t.not_applicable,
+                t.unassessed
+            );
+        };
+        for s in &a.sections {
+            row(
+                &mut h,
+                format!("{} <small>({})</small>", escape(&s.title), escape(&s.id)),
+                s.score,
+                &s.tally,
+            );
+        }
+        h.push_str("</tbody>\n<tfoot>\n");
+        row(&mut h, "Overall".to_owned(), a.overall, &a.tally);
+        h.push_str("</tfoot>\n</table>\n");
+    }
+    end(&mut h);
+    // 3. Findings
+    sec(&mut h, 2);
+    let _ = writeln!(
+        h,
+        "<p>{}: {}.</p>",
+        plural(a.findings.len(), "finding", "findings"),
+        by_severity(a)
+    );
+    for sev in Severity::DESCENDING {
+        let list: Vec<_> = a.findings.iter().filter(|f| f.severity == sev).collect();
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(h, "<h3>{} ({})</h3>", sev.name(), list.len());
+        h.push_str("<table>\n<thead><tr><th>Finding</th><th>Severity</th><th>Item</th><th>Owner</th><th>Due</th><th>Risk</th></tr></thead>\n<tbody>\n");
+        for f in list {
+            let _ = writeln!(
+                h,
+                "<tr><td>{} <small>({})</small></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&f.title),
+                escape(&f.id),
+                severity_html(f.severity),
+                opt(f.item.as_ref()),
+                opt(f.owner.as_ref()),
+                opt(f.due.as_ref()),
+                opt(f.risk.as_ref())
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
+    end(&mut h);
+    // 4. Remediation
+    sec(&mut h, 3);
+    if a.remediation.is_empty() {
+        missing(
+            &mut h,
+            "The audit has no remediation plan yet: plan the remediation of its findings to track them.",
+        );
+    } else {
+        let (settled, open, overdue) = a.remediation_status();
+        let _ = writeln!(
+            h,
+            "<p>{}: {} settled (closed or risk-accepted), {} open, {} overdue.</p>",
+            plural(a.remediation.len(), "item", "items"),
+            settled,
+            open,
+            overdue
+        );
+        h.push_str("<table>\n<thead><tr><th>Item</th><th>Finding</th><th>Severity</th><th>Status</th><th>Owner</th><th>Due</th><th class=\"num\">Milestones</th></tr></thead>\n<tbody>\n");
+        for it in &a.remediation {
+            let _ = writeln!(
+                h,
+                "<tr><td>{} <small>({})</small></td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td class=\"num\">{} / {}</td></tr>",
+                escape(&it.title),
+                escape(&it.id),
+                escape(&it.finding),
+                severity_html(it.severity),
+                escape(&it.status),
+                if it.overdue {
+                    " <span class=\"out\">overdue</span>"
+                } else {
+                    ""
+                },
+                opt(it.owner.as_ref()),
+                opt(it.due.as_ref()),
+                it.milestones_done,
+                it.milestones
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
+    end(&mut h);
+    foot(&mut h, &r.document, &r.as_of);
+    h
 }
 
 #[cfg(test)]

@@ -11,12 +11,18 @@
 //!
 //! Every text that comes from the model is escaped ([`escape`]).
 
+pub mod briefing;
 pub mod charts;
 mod html;
+pub mod markup;
 pub mod model;
+#[cfg(feature = "pdf")]
+mod pdf;
 pub mod summary;
 
-pub use html::assessment_html;
+pub use html::{AUDIT_SECTIONS, SECTIONS, assessment_html, audit_html, briefing_html};
+#[cfg(feature = "pdf")]
+pub use pdf::{PdfError, assessment_pdf, audit_pdf, briefing_pdf, pdf};
 
 /// Escapes text for HTML and XML content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -83,3 +89,5 @@ fn trim(x: f64) -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_typst;

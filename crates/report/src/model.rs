@@ -121,6 +121,8 @@ pub struct Site {
     pub protection: Vec<Protection>,
     pub surveillance: Vec<Coverage>,
     pub devices: Vec<Device>,
+    /// The site's audits, in the caller's order (latest first, say).
+    pub audits: Vec<AuditResult>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -344,4 +346,151 @@ pub struct Recommendation {
     /// Why it is recommended and what it buys.
     pub rationale: String,
     pub due: Option<String>,
+}
+
+/// How serious an audit finding is, lowest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// Every severity, most serious first (the order reports list them in).
+    pub const DESCENDING: [Severity; 4] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Low => "Low",
+            Severity::Medium => "Medium",
+            Severity::High => "High",
+            Severity::Critical => "Critical",
+        }
+    }
+
+    /// The colour reports mark it with.
+    pub fn colour(self) -> &'static str {
+        match self {
+            Severity::Low => "#2e7d32",
+            Severity::Medium => "#f9a825",
+            Severity::High => "#ef6c00",
+            Severity::Critical => "#b71c1c",
+        }
+    }
+}
+
+/// Results of each outcome, and items in scope with no result yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tally {
+    pub compliant: usize,
+    pub partially_compliant: usize,
+    pub non_compliant: usize,
+    pub not_applicable: usize,
+    pub unassessed: usize,
+}
+
+/// The score of one section of an audit's framework.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SectionScore {
+    pub id: String,
+    pub title: String,
+    /// Share 0..=1 as the compliance engine scores it; `None` when nothing was scored.
+    pub score: Option<f64>,
+    pub tally: Tally,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditFinding {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    /// The framework item (and zone) it was raised on, when from an audit item.
+    pub item: Option<String>,
+    pub owner: Option<String>,
+    pub due: Option<String>,
+    /// The risk scenario of the register it bears on.
+    pub risk: Option<String>,
+}
+
+/// One line of the remediation plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemediationItem {
+    pub id: String,
+    pub finding: String,
+    pub title: String,
+    pub severity: Severity,
+    /// `open`, `in progress`, `risk accepted` or `closed`.
+    pub status: String,
+    /// Whether the item is finished with (closed or risk-accepted).
+    pub settled: bool,
+    pub owner: Option<String>,
+    pub due: Option<String>,
+    /// Open past its due date on the report's as-of date.
+    pub overdue: bool,
+    /// Milestones done, of all.
+    pub milestones_done: usize,
+    pub milestones: usize,
+}
+
+/// An audit of a site against a framework, as the compliance engine scores it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditResult {
+    pub id: String,
+    pub title: String,
+    pub site: String,
+    /// The framework's id and title.
+    pub framework: String,
+    /// `planned`, `in progress` or `completed`.
+    pub status: String,
+    pub auditors: Vec<String>,
+    pub planned_start: String,
+    pub planned_end: String,
+    /// The scope in words, one line each (zones, items).
+    pub scope: Vec<String>,
+    /// Items of the framework in scope.
+    pub items_in_scope: usize,
+    pub overall: Option<f64>,
+    pub tally: Tally,
+    pub sections: Vec<SectionScore>,
+    /// Findings, most serious first.
+    pub findings: Vec<AuditFinding>,
+    pub remediation: Vec<RemediationItem>,
+    /// Why the audit could not be scored, when it could not.
+    pub problem: Option<String>,
+}
+
+impl AuditResult {
+    /// Findings of `severity`.
+    pub fn findings_of(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+
+    /// (settled, open, overdue) remediation items.
+    pub fn remediation_status(&self) -> (usize, usize, usize) {
+        let settled = self.remediation.iter().filter(|r| r.settled).count();
+        let overdue = self.remediation.iter().filter(|r| r.overdue).count();
+        (settled, self.remediation.len() - settled, overdue)
+    }
+}
+
+/// The audit report: one audit with the frame of a document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditReport {
+    pub organisation: Organisation,
+    /// The date the report speaks for, `YYYY-MM-DD`.
+    pub as_of: String,
+    pub document: DocumentControl,
+    /// The audited site's name.
+    pub site: String,
+    pub audit: AuditResult,
 }

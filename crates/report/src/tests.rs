@@ -3,7 +3,7 @@
 use crate::model::*;
 use crate::{assessment_html, charts, escape, summary};
 
-const HOSTILE: &str = "<script>alert('x')</script>&\"";
+pub(crate) const HOSTILE: &str = "<script>alert('x')</script>&\"";
 
 fn level(name: &str, rank: usize, levels: usize, score: f64) -> Level {
     Level {
@@ -51,7 +51,7 @@ fn stats(scale: f64) -> LossStats {
     }
 }
 
-fn empty_site(id: &str, name: &str) -> Site {
+pub(crate) fn empty_site(id: &str, name: &str) -> Site {
     Site {
         id: id.into(),
         name: name.into(),
@@ -69,6 +69,7 @@ fn empty_site(id: &str, name: &str) -> Site {
         protection: vec![],
         surveillance: vec![],
         devices: vec![],
+        audits: vec![],
     }
 }
 
@@ -82,7 +83,7 @@ fn grid() -> Grid {
     }
 }
 
-fn model() -> Report {
+pub(crate) fn model() -> Report {
     let mut site = empty_site("whs", &format!("Warehouse {HOSTILE}"));
     site.address = Some(HOSTILE.into());
     site.zones.push(Zone {
@@ -197,6 +198,7 @@ fn model() -> Report {
         status: "operational".into(),
         install_date: Some("2024-01-01".into()),
     });
+    site.audits.push(audit());
     Report {
         organisation: Organisation {
             id: "org".into(),
@@ -245,6 +247,81 @@ fn model() -> Report {
             rationale: HOSTILE.into(),
             due: None,
         }],
+    }
+}
+
+/// An audit with hostile names: 3 compliant, 1 partial, 1 non-compliant in
+/// two sections; two findings; one remediation item overdue.
+pub(crate) fn audit() -> AuditResult {
+    let tally = |c, p, n| Tally {
+        compliant: c,
+        partially_compliant: p,
+        non_compliant: n,
+        not_applicable: 0,
+        unassessed: 0,
+    };
+    AuditResult {
+        id: "au-1".into(),
+        title: HOSTILE.into(),
+        site: "whs".into(),
+        framework: format!("fw ({HOSTILE})"),
+        status: "completed".into(),
+        auditors: vec![HOSTILE.into()],
+        planned_start: "2026-03-01".into(),
+        planned_end: "2026-03-02".into(),
+        scope: vec![format!("Zones: {HOSTILE}")],
+        items_in_scope: 5,
+        // (3 + 0.5) / 5
+        overall: Some(0.7),
+        tally: tally(3, 1, 1),
+        sections: vec![
+            SectionScore {
+                id: "S1".into(),
+                title: HOSTILE.into(),
+                score: Some(1.0),
+                tally: tally(2, 0, 0),
+            },
+            SectionScore {
+                id: "S2".into(),
+                title: "Doors".into(),
+                score: Some(0.5),
+                tally: tally(1, 1, 1),
+            },
+        ],
+        findings: vec![
+            AuditFinding {
+                id: "f-1".into(),
+                title: HOSTILE.into(),
+                severity: Severity::High,
+                item: Some("S2-1".into()),
+                owner: Some(HOSTILE.into()),
+                due: Some("2026-04-01".into()),
+                risk: None,
+            },
+            AuditFinding {
+                id: "f-2".into(),
+                title: "Key register".into(),
+                severity: Severity::Low,
+                item: Some("S2-2".into()),
+                owner: None,
+                due: None,
+                risk: Some("r1".into()),
+            },
+        ],
+        remediation: vec![RemediationItem {
+            id: "p-1".into(),
+            finding: "f-1".into(),
+            title: HOSTILE.into(),
+            severity: Severity::High,
+            status: "open".into(),
+            settled: false,
+            owner: None,
+            due: Some("2026-04-01".into()),
+            overdue: true,
+            milestones_done: 1,
+            milestones: 2,
+        }],
+        problem: None,
     }
 }
 

@@ -10,7 +10,7 @@
 
 use std::fmt::Debug;
 
-use rampart_domain::{FacilityModel, FloorPlan};
+use rampart_domain::{FacilityModel, FloorPlan, NistInputs, RiskScenario};
 
 /// The engines, as the pages see them.
 pub trait Analysis: Send + Sync + Debug {
@@ -40,6 +40,30 @@ pub trait Analysis: Send + Sync + Debug {
         plan: &FloorPlan,
         moves: &[CameraMove],
     ) -> Result<serde_json::Value, String>;
+
+    /// The Open FAIR Monte Carlo of the risks assessed with FAIR (the
+    /// others are left out), with the controls in place; `None` when no
+    /// risk is. CPU-bound: call it off the async threads.
+    fn fair(
+        &self,
+        risks: &[RiskScenario],
+        currency: &str,
+        trials: u64,
+        seed: u64,
+    ) -> Result<Option<FairView>, String>;
+
+    /// NIST SP 800-30 rev1: the overall likelihood (table G-5) and the
+    /// risk level (table I-2) of one stage's inputs.
+    fn nist(&self, inputs: &NistInputs) -> Option<NistView>;
+}
+
+/// A NIST SP 800-30 rating, in the publication's words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NistView {
+    pub overall_likelihood: String,
+    pub risk: String,
+    /// 0 (Very Low) to 4 (Very High).
+    pub rank: u8,
 }
 
 /// A server without engines.
@@ -71,6 +95,18 @@ impl Analysis for NoAnalysis {
     }
     fn move_cameras(&self, _: &FloorPlan, _: &[CameraMove]) -> Result<serde_json::Value, String> {
         Err(UNAVAILABLE.to_owned())
+    }
+    fn fair(
+        &self,
+        _: &[RiskScenario],
+        _: &str,
+        _: u64,
+        _: u64,
+    ) -> Result<Option<FairView>, String> {
+        Err(UNAVAILABLE.to_owned())
+    }
+    fn nist(&self, _: &NistInputs) -> Option<NistView> {
+        None
     }
 }
 
@@ -203,4 +239,40 @@ pub struct ZoneView {
     pub required: String,
     pub covered_fraction: f64,
     pub uncovered_m2: f64,
+}
+
+// ------------------------------------------------------------ quantitative risk
+
+/// Annual loss of FAIR scenarios and of their sum, trial by trial.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FairView {
+    pub trials: u64,
+    pub seed: u64,
+    /// How percentiles were computed ("exact", or a sketch and its error).
+    pub quantiles: String,
+    pub scenarios: Vec<LossView>,
+    /// The per-trial sum over the scenarios.
+    pub portfolio: LossView,
+    /// Loss exceedance curves (SVG), one per scenario and the total.
+    pub lec_svg: String,
+    /// Annual loss percentiles as bars (SVG).
+    pub bars_svg: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LossView {
+    /// The risk's id (the portfolio's is empty).
+    pub id: String,
+    /// "per_trial" or "compound_poisson".
+    pub mode: String,
+    pub mean: f64,
+    pub sd: f64,
+    pub p5: f64,
+    pub p10: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub value_at_risk: f64,
+    pub var_confidence: f64,
 }

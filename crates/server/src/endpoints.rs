@@ -227,12 +227,25 @@ async fn change_password(
     body: Result<Json<PasswordChange>, JsonRejection>,
 ) -> ApiResult<StatusCode> {
     let Json(req) = body.map_err(json_problem)?;
+    change_own_password(&state, &principal, &req.current_password, &req.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Change the principal's own password, given the current one (the API's
+/// and the account page's one path). Field errors name `/current_password`
+/// and `/new_password`. Every session of the account ends.
+pub(crate) async fn change_own_password(
+    state: &AppState,
+    principal: &Principal,
+    current: &str,
+    new: &str,
+) -> ApiResult<()> {
     let cred = state
         .db
         .credential_of(&principal.org, &principal.user.id)
         .await?
         .ok_or_else(|| Problem::conflict("this account has no password to change"))?;
-    let (pw, hash) = (req.current_password.clone(), cred.password_hash.clone());
+    let (pw, hash) = (current.to_owned(), cred.password_hash.clone());
     let ok = tokio::task::spawn_blocking(move || auth::verify_password(&pw, &hash))
         .await
         .map_err(|e| Problem::internal("verifying a password", e))?;
@@ -242,19 +255,17 @@ async fn change_password(
             "the current password is wrong",
         ));
     }
-    auth::check_new_password(&req.new_password, &cred.login)
-        .map_err(|m| Problem::field("/new_password", m))?;
+    auth::check_new_password(new, &cred.login).map_err(|m| Problem::field("/new_password", m))?;
     auth::set_password(
-        &state,
+        state,
         &principal.actor(),
         &principal.org,
         &principal.user.id,
         &cred.login,
-        &req.new_password,
+        new,
         false,
     )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
+    .await
 }
 
 async fn set_user_password(
@@ -324,19 +335,7 @@ async fn create_token(
     body: Result<Json<TokenRequest>, JsonRejection>,
 ) -> ApiResult<Response> {
     let Json(req) = body.map_err(json_problem)?;
-    let name = req.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(Problem::field(
-            "/name",
-            "a token's name is 1 to 100 characters",
-        ));
-    }
-    if let Some(d) = req.expires_in_days
-        && !(1..=3650).contains(&d)
-    {
-        return Err(Problem::field("/expires_in_days", "from 1 to 3650 days"));
-    }
-    let (secret, token) = auth::issue_token(&state, &principal, name, req.expires_in_days).await?;
+    let (secret, token) = new_token(&state, &principal, &req.name, req.expires_in_days).await?;
     Ok((
         StatusCode::CREATED,
         Json(NewToken {
@@ -347,11 +346,42 @@ async fn create_token(
         .into_response())
 }
 
+/// Issue the principal an API token after checking the request (the API's
+/// and the account page's one path): field errors name `/name` and
+/// `/expires_in_days`.
+pub(crate) async fn new_token(
+    state: &AppState,
+    principal: &Principal,
+    name: &str,
+    expires_in_days: Option<u32>,
+) -> ApiResult<(String, rampart_store::ApiToken)> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(Problem::field(
+            "/name",
+            "a token's name is 1 to 100 characters",
+        ));
+    }
+    if let Some(d) = expires_in_days
+        && !(1..=3650).contains(&d)
+    {
+        return Err(Problem::field("/expires_in_days", "from 1 to 3650 days"));
+    }
+    auth::issue_token(state, principal, name, expires_in_days).await
+}
+
 async fn revoke_token(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
+    revoke(&state, &principal, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Revoke one of the principal's tokens (any token, for an administrator
+/// of every site).
+pub(crate) async fn revoke(state: &AppState, principal: &Principal, id: &str) -> ApiResult<()> {
     let mine = state
         .db
         .api_tokens_of(&principal.org, &principal.user.id)
@@ -362,10 +392,10 @@ async fn revoke_token(
     }
     if state
         .db
-        .revoke_api_token(&principal.actor(), &principal.org, &id)
+        .revoke_api_token(&principal.actor(), &principal.org, id)
         .await?
     {
-        Ok(StatusCode::NO_CONTENT)
+        Ok(())
     } else {
         Err(Problem::not_found(format!("there is no token {id:?}")))
     }
@@ -381,9 +411,12 @@ async fn audit_log(
             "the audit log is for administrators and security managers with access to every site",
         ));
     }
+    // Without content unless asked: an import's entry holds a whole
+    // organisation. One entry's content is at /api/v1/audit-log/{seq}.
     let mut q = AuditQuery {
         org: Some(principal.org.clone()),
         limit: 50,
+        without_content: true,
         ..AuditQuery::default()
     };
     for (k, v) in &params {
@@ -407,9 +440,16 @@ async fn audit_log(
                     .filter(|n| (1..=500).contains(n))
                     .ok_or_else(|| bad("a whole number from 1 to 500"))?
             }
+            "content" => {
+                q.without_content = match v.as_str() {
+                    "true" => false,
+                    "false" => true,
+                    _ => return Err(bad("true or false")),
+                }
+            }
             _ => {
                 return Err(Problem::bad_request(format!(
-                    "unknown query parameter {k:?}; the audit log takes kind, entity, actor, before, limit"
+                    "unknown query parameter {k:?}; the audit log takes kind, entity, actor, before, limit, content"
                 )));
             }
         }
@@ -421,22 +461,52 @@ async fn audit_log(
         None
     };
     Ok(Json(AuditPage {
-        items: entries
-            .into_iter()
-            .map(|e| AuditItem {
-                seq: e.seq,
-                at: e.at,
-                actor: e.actor,
-                action: e.action,
-                kind: e.kind,
-                entity_id: e.entity_id,
-                before: e.before,
-                after: e.after,
-                hash: e.hash,
-            })
-            .collect(),
+        items: entries.into_iter().map(audit_item).collect(),
         next_before,
     }))
+}
+
+fn audit_item(e: rampart_store::AuditEntry) -> AuditItem {
+    AuditItem {
+        seq: e.seq,
+        at: e.at,
+        actor: e.actor,
+        action: e.action,
+        kind: e.kind,
+        entity_id: e.entity_id,
+        before: e.before,
+        after: e.after,
+        hash: e.hash,
+    }
+}
+
+/// One entry of the audit log, with the content before and after.
+async fn audit_entry(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(seq): Path<String>,
+) -> ApiResult<Json<AuditItem>> {
+    if !access::may_read_audit_log(&principal.user) {
+        return Err(Problem::forbidden(
+            "the audit log is for administrators and security managers with access to every site",
+        ));
+    }
+    let missing = || Problem::not_found(format!("there is no audit entry {seq:?}"));
+    let n: i64 = seq.parse().ok().filter(|n| *n >= 1).ok_or_else(missing)?;
+    let q = AuditQuery {
+        org: Some(principal.org.clone()),
+        before: n.checked_add(1),
+        limit: 1,
+        ..AuditQuery::default()
+    };
+    let entry = state
+        .store()
+        .audit_page(&q)
+        .await?
+        .into_iter()
+        .find(|e| e.seq == n)
+        .ok_or_else(missing)?;
+    Ok(Json(audit_item(entry)))
 }
 
 async fn healthz() -> Json<Health> {
@@ -490,6 +560,7 @@ pub fn register(api: &mut Api) {
         json!({"allOf": [schema_ref("TokenInfo"), {"type": "object", "required": ["token"], "properties": {"token": {"type": "string", "description": "The secret, shown this once."}}}]}),
     );
     let audit = api.schema::<AuditPage>();
+    let audit_entry_schema = api.schema::<AuditItem>();
     let health = api.schema::<Health>();
 
     api.route(
@@ -597,9 +668,33 @@ pub fn register(api: &mut Api) {
             .param("actor", "query", false, json!({"type": "string", "maxLength": 200}), "Only entries by this actor.")
             .param("before", "query", false, json!({"type": "integer", "minimum": 1}), "Only entries older than this sequence number.")
             .param("limit", "query", false, json!({"type": "integer", "minimum": 1, "maximum": 500, "default": 50}), "Page size.")
+            .param("content", "query", false, json!({"type": "boolean", "default": false}), "Include each entry's content before and after (an import's entry holds a whole organisation); otherwise `before` and `after` are null and /api/v1/audit-log/{seq} gives one entry's.")
             .answers(200, "A page of entries.", Some(audit))
             .errors(READ_ERRORS),
         get(audit_log),
+    );
+    api.route(
+        "/api/v1/audit-log/{seq}",
+        "get",
+        Op::new(
+            "audit_entry",
+            "audit",
+            "Read one audit entry with its content",
+        )
+        .param(
+            "seq",
+            "path",
+            true,
+            json!({"type": "integer", "minimum": 1}),
+            "The entry's sequence number.",
+        )
+        .answers(
+            200,
+            "The entry, with the content before and after the change.",
+            Some(audit_entry_schema),
+        )
+        .errors(READ_ERRORS),
+        get(audit_entry),
     );
     api.route(
         "/healthz",

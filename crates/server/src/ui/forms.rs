@@ -17,8 +17,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jiff::civil::Date;
 use rampart_domain::{
-    Assessment, Asset, Device, Entity, EntityKind, FemaInputs, Id, MatrixInputs, NistInputs,
-    Organisation, Person, Rating, RiskScenario, Site, Threat, Zone,
+    Assessment, Asset, Control, Device, Entity, EntityKind, FemaInputs, Id, MatrixInputs,
+    NistInputs, Organisation, Person, Rating, RiskScenario, Site, Threat, Zone,
 };
 use serde::de::DeserializeOwned;
 
@@ -78,6 +78,30 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/risks/new", get(new_form::<RiskScenario>))
         .route("/risks/{id}/edit", get(edit_form::<RiskScenario>))
         .route("/devices/new", get(new_form::<Device>))
+        .route("/zones/new", get(new_form::<Zone>))
+        .route("/zones/{id}/edit", get(edit_form::<Zone>))
+        .route("/threats/new", get(new_form::<Threat>))
+        .route("/threats/{id}/edit", get(edit_form::<Threat>))
+        .route("/controls/new", get(new_form::<Control>))
+        .route("/controls/{id}/edit", get(edit_form::<Control>))
+        .route("/people/new", get(new_form::<Person>))
+        .route("/people/{id}/edit", get(edit_form::<Person>))
+        .route("/zones", get(zones_page).post(create::<Zone>))
+        .route("/zones/{id}", get(zone_page).post(update::<Zone>))
+        .route("/threats", post(create::<Threat>))
+        .route("/threats/{id}", post(update::<Threat>))
+        .route("/controls", post(create::<Control>))
+        .route("/controls/{id}", post(update::<Control>))
+        .route("/people", post(create::<Person>))
+        .route("/people/{id}", post(update::<Person>))
+        .route("/sites/{id}/delete", post(delete::<Site>))
+        .route("/asset-register/{id}/delete", post(delete::<Asset>))
+        .route("/threats/{id}/delete", post(delete::<Threat>))
+        .route("/risks/{id}/delete", post(delete::<RiskScenario>))
+        .route("/controls/{id}/delete", post(delete::<Control>))
+        .route("/devices/{id}/delete", post(delete::<Device>))
+        .route("/people/{id}/delete", post(delete::<Person>))
+        .route("/zones/{id}/delete", post(delete::<Zone>))
         .route("/devices/{id}/edit", get(edit_form::<Device>))
         // The same paths as the GET pages of `pages`: their methods merge.
         .route("/sites", post(create::<Site>))
@@ -88,6 +112,56 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/risks/{id}", post(update::<RiskScenario>))
         .route("/devices", post(create::<Device>))
         .route("/devices/{id}", post(update::<Device>))
+}
+
+/// Delete a record from its page: the role may delete the kind, the record
+/// is on a site the user sees, the form carries the CSRF token and the
+/// version it was shown at (a changed or still referenced record is refused
+/// with the reason, and nothing is deleted).
+async fn delete<E: FormKind>(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(p): PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let values = FormData(form);
+    check_csrf(&p, &values, &headers).map_err(|e| in_frame(&p, e))?;
+    resource::require(&p, E::KIND, Action::Delete).map_err(|e| in_frame(&p, e))?;
+    let stored = load_one::<E>(&state, &p, &id).await?;
+    let Some(version) = values
+        .get("version")
+        .parse::<i64>()
+        .ok()
+        .filter(|v| *v >= 1)
+    else {
+        return Err(in_frame(
+            &p,
+            Problem::bad_request(
+                "the form did not say which version it deletes; open the page again",
+            ),
+        ));
+    };
+    state
+        .store()
+        .delete_record(&p.actor(), &p.org, E::KIND, stored.value.id(), version)
+        .await
+        .map_err(|e| in_frame(&p, e.into()))?;
+    Ok(Redirect::to(E::BASE).into_response())
+}
+
+/// Zones have no page of their own: they are listed on their site's page.
+async fn zones_page() -> Redirect {
+    Redirect::to("/sites")
+}
+
+async fn zone_page(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Path(id): Path<String>,
+) -> PageResult {
+    let z = load_one::<Zone>(&state, &p, &id).await?;
+    Ok(Redirect::to(&format!("/sites/{}", z.value.site)).into_response())
 }
 
 // ------------------------------------------------------------ form model
@@ -112,7 +186,7 @@ pub struct FormField {
 }
 
 impl FormField {
-    fn new(name: &str, label: &str, kind: &'static str, values: &FormData) -> FormField {
+    pub(super) fn new(name: &str, label: &str, kind: &'static str, values: &FormData) -> FormField {
         FormField {
             name: name.to_owned(),
             id: format!("f-{}", name.replace(['.', '_'], "-")),
@@ -130,26 +204,26 @@ impl FormField {
             described: String::new(),
         }
     }
-    fn required(mut self) -> Self {
+    pub(super) fn required(mut self) -> Self {
         self.required = true;
         self
     }
-    fn hint(mut self, h: &str) -> Self {
+    pub(super) fn hint(mut self, h: &str) -> Self {
         self.hint = h.to_owned();
         self
     }
-    fn range(mut self, min: &str, max: &str, step: &str) -> Self {
+    pub(super) fn range(mut self, min: &str, max: &str, step: &str) -> Self {
         self.min = min.to_owned();
         self.max = max.to_owned();
         self.step = step.to_owned();
         self
     }
-    fn readonly(mut self) -> Self {
+    pub(super) fn readonly(mut self) -> Self {
         self.readonly = true;
         self
     }
     /// A select of `(value, label)`, with a blank first choice when given.
-    fn options(mut self, blank: Option<&str>, opts: Vec<(String, String)>) -> Self {
+    pub(super) fn options(mut self, blank: Option<&str>, opts: Vec<(String, String)>) -> Self {
         let value = self.value.clone();
         if let Some(b) = blank {
             self.options.push(FilterOption {
@@ -168,7 +242,7 @@ impl FormField {
     }
 }
 
-fn codes(list: &[&str]) -> Vec<(String, String)> {
+pub(super) fn codes(list: &[&str]) -> Vec<(String, String)> {
     list.iter()
         .map(|c| ((*c).to_owned(), capitalise(&c.replace('_', " "))))
         .collect()
@@ -184,7 +258,7 @@ pub struct Fieldset {
     pub fields: Vec<FormField>,
 }
 
-fn fieldset(legend: &str, hint: &str, fields: Vec<FormField>) -> Fieldset {
+pub(super) fn fieldset(legend: &str, hint: &str, fields: Vec<FormField>) -> Fieldset {
     Fieldset {
         legend: legend.to_owned(),
         hint: hint.to_owned(),
@@ -293,27 +367,27 @@ async fn options(state: &AppState, p: &Principal) -> Result<Options, Problem> {
 
 // ------------------------------------------------------------ parsing
 
-struct Parse<'a> {
+pub(super) struct Parse<'a> {
     v: &'a FormData,
     errors: Errors,
 }
 
 impl<'a> Parse<'a> {
-    fn new(v: &'a FormData) -> Self {
+    pub(super) fn new(v: &'a FormData) -> Self {
         Parse {
             v,
             errors: Errors::new(),
         }
     }
-    fn fail(&mut self, name: &str, msg: impl Into<String>) {
+    pub(super) fn fail(&mut self, name: &str, msg: impl Into<String>) {
         self.errors
             .entry(name.to_owned())
             .or_insert_with(|| msg.into());
     }
-    fn raw(&self, name: &str) -> &'a str {
+    pub(super) fn raw(&self, name: &str) -> &'a str {
         self.v.get(name).trim()
     }
-    fn text(&mut self, name: &str, what: &str, max: usize) -> String {
+    pub(super) fn text(&mut self, name: &str, what: &str, max: usize) -> String {
         let t = self.raw(name);
         if t.is_empty() {
             self.fail(name, format!("Enter {what}."));
@@ -322,14 +396,14 @@ impl<'a> Parse<'a> {
         }
         t.to_owned()
     }
-    fn opt_text(&mut self, name: &str, max: usize) -> Option<String> {
+    pub(super) fn opt_text(&mut self, name: &str, max: usize) -> Option<String> {
         let t = self.raw(name);
         if t.chars().count() > max {
             self.fail(name, format!("At most {max} characters."));
         }
         (!t.is_empty()).then(|| t.to_owned())
     }
-    fn opt_id(&mut self, name: &str) -> Option<Id> {
+    pub(super) fn opt_id(&mut self, name: &str) -> Option<Id> {
         let t = self.raw(name);
         if t.is_empty() {
             return None;
@@ -342,14 +416,14 @@ impl<'a> Parse<'a> {
             }
         }
     }
-    fn id(&mut self, name: &str, what: &str) -> Option<Id> {
+    pub(super) fn id(&mut self, name: &str, what: &str) -> Option<Id> {
         let id = self.opt_id(name);
         if id.is_none() && self.raw(name).is_empty() {
             self.fail(name, format!("Choose {what}."));
         }
         id
     }
-    fn choice<T: DeserializeOwned>(&mut self, name: &str, what: &str) -> Option<T> {
+    pub(super) fn choice<T: DeserializeOwned>(&mut self, name: &str, what: &str) -> Option<T> {
         let t = self.raw(name);
         match serde_json::from_value(serde_json::Value::String(t.to_owned())) {
             Ok(v) => Some(v),
@@ -359,7 +433,7 @@ impl<'a> Parse<'a> {
             }
         }
     }
-    fn rating(&mut self, name: &str) -> Option<Rating> {
+    pub(super) fn rating(&mut self, name: &str) -> Option<Rating> {
         let t = self.raw(name);
         match t.parse::<i64>().ok().and_then(|n| Rating::new(n).ok()) {
             Some(r) => Some(r),
@@ -369,7 +443,7 @@ impl<'a> Parse<'a> {
             }
         }
     }
-    fn opt_number(&mut self, name: &str, min: f64) -> Option<f64> {
+    pub(super) fn opt_number(&mut self, name: &str, min: f64) -> Option<f64> {
         let t = self.raw(name).replace(',', "");
         if t.is_empty() {
             return None;
@@ -382,7 +456,7 @@ impl<'a> Parse<'a> {
             }
         }
     }
-    fn opt_date(&mut self, name: &str) -> Option<Date> {
+    pub(super) fn opt_date(&mut self, name: &str) -> Option<Date> {
         let t = self.raw(name);
         if t.is_empty() {
             return None;
@@ -395,7 +469,7 @@ impl<'a> Parse<'a> {
             }
         }
     }
-    fn opt_small(&mut self, name: &str, lo: u8, hi: u8) -> Option<u8> {
+    pub(super) fn opt_small(&mut self, name: &str, lo: u8, hi: u8) -> Option<u8> {
         let t = self.raw(name);
         if t.is_empty() {
             return None;
@@ -408,7 +482,7 @@ impl<'a> Parse<'a> {
             }
         }
     }
-    fn done(self) -> Result<(), Errors> {
+    pub(super) fn done(self) -> Result<(), Errors> {
         if self.errors.is_empty() {
             Ok(())
         } else {
@@ -437,19 +511,19 @@ pub trait FormKind: Entity + Sized {
     }
 }
 
-fn id_field(v: &FormData, creating: bool, hint: &str) -> FormField {
+pub(super) fn id_field(v: &FormData, creating: bool, hint: &str) -> FormField {
     let f = FormField::new("id", "Id", "text", v).hint(hint);
     if creating { f.required() } else { f.readonly() }
 }
 
-fn id_of(p: &mut Parse<'_>, base: Option<&Id>) -> Option<Id> {
+pub(super) fn id_of(p: &mut Parse<'_>, base: Option<&Id>) -> Option<Id> {
     match base {
         Some(id) => Some(id.clone()),
         None => p.id("id", "an id"),
     }
 }
 
-const ID_HINT: &str =
+pub(super) const ID_HINT: &str =
     "Letters, digits, '-', '_' or '.', starting with a letter or digit; cannot be changed later.";
 
 impl FormKind for Site {

@@ -17,10 +17,13 @@
 //! - Every list can be downloaded as CSV (`?format=csv`), with cells that a
 //!   spreadsheet would run as a formula defused.
 
+mod account;
 mod audits;
+mod catalogue_forms;
 mod designs;
 mod forms;
 mod pages;
+pub use pages::PAGE_TRIALS;
 #[cfg(test)]
 mod tests;
 
@@ -48,7 +51,9 @@ pub fn router() -> Router<AppState> {
         .route("/assets/{file}", get(asset))
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout));
-    audits::routes(designs::routes(forms::routes(pages::routes(r))))
+    audits::routes(account::routes(designs::routes(forms::routes(
+        pages::routes(r),
+    ))))
 }
 
 // ------------------------------------------------------------ assets

@@ -1,6 +1,7 @@
 //! The reading pages: the dashboard, the lists (with CSV) and the details.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
@@ -21,6 +22,7 @@ use super::{
     is_account_admin, label, money, url_encode, wants_fragment,
 };
 use crate::access::{self, Action};
+use crate::analysis::{FairView, LossView};
 use crate::auth::Principal;
 use crate::problem::Problem;
 use crate::resource;
@@ -743,7 +745,7 @@ async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> Page
         Some(panels) => (*panels).clone(),
         None => {
             let panels = dashboard_panels(&state, &p, &org, today).await?;
-            state.cache(key, std::sync::Arc::new(panels.clone()));
+            state.cache(key, Arc::new(panels.clone()));
             panels
         }
     };
@@ -1588,8 +1590,8 @@ async fn threats(
             "All categories",
             cats,
         )],
-        new_href: None,
-        new_label: "",
+        new_href: new_link(&p, EntityKind::Threat, "/threats/new"),
+        new_label: "New threat",
     };
     Ok(paged_response(spec, t, &params, &headers, None, paged))
 }
@@ -1901,8 +1903,8 @@ async fn controls(
         intro: "The countermeasure catalogue with its costs; each control's page lists where it is applied.".to_owned(),
         csv_name: "controls",
         filters: vec![FilterField::select("function", "Function", &params, "All functions", functions)],
-        new_href: None,
-        new_label: "",
+        new_href: new_link(&p, EntityKind::Control, "/controls/new"),
+        new_label: "New control",
     };
     Ok(paged_response(spec, t, &params, &headers, None, paged))
 }
@@ -2053,8 +2055,8 @@ async fn people(
         intro: "Staff, contractors and visitors on the sites.".to_owned(),
         csv_name: "people",
         filters: Vec::new(),
-        new_href: None,
-        new_label: "",
+        new_href: new_link(&p, EntityKind::Person, "/people/new"),
+        new_label: "New person",
     };
     Ok(paged_response(spec, t, &params, &headers, None, paged))
 }
@@ -2292,6 +2294,39 @@ pub struct DetailPage {
     pub back_label: &'static str,
     pub version: String,
     pub note: String,
+    /// Charts and drawings (SVG made by the engines' side) with captions.
+    pub figures: Vec<Figure>,
+    /// Further links beside Edit: (label, href).
+    pub actions: Vec<(String, String)>,
+    /// A Delete button, for those who may delete this record.
+    pub delete: Option<DeleteButton>,
+}
+
+pub struct DeleteButton {
+    pub action: String,
+    pub version: i64,
+    pub noun: &'static str,
+}
+
+/// The Delete button of a record, when the user's role may delete its kind.
+fn delete_button<T>(
+    p: &Principal,
+    kind: EntityKind,
+    base: &str,
+    s: &Stored<T>,
+    id: &Id,
+    noun: &'static str,
+) -> Option<DeleteButton> {
+    access::allows(p.user.role, kind, Action::Delete).then(|| DeleteButton {
+        action: format!("{base}/{id}/delete"),
+        version: s.version,
+        noun,
+    })
+}
+
+pub struct Figure {
+    pub svg: String,
+    pub caption: String,
 }
 
 fn changed<T>(s: &Stored<T>) -> String {
@@ -2375,9 +2410,14 @@ async fn site(
         &["Zone", "Within", "Kind", "Classification"],
         "No zones.",
     );
+    let zone_writer = access::allows(p.user.role, EntityKind::Zone, Action::Write);
     for z in zones.iter().map(|z| &z.value) {
         zt.rows.push(vec![
-            Cell::text(z.name.clone()),
+            if zone_writer {
+                Cell::link(z.name.clone(), format!("/zones/{}/edit", z.id))
+            } else {
+                Cell::text(z.name.clone())
+            },
             Cell::text(opt_name(&zone_names, z.parent.as_ref())),
             Cell::text(label(&z.kind)),
             Cell::text(label(&z.classification)),
@@ -2428,17 +2468,71 @@ async fn site(
             Cell::text(label(&r.treatment)),
         ]);
     }
+    let mut sections = vec![zt, at, dt, rt];
+    let mut figures = Vec::new();
+    let mut note = String::new();
+    let fair_risks: Vec<RiskScenario> = risks
+        .iter()
+        .filter(|r| matches!(r.value.assessment, Assessment::Fair { .. }))
+        .map(|r| r.value.clone())
+        .collect();
+    if !fair_risks.is_empty() {
+        match fair_view(&state, fair_risks, &org.currency).await {
+            Ok(Some(view)) => {
+                let mut t = loss_rows(
+                    format!(
+                        "Quantified risks (Open FAIR): annual loss, {} trials, seed {}, controls in place",
+                        view.trials, view.seed
+                    ),
+                    &view.scenarios,
+                    &org.currency,
+                );
+                if view.scenarios.len() > 1 {
+                    let mut total = loss_rows(
+                        String::new(),
+                        std::slice::from_ref(&view.portfolio),
+                        &org.currency,
+                    );
+                    if let Some(mut row) = total.rows.pop() {
+                        row[0] = Cell::text("All together (per-trial sum)");
+                        t.rows.push(row);
+                    }
+                }
+                sections.push(t);
+                figures.push(Figure {
+                    svg: view.lec_svg.clone(),
+                    caption: format!(
+                        "Loss exceedance curves of the quantified risks of {}.",
+                        v.name
+                    ),
+                });
+                figures.push(Figure {
+                    svg: view.bars_svg.clone(),
+                    caption: "Annual loss percentiles: bar p10 to p90, tick at the median, dot at the mean, whisker to p99.".to_owned(),
+                });
+            }
+            Ok(None) => {}
+            Err(e) => note = format!("The quantified risks could not be simulated: {}", e.detail),
+        }
+    }
     let page = DetailPage {
         layout: Layout::new(&p, v.name.clone(), "/sites"),
         heading: v.name.clone(),
         kicker: "Site".to_owned(),
         fields,
-        sections: vec![zt, at, dt, rt],
+        sections,
         edit_href: edit_link(&p, EntityKind::Site, format!("/sites/{}/edit", v.id)),
         back_href: "/sites",
         back_label: "All sites",
         version: changed(&s),
-        note: String::new(),
+        note,
+        figures,
+        actions: if zone_writer {
+            vec![("Add a zone".to_owned(), format!("/zones/new?site={}", v.id))]
+        } else {
+            Vec::new()
+        },
+        delete: delete_button(&p, EntityKind::Site, "/sites", &s, &v.id, "site"),
     };
     Ok(html(StatusCode::OK, &page))
 }
@@ -2534,6 +2628,9 @@ async fn asset(
         back_label: "All assets",
         version: changed(&s),
         note: String::new(),
+        figures: Vec::new(),
+        actions: Vec::new(),
+        delete: delete_button(&p, EntityKind::Asset, "/asset-register", &s, &v.id, "asset"),
     };
     Ok(html(StatusCode::OK, &page))
 }
@@ -2582,13 +2679,25 @@ async fn threat(
         kicker: "Threat".to_owned(),
         fields,
         sections: vec![rt],
-        edit_href: None,
+        edit_href: edit_link(&p, EntityKind::Threat, format!("/threats/{}/edit", v.id)),
         back_href: "/threats",
         back_label: "All threats",
         version: changed(&s),
         note: String::new(),
+        figures: Vec::new(),
+        actions: Vec::new(),
+        delete: delete_button(&p, EntityKind::Threat, "/threats", &s, &v.id, "threat"),
     };
     Ok(html(StatusCode::OK, &page))
+}
+
+/// The colour of a NIST level (0 Very Low .. 4 Very High) on the pages' three bands.
+fn nist_class(rank: u8) -> &'static str {
+    match rank {
+        0 | 1 => Level::Low.class(),
+        2 => Level::Medium.class(),
+        _ => Level::High.class(),
+    }
 }
 
 fn level_name(l: &rampart_domain::QualitativeLevel) -> String {
@@ -2619,7 +2728,7 @@ async fn risk(
     let people_names = names(&people, |x| &x.id, |x| x.name.clone());
     let control_names = names(&controls, |c| &c.id, |c| c.name.clone());
     let present = present_score(&v.assessment, &org.risk_matrix);
-    let fields = vec![
+    let mut fields = vec![
         f("Id", v.id.to_string()),
         Field {
             label: "Site",
@@ -2745,7 +2854,9 @@ async fn risk(
                     "Stage",
                     "Initiation or occurrence",
                     "Adverse impact",
+                    "Overall likelihood (G-5)",
                     "Impact",
+                    "Risk (I-2)",
                 ],
                 "",
             );
@@ -2755,15 +2866,32 @@ async fn risk(
                 ("Residual", residual.as_ref()),
             ] {
                 if let Some(m) = m {
+                    let rated = state.analysis.nist(m);
                     at.rows.push(vec![
                         Cell::text(stage),
                         Cell::text(level_name(&m.initiation)),
                         Cell::text(level_name(&m.adverse_impact)),
+                        Cell::text(
+                            rated
+                                .as_ref()
+                                .map(|r| r.overall_likelihood.clone())
+                                .unwrap_or_default(),
+                        ),
                         Cell::text(level_name(&m.impact)),
+                        rated.as_ref().map_or_else(
+                            || Cell::text(""),
+                            |r| Cell::text(r.risk.clone()).class(nist_class(r.rank)),
+                        ),
                     ]);
                 }
             }
-            note = "The overall NIST risk level is computed by the risk engine: run `rampart risk` on this organisation.".to_owned();
+            // The present level: current where assessed, else inherent.
+            if let Some(r) = state.analysis.nist(current.as_ref().unwrap_or(inherent))
+                && let Some(level) = fields.iter_mut().find(|f| f.label == "Level")
+            {
+                level.value =
+                    Cell::text(format!("{} (NIST SP 800-30)", r.risk)).class(nist_class(r.rank));
+            }
         }
         Assessment::Fair { model } => {
             at = Table::new("Open FAIR model", &["Factor", "As written"], "");
@@ -2775,7 +2903,48 @@ async fn risk(
                     ]);
                 }
             }
-            note = "Annual loss is simulated by the risk engine (Monte Carlo): run `rampart risk fair`.".to_owned();
+        }
+    }
+    let mut figures = Vec::new();
+    let mut loss_table = None;
+    if matches!(v.assessment, Assessment::Fair { .. }) {
+        match fair_view(&state, vec![v.clone()], &org.currency).await {
+            Ok(Some(view)) => {
+                let mut t = loss_rows(
+                    format!(
+                        "Annual loss, simulated ({} trials, seed {}, controls in place; percentiles {})",
+                        view.trials, view.seed, view.quantiles
+                    ),
+                    &view.scenarios,
+                    &org.currency,
+                );
+                t.headers[0] = "Mode";
+                if let Some(row) = t.rows.first_mut()
+                    && let (Some(first), Some(s)) = (row.first_mut(), view.scenarios.first())
+                {
+                    *first = Cell::text(if s.mode == "compound_poisson" {
+                        "Compound Poisson (sum of per-event losses)"
+                    } else {
+                        "Per trial (LEF × LM)"
+                    });
+                }
+                loss_table = Some(t);
+                if let (Some(sc), Some(level)) = (
+                    view.scenarios.first(),
+                    fields.iter_mut().find(|f| f.label == "Level"),
+                ) {
+                    level.value = Cell::text(format!(
+                        "Mean annual loss {}",
+                        money(sc.mean, &org.currency)
+                    ));
+                }
+                figures.push(Figure {
+                    svg: view.lec_svg.clone(),
+                    caption: "Loss exceedance curve: the probability that a year's loss from this risk exceeds each amount.".to_owned(),
+                });
+            }
+            Ok(None) => {}
+            Err(e) => note = format!("This FAIR model could not be simulated: {}", e.detail),
         }
     }
     let mut ct = Table::new(
@@ -2801,14 +2970,78 @@ async fn risk(
         heading: v.title.clone(),
         kicker: "Risk".to_owned(),
         fields,
-        sections: vec![at, ct],
+        sections: [Some(at), loss_table, Some(ct)]
+            .into_iter()
+            .flatten()
+            .collect(),
         edit_href: edit_link(&p, EntityKind::Risk, format!("/risks/{}/edit", v.id)),
         back_href: "/risks",
         back_label: "Risk register",
         version: changed(&s),
         note,
+        figures,
+        actions: Vec::new(),
+        delete: delete_button(&p, EntityKind::Risk, "/risks", &s, &v.id, "risk"),
     };
     Ok(html(StatusCode::OK, &page))
+}
+
+/// Trials of the Monte Carlo on the pages: enough for percentiles to two
+/// significant figures, fast enough to answer while the user waits.
+pub const PAGE_TRIALS: u64 = 20_000;
+
+/// The FAIR simulation of `risks`, off the async threads and cached under
+/// the risks' ids and versions' content (so never stale).
+pub async fn fair_view(
+    state: &AppState,
+    risks: Vec<RiskScenario>,
+    currency: &str,
+) -> Result<Option<Arc<FairView>>, Problem> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for r in &risks {
+        h.update(serde_json::to_vec(r).unwrap_or_default());
+    }
+    h.update(currency.as_bytes());
+    let key = format!("fair:{}", hex::encode(h.finalize()));
+    if let Some(hit) = state.cached::<Option<Arc<FairView>>>(&key) {
+        return Ok((*hit).clone());
+    }
+    let analysis = state.analysis.clone();
+    let currency = currency.to_owned();
+    let view =
+        tokio::task::spawn_blocking(move || analysis.fair(&risks, &currency, PAGE_TRIALS, 1))
+            .await
+            .map_err(|e| Problem::internal("simulating FAIR risks", e))?
+            .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e))?
+            .map(Arc::new);
+    state.cache(key, Arc::new(view.clone()));
+    Ok(view)
+}
+
+/// Annual loss figures as a table, one row per scenario.
+pub fn loss_rows(caption: String, rows: &[LossView], currency: &str) -> Table {
+    let mut t = Table::new(
+        caption,
+        &["Risk", "Mean", "p10", "Median", "p90", "p99", "VaR"],
+        "",
+    );
+    for r in rows {
+        t.rows.push(vec![
+            Cell::link(r.id.clone(), format!("/risks/{}", r.id)),
+            Cell::num(money(r.mean, currency)),
+            Cell::num(money(r.p10, currency)),
+            Cell::num(money(r.p50, currency)),
+            Cell::num(money(r.p90, currency)),
+            Cell::num(money(r.p99, currency)),
+            Cell::num(format!(
+                "{} ({:.0} %)",
+                money(r.value_at_risk, currency),
+                r.var_confidence * 100.0
+            )),
+        ]);
+    }
+    t
 }
 
 async fn control(
@@ -2876,11 +3109,14 @@ async fn control(
         kicker: "Control".to_owned(),
         fields,
         sections: vec![t],
-        edit_href: None,
+        edit_href: edit_link(&p, EntityKind::Control, format!("/controls/{}/edit", v.id)),
         back_href: "/controls",
         back_label: "All controls",
         version: changed(&s),
         note: String::new(),
+        figures: Vec::new(),
+        actions: Vec::new(),
+        delete: delete_button(&p, EntityKind::Control, "/controls", &s, &v.id, "control"),
     };
     Ok(html(StatusCode::OK, &page))
 }
@@ -2947,6 +3183,9 @@ async fn device(
         back_label: "All devices",
         version: changed(&s),
         note: String::new(),
+        figures: Vec::new(),
+        actions: Vec::new(),
+        delete: delete_button(&p, EntityKind::Device, "/devices", &s, &v.id, "device"),
     };
     Ok(html(StatusCode::OK, &page))
 }
@@ -2984,11 +3223,14 @@ async fn person(
         kicker: "Person".to_owned(),
         fields,
         sections: Vec::new(),
-        edit_href: None,
+        edit_href: edit_link(&p, EntityKind::Person, format!("/people/{}/edit", v.id)),
         back_href: "/people",
         back_label: "All people",
         version: changed(&s),
         note: String::new(),
+        figures: Vec::new(),
+        actions: Vec::new(),
+        delete: delete_button(&p, EntityKind::Person, "/people", &s, &v.id, "person"),
     };
     Ok(html(StatusCode::OK, &page))
 }
@@ -3026,6 +3268,9 @@ async fn user(
         back_label: "All users",
         version: changed(&s),
         note: "Set a login and password with PUT /api/v1/users/{id}/password.".to_owned(),
+        figures: Vec::new(),
+        actions: Vec::new(),
+        delete: None,
     };
     Ok(html(StatusCode::OK, &page))
 }

@@ -412,6 +412,18 @@ async fn every_page_reads_and_keeps_to_the_csp() {
         "/risks/r-whs-ransomware/edit",
         "/audit-log?kind=risk&actor=test",
         "/risks?method=fair",
+        "/zones/new?site=hq",
+        "/zones/hq-reception/edit",
+        "/threats/new",
+        "/threats/burglary/edit",
+        "/controls/new",
+        "/controls/ctl-perimeter-fence/edit",
+        "/people/new",
+        "/people/p-okafor/edit",
+        "/protection",
+        "/protection/dc-pps",
+        "/coverage",
+        "/coverage/hq-lobby-plan",
     ] {
         let page = ui.get(Some(&b), path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.text);
@@ -915,4 +927,362 @@ async fn editing_a_fair_risk_keeps_its_model() {
     );
     assert_eq!(after.value.controls, before.value.controls);
     assert_eq!(after.version, before.version + 1);
+}
+
+#[tokio::test]
+async fn zones_threats_controls_and_people_have_forms_and_can_be_deleted() {
+    let ui = Ui::demo().await;
+    ui.user("mgr", Role::SecurityManager).await;
+    let b = ui.login("mgr").await;
+    let store: &dyn Store = &*ui.db;
+
+    // A zone on the head office, within reception.
+    let made = ui
+        .post(
+            Some(&b),
+            "/zones",
+            &[
+                ("csrf_token", &b.csrf),
+                ("id", "hq-post-room"),
+                ("name", "Post room"),
+                ("site", "hq"),
+                ("parent", "hq-reception"),
+                ("kind", "room"),
+                ("classification", "restricted"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.text);
+    let z = store
+        .get::<rampart_domain::Zone>(&ui.org, &id("hq-post-room"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(z.value.parent, Some(id("hq-reception")));
+    assert_eq!(
+        z.value.classification,
+        rampart_domain::Classification::Restricted
+    );
+    // Its site's page links to its form.
+    let site = ui.get(Some(&b), "/sites/hq").await;
+    assert!(site.text.contains("/zones/hq-post-room/edit"));
+    assert!(site.text.contains("/zones/new?site=hq"));
+
+    // A bad effectiveness is shown beside the field, nothing stored.
+    let bad = ui
+        .post(
+            Some(&b),
+            "/controls",
+            &[
+                ("csrf_token", &b.csrf),
+                ("id", "ctl-new"),
+                ("name", "Vehicle barrier"),
+                ("function", "delay"),
+                ("kind", "physical"),
+                ("capex", "25000"),
+                ("effectiveness", "140"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    assert!(bad.text.contains("Enter a percentage from 0 to 100."));
+    assert!(
+        store
+            .get::<rampart_domain::Control>(&ui.org, &id("ctl-new"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let good = ui
+        .post(
+            Some(&b),
+            "/controls",
+            &[
+                ("csrf_token", &b.csrf),
+                ("id", "ctl-new"),
+                ("name", "Vehicle barrier"),
+                ("function", "delay"),
+                ("kind", "physical"),
+                ("capex", "25000"),
+                ("opex_annual", "1200"),
+                ("effectiveness", "40"),
+                ("lifetime_years", "15"),
+            ],
+        )
+        .await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.text);
+    let c = store
+        .get::<rampart_domain::Control>(&ui.org, &id("ctl-new"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.value.effectiveness, Some(0.4));
+    assert_eq!(c.value.lifetime_years, Some(15));
+
+    // Editing a threat keeps its adversary profile and site ratings.
+    let before = store
+        .get::<rampart_domain::Threat>(&ui.org, &id("burglary"))
+        .await
+        .unwrap()
+        .unwrap();
+    let form = ui.get(Some(&b), "/threats/burglary/edit").await;
+    let version = version_in(&form.text);
+    let edited = ui
+        .post(
+            Some(&b),
+            "/threats/burglary",
+            &[
+                ("csrf_token", &b.csrf),
+                ("version", &version),
+                ("name", "Burglary out of hours"),
+                ("category", "criminal"),
+            ],
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER, "{}", edited.text);
+    let after = store
+        .get::<rampart_domain::Threat>(&ui.org, &id("burglary"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.value.name, "Burglary out of hours");
+    assert_eq!(after.value.ratings, before.value.ratings);
+    assert_eq!(after.value.adversary, before.value.adversary);
+
+    // A person: roles from a comma list; a bad email is refused.
+    let p = ui
+        .post(
+            Some(&b),
+            "/people",
+            &[
+                ("csrf_token", &b.csrf),
+                ("id", "p-new"),
+                ("name", "Sam Guard"),
+                ("kind", "contractor"),
+                ("email", "not an address"),
+                ("roles", "guard, key holder"),
+                ("status", "active"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.text.contains("Enter an email address"));
+    let p = ui
+        .post(
+            Some(&b),
+            "/people",
+            &[
+                ("csrf_token", &b.csrf),
+                ("id", "p-new"),
+                ("name", "Sam Guard"),
+                ("kind", "contractor"),
+                ("email", "sam@example.com"),
+                ("roles", "guard, key holder"),
+                ("status", "active"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.text);
+    let person = store
+        .get::<rampart_domain::Person>(&ui.org, &id("p-new"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(person.value.roles, ["guard", "key holder"]);
+
+    // Delete: the control's page offers it; a stale version or a record
+    // still referred to is refused with the reason; then it goes.
+    let page = ui.get(Some(&b), "/controls/ctl-new").await;
+    assert!(page.text.contains("action=\"/controls/ctl-new/delete\""));
+    let stale = ui
+        .post(
+            Some(&b),
+            "/controls/ctl-new/delete",
+            &[("csrf_token", &b.csrf), ("version", "7")],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.text);
+    let referenced = ui
+        .post(
+            Some(&b),
+            "/zones/hq-reception/delete",
+            &[("csrf_token", &b.csrf), ("version", "1")],
+        )
+        .await;
+    assert_eq!(
+        referenced.status,
+        StatusCode::CONFLICT,
+        "{}",
+        referenced.text
+    );
+    assert!(
+        store
+            .get::<rampart_domain::Zone>(&ui.org, &id("hq-reception"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let no_token = ui
+        .post(Some(&b), "/controls/ctl-new/delete", &[("version", "1")])
+        .await;
+    assert_eq!(no_token.status, StatusCode::FORBIDDEN);
+    let gone = ui
+        .post(
+            Some(&b),
+            "/controls/ctl-new/delete",
+            &[("csrf_token", &b.csrf), ("version", "1")],
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::SEE_OTHER, "{}", gone.text);
+    assert!(
+        store
+            .get::<rampart_domain::Control>(&ui.org, &id("ctl-new"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // An assessor may edit zones but delete nothing: no button, and refused.
+    ui.user("asr", Role::Assessor).await;
+    let a = ui.login("asr").await;
+    let zone_site = ui.get(Some(&a), "/sites/hq").await;
+    assert!(!zone_site.text.contains("Delete this"));
+    let refused = ui
+        .post(
+            Some(&a),
+            "/zones/hq-post-room/delete",
+            &[("csrf_token", &a.csrf), ("version", "1")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        store
+            .get::<rampart_domain::Zone>(&ui.org, &id("hq-post-room"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn the_account_page_changes_the_password_and_manages_tokens() {
+    let ui = Ui::demo().await;
+    ui.user("ann", Role::Assessor).await;
+    let b = ui.login("ann").await;
+    let page = ui.get(Some(&b), "/account").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert_csp_clean(&page.text);
+    assert!(page.text.contains("Change your password"));
+
+    // A token: shown once, works as a bearer token, then revoked.
+    let made = ui
+        .post(
+            Some(&b),
+            "/account/tokens",
+            &[
+                ("csrf_token", &b.csrf),
+                ("name", "nightly export"),
+                ("expires_in_days", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    assert_eq!(made.headers[header::CACHE_CONTROL], "no-store");
+    let marker = "id=\"new-token\" class=\"mono token-secret\" readonly value=\"";
+    let start = made.text.find(marker).expect("the secret") + marker.len();
+    let secret = made.text[start..].split('"').next().unwrap().to_owned();
+    assert!(secret.starts_with("rmp_"), "{secret}");
+    let me = |secret: String| {
+        Request::builder()
+            .uri("/api/v1/me")
+            .header(header::AUTHORIZATION, format!("Bearer {secret}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(ui.send(me(secret.clone())).await.status, StatusCode::OK);
+    let again = ui.get(Some(&b), "/account").await;
+    assert!(!again.text.contains(&secret), "shown once only");
+    assert!(again.text.contains("nightly export"));
+    let bad = ui
+        .post(
+            Some(&b),
+            "/account/tokens",
+            &[
+                ("csrf_token", &b.csrf),
+                ("name", " "),
+                ("expires_in_days", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text.contains("1 to 100 characters"), "{}", bad.text);
+    let tokens = ui.db.api_tokens_of(&ui.org, &id("ann")).await.unwrap();
+    assert_eq!(tokens.len(), 1);
+    let revoke = format!("/account/tokens/{}/revoke", tokens[0].id);
+    assert_eq!(
+        ui.post(Some(&b), &revoke, &[]).await.status,
+        StatusCode::FORBIDDEN,
+        "the CSRF token is needed"
+    );
+    let r = ui.post(Some(&b), &revoke, &[("csrf_token", &b.csrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(ui.send(me(secret)).await.status, StatusCode::UNAUTHORIZED);
+
+    // The password: a wrong current one, two different new ones, then right.
+    let wrong = ui
+        .post(
+            Some(&b),
+            "/account/password",
+            &[
+                ("csrf_token", &b.csrf),
+                ("current_password", "not it"),
+                ("new_password", "a brand new long passphrase"),
+                ("new_password_again", "a brand new long passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.text.contains("The current password is wrong"));
+    let differ = ui
+        .post(
+            Some(&b),
+            "/account/password",
+            &[
+                ("csrf_token", &b.csrf),
+                ("current_password", PASSWORD),
+                ("new_password", "a brand new long passphrase"),
+                ("new_password_again", "another long passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(differ.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(differ.text.contains("The two new passwords differ."));
+    let done = ui
+        .post(
+            Some(&b),
+            "/account/password",
+            &[
+                ("csrf_token", &b.csrf),
+                ("current_password", PASSWORD),
+                ("new_password", "a brand new long passphrase"),
+                ("new_password_again", "a brand new long passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    // This session ended with the old password.
+    let after = ui.get(Some(&b), "/account").await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER);
+    let login = ui
+        .post(
+            None,
+            "/login",
+            &[
+                ("login", "ann"),
+                ("password", "a brand new long passphrase"),
+                ("next", "/"),
+            ],
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.text);
 }
