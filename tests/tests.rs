@@ -6,6 +6,7 @@
 
 mod util;
 
+mod audits_web;
 mod browser;
 mod cctv;
 mod cli_org;

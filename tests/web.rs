@@ -56,7 +56,8 @@ impl Web {
 
     pub fn serving(db: Arc<dyn Database>, config: ServerConfig, org: Id) -> Web {
         let state = AppState::new(db.clone(), config, Arc::new(|_, _| Ok(())))
-            .with_analysis(Arc::new(rampart_analyst::Analyst));
+            .with_analysis(Arc::new(rampart_analyst::Analyst))
+            .with_audits(Arc::new(rampart_analyst::AuditAnalyst));
         Web {
             app: rampart_server::app(state),
             db,

@@ -10,11 +10,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 use rampart_compliance::export::{self, ExportOptions};
-use rampart_compliance::library::{self, BUILTIN_PREFIX};
 use rampart_compliance::oscal::{self, CatalogSources};
 use rampart_compliance::stored::{AuditContent, AuditHeader};
 use rampart_compliance::{RemediationPlan, checklist};
-use rampart_domain::{Audit, AuditStatus, Framework, Id, OrgDocument};
+use rampart_domain::{Audit, Framework, Id, OrgDocument};
 use rampart_store::{ListQuery, Store};
 use serde::Serialize;
 
@@ -483,59 +482,19 @@ fn audit_list(ctx: &Context, args: AuditListArgs) -> Result<()> {
 }
 
 /// The compliance engine's framework for a stored one: its content, or the
-/// built-in framework its source names; under the stored id.
+/// built-in framework its source names; under the stored id. The reading
+/// is `rampart_analyst::audits`', shared with the web application.
 pub(crate) fn engine_framework(f: &Framework) -> Result<rampart_compliance::Framework> {
-    if f.content.is_null() {
-        let name = f.source.strip_prefix(BUILTIN_PREFIX).unwrap_or(&f.source);
-        let known = || {
-            library::BUILTINS
-                .iter()
-                .map(|b| format!("{BUILTIN_PREFIX}{}", b.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let Some(built) = library::builtin(name, f.id.as_str()) else {
-            bail!(
-                "framework {}: no built-in framework {:?} (there are: {})",
-                f.id,
-                f.source,
-                known()
-            );
-        };
-        return built.with_context(|| format!("framework {}: built-in {}", f.id, f.source));
-    }
-    let framework: rampart_compliance::Framework = serde_json::from_value(f.content.clone())
-        .with_context(|| format!("framework {}: its content", f.id))?;
-    if framework.id != f.id.as_str() {
-        bail!(
-            "framework {}: its content is framework {:?}; the ids must agree",
-            f.id,
-            framework.id
-        );
-    }
-    Ok(framework)
+    Ok(rampart_analyst::audits::engine_framework(f)?)
 }
 
 /// The header the compliance engine needs, from the stored audit.
 pub(crate) fn header(a: &Audit) -> AuditHeader {
-    AuditHeader {
-        id: a.id.to_string(),
-        title: a.title.clone(),
-        site: a.site.to_string(),
-        framework: a.framework.to_string(),
-        auditors: a.auditors.iter().map(ToString::to_string).collect(),
-        planned_start: a.planned_start,
-        planned_end: a.planned_end,
-        status: match a.status {
-            AuditStatus::Planned => rampart_compliance::AuditStatus::Planned,
-            AuditStatus::InProgress => rampart_compliance::AuditStatus::InProgress,
-            AuditStatus::Completed => rampart_compliance::AuditStatus::Completed,
-        },
-    }
+    rampart_analyst::audits::header(a)
 }
 
 pub(crate) fn audit_content(a: &Audit) -> Result<AuditContent> {
-    AuditContent::from_json(&a.content).with_context(|| format!("audit {}: its content", a.id))
+    Ok(rampart_analyst::audits::audit_content(a)?)
 }
 
 /// Check one stored framework (its content or built-in name).

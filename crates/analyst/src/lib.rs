@@ -6,7 +6,12 @@
 //! model (a facility model, a floor plan) with its engine, runs the
 //! analysis and answers in the server's view models, with the drawings the
 //! assessment report uses (`rampart_report::charts`, the surveillance
-//! engine's plan drawing). No I/O.
+//! engine's plan drawing). [`AuditAnalyst`] (module [`audits`]) does the
+//! same for the audit pages with the compliance engine. No I/O.
+
+pub mod audits;
+
+pub use audits::AuditAnalyst;
 
 use rampart_domain::{
     Assessment, FacilityModel, FloorPlan, NistInputs, QualitativeLevel, RiskScenario,

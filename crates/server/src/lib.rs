@@ -6,7 +6,8 @@
 //! through the `rampart_store::Database` trait (never SQL), the domain
 //! through its types, and no engine at all: models an engine owns are
 //! checked through the [`ModelCheck`] hook the binary passes in, and the
-//! analysis pages ask the engines through the [`Analysis`] it passes in.
+//! analysis pages ask the engines through the [`Analysis`] it passes in
+//! (the audit pages through the [`AuditAnalysis`]).
 //!
 //! A server process keeps nothing another process needs: sessions,
 //! lockouts and tokens are in the database, so several processes on one
@@ -14,6 +15,7 @@
 
 pub mod access;
 pub mod analysis;
+pub mod audits;
 pub mod auth;
 pub mod dto;
 pub mod endpoints;
@@ -29,6 +31,7 @@ pub mod ui;
 use axum::Router;
 
 pub use analysis::Analysis;
+pub use audits::AuditAnalysis;
 pub use state::{AppState, ModelCheck, ServerConfig};
 
 /// The API part: the router and the OpenAPI document it is described by.

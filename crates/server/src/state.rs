@@ -12,6 +12,7 @@ use rampart_domain::EntityKind;
 use rampart_store::{Database, Store};
 
 use crate::analysis::{Analysis, NoAnalysis};
+use crate::audits::{AuditAnalysis, NoAudits};
 use crate::metrics::Metrics;
 use crate::problem::FieldError;
 use crate::reports::{NoReports, Reports};
@@ -85,6 +86,9 @@ pub struct AppState {
     /// The report builder behind the Reports page ([`NoReports`] unless
     /// the binary supplies it).
     pub reports: Arc<dyn Reports>,
+    /// The compliance engine behind the audit pages ([`NoAudits`] unless
+    /// the binary supplies it).
+    pub audits: Arc<dyn AuditAnalysis>,
     pub config: Arc<ServerConfig>,
     pub metrics: Arc<Metrics>,
     pub started: Instant,
@@ -109,6 +113,7 @@ impl AppState {
             check_model,
             analysis: Arc::new(NoAnalysis),
             reports: Arc::new(NoReports),
+            audits: Arc::new(NoAudits),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
             started: Instant::now(),
@@ -125,6 +130,12 @@ impl AppState {
     /// The same state with the report builder behind the Reports page.
     pub fn with_reports(mut self, reports: Arc<dyn Reports>) -> AppState {
         self.reports = reports;
+        self
+    }
+
+    /// The same state with the compliance engine behind the audit pages.
+    pub fn with_audits(mut self, audits: Arc<dyn AuditAnalysis>) -> AppState {
+        self.audits = audits;
         self
     }
 

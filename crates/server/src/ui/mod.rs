@@ -18,6 +18,7 @@
 //!   spreadsheet would run as a formula defused.
 
 mod account;
+mod audits;
 mod catalogue_forms;
 mod designs;
 mod forms;
@@ -54,6 +55,7 @@ pub fn router() -> Router<AppState> {
     let r = pages::routes(r);
     let r = forms::routes(r);
     let r = designs::routes(r);
+    let r = audits::routes(r);
     reports::routes(account::routes(r))
 }
 
@@ -171,6 +173,7 @@ impl Layout {
             ("/devices", "Devices"),
             ("/protection", "Protection"),
             ("/coverage", "Coverage"),
+            ("/audits", "Audits"),
             ("/people", "People"),
             ("/reports", "Reports"),
         ];

@@ -338,6 +338,8 @@ struct Dashboard {
     org_name: String,
     today: String,
     panels: Vec<SitePanel>,
+    /// Risk acceptances expired or expiring soon (`audit_dashboard.html`).
+    audit_warnings: Vec<super::audits::ExpiryWarning>,
 }
 
 /// The most rows of overdue controls and faulty devices a site panel shows.
@@ -738,6 +740,7 @@ async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> Page
         p.org,
         access::visible_sites(&p.user)
     );
+    let audit_warnings = super::audits::expiry_warnings(&state, &p, today, &key).await?;
     let panels = match state.cached::<Vec<SitePanel>>(&key) {
         Some(panels) => (*panels).clone(),
         None => {
@@ -751,6 +754,7 @@ async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> Page
         org_name: org.name.clone(),
         today: today.to_string(),
         panels,
+        audit_warnings,
     };
     Ok(html(StatusCode::OK, &page))
 }
