@@ -4,8 +4,9 @@
 //! (per-trial sums across scenarios, so correlated totals stay right).
 //!
 //! Reproducibility: trials are cut into fixed chunks of [`CHUNK`] trials;
-//! every (input, chunk) pair has its own PCG stream seeded from the run seed,
-//! the input's origin scenario, its node and the chunk number. Chunk results
+//! every (input, chunk) pair has its own four PCG streams (lanes, drawn in
+//! turn) seeded from the run seed, the input's origin scenario, its node, the
+//! chunk number and the lane. Chunk results
 //! are combined in chunk order (moments) or with integer counts (sketches),
 //! so the same seed gives the same numbers on 1 thread or 64. Because each
 //! input has its own stream, fixing one input (tornado) or changing one
