@@ -1,8 +1,10 @@
 //! `rampart risk`: Open FAIR simulation and countermeasure selection on a
 //! scenario file. Reads the file, calls `rampart-risk`, prints text or the
 //! JSON shapes defined here (the engine's types are not the wire format).
-//! Scenarios stored in the register (`--site`) need the store's risk
-//! register, which does not exist yet.
+//! With `--site`, both commands read the stored register instead of a file:
+//! the site's risks assessed with the FAIR method become the scenarios, and
+//! (for `optimize`) the site's applied controls that treat them become the
+//! candidate countermeasures (see [`fair_register_text`]).
 
 use std::path::PathBuf;
 
@@ -41,7 +43,17 @@ enum RiskCommand {
     /// within an annual budget, with each control's risk reduction and ROSI
     /// and the efficient frontier of residual risk against spend.
     ///
+    /// With `--site`, on the stored register: the site's FAIR-assessed risks,
+    /// taken as they stand (current risk), and as candidates the site's
+    /// applied controls not yet in place (proposed, planned, in progress)
+    /// that treat them (listed in the risk's `controls` or protecting its
+    /// asset). A candidate multiplies the loss event frequency of those risks
+    /// by (1 - effectiveness) (the instance's, else the catalogue's) and
+    /// costs its yearly cost plus its capital cost spread over its lifetime
+    /// (in full when no lifetime is known).
+    ///
     /// Example: rampart risk optimize scenarios.yaml --budget 250000 --json
+    /// Example: rampart risk optimize --site whs --budget 60000
     Optimize(OptimizeArgs),
 }
 
@@ -86,8 +98,16 @@ struct SimulateArgs {
 
 #[derive(Debug, clap::Args)]
 struct OptimizeArgs {
-    /// The scenario file, with its `controls`.
-    file: PathBuf,
+    /// The scenario file, with its `controls`; or, with `--site`, the stored register.
+    #[arg(required_unless_present = "site")]
+    file: Option<PathBuf>,
+    /// Optimise the stored register of this site instead of a file (`--db`
+    /// chooses the store).
+    #[arg(long, value_name = "ID", conflicts_with = "file")]
+    site: Option<String>,
+    /// With `--site`: the organisation, when the store holds several.
+    #[arg(long, value_name = "ID", requires = "site")]
+    org: Option<String>,
     /// Annual budget for proposed controls.
     #[arg(long)]
     budget: f64,
@@ -118,7 +138,19 @@ pub fn run(ctx: &super::Context, args: Args) -> Result<()> {
         }
         RiskCommand::Optimize(a) => {
             let threads = a.threads;
-            with_threads(threads, || optimize_command(a))
+            let (file, source) = match (&a.file, &a.site) {
+                (Some(path), _) => (load(path)?, path.display().to_string()),
+                (None, Some(site)) => {
+                    let (file, source, skipped) =
+                        stored_register_with_controls(ctx, a.org.as_deref(), site)?;
+                    for note in skipped {
+                        ctx.note(format!("not a candidate: {note}"));
+                    }
+                    (file, source)
+                }
+                (None, None) => anyhow::bail!("give a scenario file or --site"),
+            };
+            with_threads(threads, || optimize_command(a, file, &source))
         }
     }
 }
@@ -335,7 +367,14 @@ fn stored_register(
 pub(crate) fn fair_scenario_text<'a>(
     risks: impl IntoIterator<Item = &'a rampart_domain::RiskScenario>,
 ) -> Option<String> {
-    let scenarios: Vec<serde_json::Value> = risks
+    let scenarios = fair_scenarios(risks);
+    (!scenarios.is_empty()).then(|| serde_json::json!({ "scenarios": scenarios }).to_string())
+}
+
+fn fair_scenarios<'a>(
+    risks: impl IntoIterator<Item = &'a rampart_domain::RiskScenario>,
+) -> Vec<serde_json::Value> {
+    risks
         .into_iter()
         .filter_map(|r| match &r.assessment {
             rampart_domain::Assessment::Fair {
@@ -347,8 +386,98 @@ pub(crate) fn fair_scenario_text<'a>(
             }
             _ => None,
         })
+        .collect()
+}
+
+/// The stored register of a site with its candidate controls, as a scenario
+/// file, its name for messages, and the applied controls left out (why).
+fn stored_register_with_controls(
+    ctx: &super::Context,
+    org: Option<&str>,
+    site: &str,
+) -> Result<(ScenarioFile, String, Vec<String>)> {
+    use rampart_domain::{AppliedControl, Control, RiskScenario};
+    let risks = super::stored_at_site::<RiskScenario>(ctx, org, site)?;
+    let (org, site) = (&risks.org, &risks.site);
+    let applied = super::stored_at_site::<AppliedControl>(ctx, Some(org.as_str()), site.as_str())?;
+    let catalogue: Vec<Control> = super::block_on(async {
+        let store = ctx.open_store().await?;
+        let all = store
+            .list::<Control>(org, &rampart_store::ListQuery::all())
+            .await?;
+        anyhow::Ok(all.into_iter().map(|c| c.value).collect())
+    })??;
+    let (text, skipped) = fair_register_text(&risks.items, &applied.items, &catalogue)
+        .with_context(|| {
+            format!("site {site} of {org} has no risk scenario assessed with the FAIR method")
+        })?;
+    let source = format!("the stored register of site {site}");
+    let file = parse(&text).with_context(|| format!("in {source}"))?;
+    Ok((file, source, skipped))
+}
+
+/// A scenario file (JSON) of a site's FAIR-assessed risks with, as proposed
+/// controls, the applied controls not yet in place that treat them: each
+/// multiplies the loss event frequency of the risks it treats by
+/// (1 - effectiveness) and costs opex + capex / lifetime a year. `None` when
+/// no risk is FAIR-assessed; with it, the applied controls left out and why.
+pub(crate) fn fair_register_text(
+    risks: &[rampart_domain::RiskScenario],
+    applied: &[rampart_domain::AppliedControl],
+    catalogue: &[rampart_domain::Control],
+) -> Option<(String, Vec<String>)> {
+    use rampart_domain::ControlStatus;
+    let scenarios = fair_scenarios(risks);
+    if scenarios.is_empty() {
+        return None;
+    }
+    let fair: Vec<&rampart_domain::RiskScenario> = risks
+        .iter()
+        .filter(|r| matches!(r.assessment, rampart_domain::Assessment::Fair { .. }))
         .collect();
-    (!scenarios.is_empty()).then(|| serde_json::json!({ "scenarios": scenarios }).to_string())
+    let mut controls = Vec::new();
+    let mut skipped = Vec::new();
+    for a in applied {
+        if a.status.in_place() || a.status == ControlStatus::Retired {
+            continue;
+        }
+        let treated: Vec<String> = fair
+            .iter()
+            .filter(|r| r.controls.contains(&a.id) || a.protects.contains(&r.asset))
+            .map(|r| r.id.to_string())
+            .collect();
+        if treated.is_empty() {
+            continue;
+        }
+        let Some(c) = catalogue.iter().find(|c| c.id == a.control) else {
+            skipped.push(format!(
+                "{}: catalogue control {} not found",
+                a.id, a.control
+            ));
+            continue;
+        };
+        let Some(effectiveness) = a.effectiveness.or(c.effectiveness) else {
+            skipped.push(format!(
+                "{}: no effectiveness (neither the instance nor {} states one)",
+                a.id, c.id
+            ));
+            continue;
+        };
+        let years = f64::from(c.lifetime_years.unwrap_or(1).max(1));
+        let annual_cost =
+            a.opex_annual.unwrap_or(c.opex_annual) + a.capex.unwrap_or(c.capex) / years;
+        controls.push(serde_json::json!({
+            "id": a.id.to_string(),
+            "annual_cost": annual_cost,
+            "effects": [{
+                "node": "lef",
+                "multiply": (1.0 - effectiveness).clamp(0.0, 1.0),
+                "scenarios": treated,
+            }],
+        }));
+    }
+    let text = serde_json::json!({ "scenarios": scenarios, "controls": controls }).to_string();
+    Some((text, skipped))
 }
 
 fn simulate_command(a: SimulateArgs, file: ScenarioFile, source: &str) -> Result<()> {
@@ -609,21 +738,20 @@ impl From<&Optimisation> for OptimizeJson {
     }
 }
 
-fn optimize_command(a: OptimizeArgs) -> Result<()> {
-    let file = load(&a.file)?;
+fn optimize_command(a: OptimizeArgs, file: ScenarioFile, source: &str) -> Result<()> {
     let options = OptimiseOptions {
         budget: a.budget,
         trials: a.trials,
         seed: a.seed.or(file.seed).unwrap_or(1),
         ..Default::default()
     };
-    let o = optimise(&file.portfolio, &options)?;
+    let o = optimise(&file.portfolio, &options).with_context(|| format!("optimising {source}"))?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&OptimizeJson::from(&o))?);
         return Ok(());
     }
     println!(
-        "budget {} a year; {} trials per evaluation, seed {}",
+        "{source}: budget {} a year; {} trials per evaluation, seed {}",
         money(o.budget),
         o.trials,
         o.seed

@@ -540,38 +540,53 @@ impl FastCdf {
     }
 }
 
-/// Bins of the table sampler: a power of two, so one u64 gives the bin and the alias coin.
-const BINS_LOG2: u32 = 9;
+/// Bins of the table sampler (a power of two).
+const BINS_LOG2: u32 = 10;
 const BINS: usize = 1 << BINS_LOG2;
+/// Regions: each bin's lower rectangle (even) and its cap (odd).
+const REGIONS_LOG2: u32 = BINS_LOG2 + 1;
+const REGIONS: usize = 1 << REGIONS_LOG2;
+/// Bits of the alias coin: a draw's word holds the region (11 bits), the
+/// coin (21 bits) and the position inside the bin (32 bits).
+const COIN_BITS: u32 = 32 - REGIONS_LOG2;
+const COIN: u64 = 1 << COIN_BITS;
+/// Integer weights of the regions sum to this (so every alias entry has COIN).
+const TOTAL_WEIGHT: u64 = (REGIONS as u64) << COIN_BITS;
 
 /// Exact Beta(a, b) sampling for a, b >= 1 (every PERT) by rejection from a
-/// piecewise-constant envelope (the table method): [0, 1] is cut into 512
-/// equal bins; the envelope is each bin's maximum density and the squeeze its
-/// minimum (the density is unimodal, so both come from the bin's ends and the
-/// mode). A bin is picked by Walker's alias method in proportion to its
-/// envelope area, x uniformly inside it, and x is accepted if u * max <= min
-/// (no density evaluation: ~99% of draws) or else if u * max <= density(x).
-/// That is plain rejection sampling, so draws follow Beta(a, b) exactly up
-/// to the resolution of the uniforms (x on a 2^-41 grid, u to 2^-32); it
-/// costs two random words a draw, against two gamma variates (each a
-/// normal, a uniform and often a logarithm) for the ratio method.
+/// piecewise-constant envelope (the table method), arranged so that most
+/// draws cost one random word and no density evaluation.
+///
+/// [0, 1] is cut into 1,024 equal bins. Over each bin the envelope is the
+/// bin's maximum density and the squeeze its minimum (the density is
+/// unimodal, so both come from the bin's ends and the mode, with a 1e-9
+/// margin for rounding). Each bin gives two regions: the rectangle under
+/// the squeeze and the cap between squeeze and envelope. The 2,048 regions
+/// get integer weights (summing to 2^32, rounded so that the lower
+/// rectangles never exceed the squeeze and rectangle + cap always cover the
+/// envelope), and Walker's alias method, built in integers, picks a region
+/// with exactly those weights. x is uniform inside the region's bin. A point
+/// of a lower rectangle is accepted at once (no further randomness: ~99.5%
+/// of draws); a point of a cap is accepted with probability
+/// (s f(x) - W_lower) / W_cap, which makes the accepted density proportional
+/// to f exactly, whatever the rounding of the weights. So draws follow
+/// Beta(a, b) exactly up to the resolution of the uniforms (x on a 2^-42
+/// grid, the cap's acceptance uniform to 2^-53) and floating-point rounding
+/// of the density. Cost: one 64-bit word, one 4-byte table load and a
+/// compare for most draws, against two gamma variates for the ratio method.
 #[derive(Debug, Clone)]
 pub struct BetaTable {
     a1: f64,
     b1: f64,
     /// log of the density's scale, so that the envelope's maximum is 1.
     ln_scale: f64,
-    bins: Box<[Bin; BINS]>,
-}
-
-/// One bin: its alias entry, envelope height (max density) and squeeze
-/// (min density / max density).
-#[derive(Debug, Clone, Copy, Default)]
-struct Bin {
-    keep: f64,
-    alias: u32,
-    upper: f64,
-    squeeze: f64,
+    /// Per region: alias coin threshold << REGIONS_LOG2 | alias region.
+    alias: Box<[u32; REGIONS]>,
+    /// Per bin: integer weights (lower rectangle, cap); a cap point is
+    /// accepted when u W_cap < s f(x) - W_lower.
+    caps: Box<[(u32, u32); BINS]>,
+    /// s: weight units per unit of (scaled) density.
+    scale: f64,
 }
 
 impl BetaTable {
@@ -596,33 +611,66 @@ impl BetaTable {
         };
         let mode = if a1 + b1 > 0.0 { a1 / (a1 + b1) } else { 0.5 };
         let ln_scale = ln_density(mode);
-        let density = |x: f64| (ln_density(x) - ln_scale).exp();
         let width = 1.0 / BINS as f64;
-        let mut bins = Box::new([Bin::default(); BINS]);
-        let mut upper = Vec::with_capacity(BINS);
-        for (i, bin) in bins.iter_mut().enumerate() {
-            let (lo, hi) = (i as f64 * width, (i + 1) as f64 * width);
-            let (f_lo, f_hi) = (density(lo), density(hi));
-            let top = if lo <= mode && mode <= hi {
-                1.0
+        // The density at the bin edges i / BINS, from logarithms shared by every table
+        // (ln(1 - i/BINS) = ln((BINS - i)/BINS) exactly).
+        let ln_edge = ln_edges();
+        let edge_density = |i: usize| {
+            let la = if a1 == 0.0 { 0.0 } else { a1 * ln_edge[i] };
+            let lb = if b1 == 0.0 {
+                0.0
             } else {
-                f_lo.max(f_hi)
+                b1 * ln_edge[BINS - i]
             };
-            // Margins absorb rounding in the density so the envelope stays above it.
-            bin.upper = top * (1.0 + 1e-9) + 1e-300;
-            bin.squeeze = f_lo.min(f_hi) * (1.0 - 1e-9) / bin.upper;
-            upper.push(bin.upper);
+            (la + lb - ln_scale).exp()
+        };
+        // Envelope (upper) and squeeze (lower) heights of each bin.
+        let mut edges = (0..=BINS).map(edge_density);
+        let mut left = edges.next().unwrap_or(0.0);
+        let bounds: Vec<(f64, f64)> = edges
+            .enumerate()
+            .map(|(i, right)| {
+                let (lo, hi) = (i as f64 * width, (i + 1) as f64 * width);
+                let top = if lo <= mode && mode <= hi {
+                    1.0
+                } else {
+                    left.max(right)
+                };
+                let bottom = left.min(right);
+                left = right;
+                (bottom * (1.0 - 1e-9), top * (1.0 + 1e-9) + 1e-300)
+            })
+            .collect();
+        // Integer weights: scale s leaves room for rounding each cap up.
+        let upper_sum: f64 = bounds.iter().map(|b| b.1).sum();
+        let s = (TOTAL_WEIGHT - 2 * BINS as u64) as f64 / upper_sum;
+        let mut weights = vec![0u64; REGIONS];
+        for (i, &(lower, upper)) in bounds.iter().enumerate() {
+            // Truncation is the floor here (non-negative values); +1 bounds the ceiling.
+            let wl = (lower * s) as u64;
+            let wc = ((upper * s) as u64 + 1).saturating_sub(wl);
+            weights[2 * i] = wl;
+            weights[2 * i + 1] = wc;
         }
-        let (keep, alias) = alias_table(&upper);
-        for (bin, (k, a)) in bins.iter_mut().zip(keep.into_iter().zip(alias)) {
-            bin.keep = k;
-            bin.alias = a;
+        // What rounding left over goes to the caps, spread evenly (it only lowers acceptance).
+        let used: u64 = weights.iter().sum();
+        let spare = TOTAL_WEIGHT.saturating_sub(used);
+        for (i, w) in weights.iter_mut().skip(1).step_by(2).enumerate() {
+            let i = i as u64;
+            *w += spare / BINS as u64 + u64::from(i < spare % BINS as u64);
+        }
+        let mut caps = Box::new([(0u32, 0u32); BINS]);
+        for (i, cap) in caps.iter_mut().enumerate() {
+            // Every weight is below 2^32: they sum to 2^32 and there are 2,048 of them.
+            *cap = (weights[2 * i] as u32, weights[2 * i + 1] as u32);
         }
         BetaTable {
             a1,
             b1,
             ln_scale,
-            bins,
+            scale: s,
+            alias: Box::new(integer_alias_table(&weights)),
+            caps,
         }
     }
 
@@ -640,53 +688,112 @@ impl BetaTable {
         (la + lb - self.ln_scale).exp()
     }
 
+    /// The region a word picks and the point x in its bin, scaled by 2^BINS_LOG2.
     #[inline(always)]
-    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        const SHIFT: u32 = 64 - BINS_LOG2;
+    fn propose(&self, r: u64) -> (usize, f64) {
         const TO_UNIT_32: f64 = 1.0 / 4_294_967_296.0;
+        let region = (r >> (64 - REGIONS_LOG2)) as usize & (REGIONS - 1);
+        let coin = ((r >> 32) & (COIN - 1)) as u32;
+        let entry = self.alias[region];
+        let chosen = if coin < entry >> REGIONS_LOG2 {
+            region
+        } else {
+            entry as usize & (REGIONS - 1)
+        };
+        let x = (chosen >> 1) as f64 + (f64::from(r as u32) + 0.5) * TO_UNIT_32;
+        (chosen, x)
+    }
+
+    /// Whether a cap point x (scaled by 2^BINS_LOG2) in bin `bin` is accepted.
+    #[cold]
+    fn accept_cap<R: Rng + ?Sized>(&self, bin: usize, x: f64, rng: &mut R) -> bool {
+        let (lower, cap) = self.caps[bin & (BINS - 1)];
+        let u = unit(rng);
+        u * f64::from(cap) < self.density(x * (1.0 / BINS as f64)) * self.scale - f64::from(lower)
+    }
+
+    /// One draw on [0, 1].
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         loop {
-            let r = rng.next_u64();
-            let i = (r >> SHIFT) as usize & (BINS - 1);
-            // The other 55 bits, as a 53-bit uniform coin for the alias choice.
-            let coin = ((r << BINS_LOG2) >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-            let entry = &self.bins[i];
-            let bin = if coin < entry.keep {
-                i
-            } else {
-                entry.alias as usize & (BINS - 1)
-            };
-            // One more word: 32 bits place x in the bin (a 2^-41 grid on [0, 1]),
-            // 32 bits are the acceptance uniform.
-            let w = rng.next_u64();
-            let x = (bin as f64 + ((w >> 32) as f64 + 0.5) * TO_UNIT_32) * (1.0 / BINS as f64);
-            let u = ((w & 0xffff_ffff) as f64 + 0.5) * TO_UNIT_32;
-            let b = &self.bins[bin];
-            if u <= b.squeeze || u * b.upper <= self.density(x) {
-                return x;
+            let (region, x) = self.propose(rng.next_u64());
+            if region & 1 == 0 || self.accept_cap(region >> 1, x, rng) {
+                return x * (1.0 / BINS as f64);
+            }
+        }
+    }
+
+    /// `out[j] = offset + scale * draw`, word j taken from stream j mod 4:
+    /// four independent generators keep the CPU busy while each waits on its
+    /// multiply. The rare cap tests and redraws use the same stream.
+    pub fn fill_scaled<R: Rng>(
+        &self,
+        lanes: &mut [R; LANES],
+        offset: f64,
+        scale: f64,
+        out: &mut [f64],
+    ) {
+        const BLOCK: usize = 256;
+        let scale_bin = scale * (1.0 / BINS as f64);
+        let mut words = [0u64; BLOCK];
+        for block in out.chunks_mut(BLOCK) {
+            let words = &mut words[..block.len()];
+            let mut quads = words.chunks_exact_mut(LANES);
+            for q in &mut quads {
+                for (w, lane) in q.iter_mut().zip(lanes.iter_mut()) {
+                    *w = lane.next_u64();
+                }
+            }
+            for (w, lane) in quads.into_remainder().iter_mut().zip(lanes.iter_mut()) {
+                *w = lane.next_u64();
+            }
+            for (j, (o, &w)) in block.iter_mut().zip(words.iter()).enumerate() {
+                let (region, x) = self.propose(w);
+                *o = if region & 1 == 0 {
+                    offset + scale_bin * x
+                } else {
+                    let rng = &mut lanes[j % LANES];
+                    if self.accept_cap(region >> 1, x, rng) {
+                        offset + scale_bin * x
+                    } else {
+                        offset + scale * self.sample(rng)
+                    }
+                };
             }
         }
     }
 }
 
-/// Walker's alias table (Vose's construction) for weights `w`.
-fn alias_table(w: &[f64]) -> (Vec<f64>, Vec<u32>) {
-    let n = w.len();
-    let total: f64 = w.iter().sum();
-    let mut scaled: Vec<f64> = w.iter().map(|x| x * n as f64 / total).collect();
-    let mut keep = vec![1.0; n];
-    let mut alias: Vec<u32> = (0..n as u32).collect();
-    let (mut small, mut large): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| scaled[i] < 1.0);
+/// ln(i / BINS) for i = 0..=BINS (−∞ at 0), computed once.
+fn ln_edges() -> &'static [f64; BINS + 1] {
+    static EDGES: std::sync::OnceLock<[f64; BINS + 1]> = std::sync::OnceLock::new();
+    EDGES.get_or_init(|| std::array::from_fn(|i| (i as f64 / BINS as f64).ln()))
+}
+
+/// Independent generators a chunk's draws of one input are spread over.
+pub const LANES: usize = 4;
+
+/// Walker's alias table (Vose's construction) in integers: `w` sums to
+/// REGIONS x COIN, and the table picks region r with probability exactly
+/// w[r] / (REGIONS x COIN). Entry: threshold << REGIONS_LOG2 | alias.
+fn integer_alias_table(w: &[u64]) -> [u32; REGIONS] {
+    let mut scaled: Vec<u64> = w.to_vec();
+    let mut table = [0u32; REGIONS];
+    for (r, t) in table.iter_mut().enumerate() {
+        // A full region keeps itself for every coin.
+        *t = ((COIN as u32 - 1) << REGIONS_LOG2) | r as u32;
+    }
+    let (mut small, mut large): (Vec<usize>, Vec<usize>) =
+        (0..REGIONS).partition(|&i| scaled[i] < COIN);
     while let (Some(s), Some(&l)) = (small.pop(), large.last()) {
-        keep[s] = scaled[s];
-        alias[s] = l as u32;
-        scaled[l] -= 1.0 - scaled[s];
-        if scaled[l] < 1.0 {
+        table[s] = ((scaled[s] as u32) << REGIONS_LOG2) | l as u32;
+        scaled[l] -= COIN - scaled[s];
+        if scaled[l] < COIN {
             large.pop();
             small.push(l);
         }
     }
-    // Leftovers are 1 up to rounding.
-    (keep, alias)
+    table
 }
 
 /// A uniform in [0, 1) from the top 53 bits.
@@ -715,32 +822,24 @@ impl Sampler {
         }
     }
 
-    /// Fills `out` with independent draws, even positions from `a` and odd
-    /// ones from `b`: two independent dependency chains keep the CPU busy
-    /// while one waits on its generator's multiply.
-    pub fn fill_pair<R: Rng + ?Sized>(&self, a: &mut R, b: &mut R, out: &mut [f64]) {
+    /// Fills `out` with independent draws, position j from `lanes[j % 4]`
+    /// (the rare extra words a draw needs come from the same lane): four
+    /// independent dependency chains keep the CPU busy.
+    pub fn fill_lanes<R: Rng>(&self, lanes: &mut [R; LANES], out: &mut [f64]) {
         match self {
-            Self::Pert { min, range, beta } => {
-                let mut pairs = out.chunks_exact_mut(2);
-                for pair in &mut pairs {
-                    pair[0] = min + range * beta.sample(a);
-                    pair[1] = min + range * beta.sample(b);
-                }
-                for x in pairs.into_remainder() {
-                    *x = min + range * beta.sample(a);
-                }
-            }
+            Self::Pert { min, range, beta } => beta.fill_scaled(lanes, *min, *range, out),
             Self::Lognormal { .. } | Self::Normal { .. } => {
-                let mut pairs = out.chunks_exact_mut(2);
-                for pair in &mut pairs {
-                    pair[0] = self.sample(a);
-                    pair[1] = self.sample(b);
+                let mut quads = out.chunks_exact_mut(LANES);
+                for q in &mut quads {
+                    for (x, lane) in q.iter_mut().zip(lanes.iter_mut()) {
+                        *x = self.sample(lane);
+                    }
                 }
-                for x in pairs.into_remainder() {
-                    *x = self.sample(a);
+                for (x, lane) in quads.into_remainder().iter_mut().zip(lanes.iter_mut()) {
+                    *x = self.sample(lane);
                 }
             }
-            _ => self.fill(a, out),
+            _ => self.fill(&mut lanes[0], out),
         }
     }
 
@@ -850,6 +949,97 @@ mod tests {
                 .fold(0.0, f64::max);
             // 99.9% critical value of the KS statistic.
             assert!(d < 1.95 / (n as f64).sqrt(), "Beta({a}, {b}): D = {d}");
+        }
+    }
+
+    /// The probability mass the alias table gives each region, in coin units.
+    fn alias_masses(table: &[u32; REGIONS]) -> Vec<u64> {
+        let mut mass = vec![0u64; REGIONS];
+        for (r, &entry) in table.iter().enumerate() {
+            let keep = u64::from(entry >> REGIONS_LOG2);
+            mass[r] += keep;
+            mass[entry as usize & (REGIONS - 1)] += COIN - keep;
+        }
+        mass
+    }
+
+    #[test]
+    fn the_integer_alias_table_reproduces_its_weights_exactly() {
+        use rand::SeedableRng;
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(3);
+        // Equal weights (every region full), one region holding half, and random weights.
+        let equal = vec![COIN; REGIONS];
+        let mut half = vec![COIN / 2; REGIONS];
+        half[7] += TOTAL_WEIGHT - half.iter().sum::<u64>();
+        let mut random: Vec<u64> = (0..REGIONS).map(|_| rng.next_u64() % (3 * COIN)).collect();
+        random[0] = 0;
+        let sum: u64 = random.iter().sum();
+        // Rescale to the total, putting the rounding remainder on the last region.
+        for w in random.iter_mut() {
+            *w = ((*w as u128 * TOTAL_WEIGHT as u128) / sum as u128) as u64;
+        }
+        random[REGIONS - 1] += TOTAL_WEIGHT - random.iter().sum::<u64>();
+        for weights in [equal, half, random] {
+            assert_eq!(weights.iter().sum::<u64>(), TOTAL_WEIGHT);
+            assert_eq!(alias_masses(&integer_alias_table(&weights)), weights);
+        }
+    }
+
+    #[test]
+    fn beta_table_weights_bound_the_density_in_every_bin() {
+        // Exactness needs, per bin: W_lower <= s min f and W_lower + W_cap >= s max f
+        // (checked at 65 points of each bin against the density).
+        for (a, b) in [(1.0, 1.0), (1.3636, 4.6364), (41.0, 3.0), (1.0, 5.0)] {
+            let t = BetaTable::new(a, b);
+            let masses = alias_masses(&t.alias);
+            for (i, &(lower, cap)) in t.caps.iter().enumerate() {
+                assert_eq!(masses[2 * i], u64::from(lower));
+                assert_eq!(masses[2 * i + 1], u64::from(cap));
+                for k in 0..=64 {
+                    let x = (i as f64 + f64::from(k) / 64.0) / BINS as f64;
+                    if x <= 0.0 || x >= 1.0 {
+                        continue;
+                    }
+                    let f = t.density(x) * t.scale;
+                    assert!(
+                        f64::from(lower) <= f * (1.0 + 1e-12),
+                        "Beta({a}, {b}) bin {i}"
+                    );
+                    assert!(
+                        f64::from(lower) + f64::from(cap) >= f,
+                        "Beta({a}, {b}) bin {i}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pert_draws_by_lanes_pass_kolmogorov_smirnov() {
+        use rand::SeedableRng;
+        let n = 100_000;
+        for d in [
+            Distribution::pert(20.0, 100.0, 900.0, 4.0).unwrap(),
+            Distribution::pert(3.0e6, 3.5e6, 5.0e6, 4.0).unwrap(),
+            Distribution::pert(0.0, 0.9, 1.0, 40.0).unwrap(),
+        ] {
+            let sampler = d.sampler();
+            let mut lanes: [rand_pcg::Pcg64Mcg; LANES] =
+                std::array::from_fn(|k| rand_pcg::Pcg64Mcg::seed_from_u64(11 + k as u64));
+            let mut xs = vec![0.0; n];
+            sampler.fill_lanes(&mut lanes, &mut xs);
+            xs.sort_by(f64::total_cmp);
+            let ks = xs
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| {
+                    let f = d.cdf(x);
+                    (f - i as f64 / n as f64)
+                        .abs()
+                        .max(((i + 1) as f64 / n as f64 - f).abs())
+                })
+                .fold(0.0, f64::max);
+            assert!(ks < 1.95 / (n as f64).sqrt(), "{d:?}: D = {ks}");
         }
     }
 

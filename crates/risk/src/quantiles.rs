@@ -19,7 +19,9 @@ use serde::Serialize;
 /// Relative accuracy of the streaming sketch: 0.5%.
 pub const SKETCH_RELATIVE_ERROR: f64 = 0.005;
 
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Buckets [offset, offset + counts.len()); it grows with slack, so two
+/// stores with the same counts compare equal whatever their layout.
+#[derive(Debug, Clone, Default)]
 struct Store {
     offset: i64,
     counts: Vec<u64>,
@@ -40,25 +42,34 @@ impl Store {
 
     #[cold]
     fn grow_and_add(&mut self, index: i64, n: u64) {
+        // Room for half as many buckets again (at least 32) beyond the new one,
+        // so that a stream of new extremes costs O(log) copies, not one each.
+        let slack = (self.counts.len() as i64 / 2).max(32);
         if self.counts.is_empty() {
-            self.offset = index;
-            self.counts.push(0);
+            self.offset = index - slack;
+            self.counts = vec![0; 2 * slack as usize + 1];
         }
         if index < self.offset {
-            let grow = usize::try_from(self.offset - index).unwrap_or(0);
+            let new_offset = index - slack;
+            let grow = usize::try_from(self.offset - new_offset).unwrap_or(0);
             let mut counts = vec![0; grow];
             counts.extend_from_slice(&self.counts);
             self.counts = counts;
-            self.offset = index;
+            self.offset = new_offset;
         }
         let at = usize::try_from(index - self.offset).unwrap_or(0);
         if at >= self.counts.len() {
-            self.counts.resize(at + 1, 0);
+            self.counts.resize(at + 1 + slack as usize, 0);
         }
         self.counts[at] += n;
     }
 
     fn merge(&mut self, other: &Store) {
+        if let (Some((lo, _)), Some((hi, _))) = (other.iter().next(), other.iter().next_back()) {
+            // Make room once for the other's whole range.
+            self.add(lo, 0);
+            self.add(hi, 0);
+        }
         for (i, &c) in other.counts.iter().enumerate() {
             if c > 0 {
                 self.add(other.offset + i as i64, c);
@@ -72,6 +83,12 @@ impl Store {
             .enumerate()
             .filter(|(_, c)| **c > 0)
             .map(|(i, c)| (self.offset + i as i64, *c))
+    }
+}
+
+impl PartialEq for Store {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
     }
 }
 
@@ -114,10 +131,13 @@ impl QuantileSketch {
         self.alpha
     }
 
+    /// Bucket i holds L(x) + 1023 in ((i-1) w, i w]: L + 1023 is the float's
+    /// bit pattern read as an integer and divided by 2^52, so the index is one
+    /// conversion, one multiply and a ceiling.
     #[inline]
     fn index(&self, magnitude: f64) -> i64 {
+        let v = (magnitude.to_bits() as i64) as f64 * (self.inv_width * TWO_TO_MINUS_52);
         // ceil by hand: without SSE4.1 `f64::ceil` is a libm call in the hot loop.
-        let v = log2_ish(magnitude) * self.inv_width;
         let t = v as i64;
         if (t as f64) < v { t + 1 } else { t }
     }
@@ -137,6 +157,41 @@ impl QuantileSketch {
         }
     }
 
+    /// Adds every value of `xs` (the same as `add` on each, in blocks:
+    /// the bucket indices of a block are computed in one loop and counted in
+    /// a second, so neither waits on the other).
+    pub fn add_all(&mut self, xs: &[f64]) {
+        const BLOCK: usize = 256;
+        let mut idx = [0i64; BLOCK];
+        for block in xs.chunks(BLOCK) {
+            // NaN and negatives fail the test, so only positive normal values take the fast path.
+            let all_positive = block
+                .iter()
+                .fold(true, |ok, &x| ok & (x >= f64::MIN_POSITIVE));
+            if !all_positive {
+                block.iter().for_each(|&x| self.add(x));
+                continue;
+            }
+            let idx = &mut idx[..block.len()];
+            let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+            for (i, &x) in idx.iter_mut().zip(block) {
+                *i = self.index(x);
+                lo = lo.min(*i);
+                hi = hi.max(*i);
+            }
+            self.count += block.len() as u64;
+            // Make room for the block's range once; the counting loop then never grows.
+            self.positive.add(lo, 0);
+            self.positive.add(hi, 0);
+            let Store { offset, counts } = &mut self.positive;
+            for &i in idx.iter() {
+                if let Some(c) = counts.get_mut((i - *offset) as usize) {
+                    *c += 1;
+                }
+            }
+        }
+    }
+
     pub fn merge(&mut self, other: &QuantileSketch) {
         self.positive.merge(&other.positive);
         self.negative.merge(&other.negative);
@@ -150,8 +205,8 @@ impl QuantileSketch {
 
     /// The harmonic midpoint of bucket `index`'s bounds.
     fn value(&self, index: i64) -> f64 {
-        let lo = exp2_ish((index - 1) as f64 * self.width);
-        let hi = exp2_ish(index as f64 * self.width);
+        let lo = exp2_ish((index - 1) as f64 * self.width - 1023.0);
+        let hi = exp2_ish(index as f64 * self.width - 1023.0);
         2.0 * lo * hi / (lo + hi)
     }
 
@@ -210,16 +265,9 @@ impl QuantileSketch {
     }
 }
 
-/// L(x) = e + (m - 1) for normal x = m 2^e: monotone, continuous, within 0.09 of log2 x.
-#[inline]
-fn log2_ish(x: f64) -> f64 {
-    let bits = x.to_bits();
-    let e = ((bits >> 52) & 0x7ff) as i64 - 1023;
-    let m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
-    e as f64 + (m - 1.0)
-}
+const TWO_TO_MINUS_52: f64 = 1.0 / (1u64 << 52) as f64;
 
-/// The inverse of [`log2_ish`].
+/// The inverse of L(x) = e + (m - 1) for x = m 2^e (see the module docs).
 fn exp2_ish(v: f64) -> f64 {
     let e = v.floor();
     (1.0 + (v - e)) * 2f64.powi(e as i32)
@@ -339,6 +387,19 @@ mod tests {
             total
         };
         assert_eq!(build(&[0, 1, 2, 3]), build(&[3, 1, 0, 2]));
+    }
+
+    #[test]
+    fn adding_a_slice_equals_adding_each_value() {
+        // Blocks of positives only and blocks with zeros, negatives and NaN.
+        let mut xs: Vec<f64> = (0..2000).map(|i| 1.5f64.powi(i % 90) * 0.37).collect();
+        xs.extend([0.0, -3.0, f64::NAN, 1e-310, 7.0, f64::INFINITY]);
+        xs.extend((0..700).map(|i| f64::from(i) + 0.25));
+        let (mut one, mut all) = (QuantileSketch::default(), QuantileSketch::default());
+        xs.iter().for_each(|&x| one.add(x));
+        all.add_all(&xs);
+        assert_eq!(one, all);
+        assert_eq!(all.count(), xs.len() as u64);
     }
 
     #[test]

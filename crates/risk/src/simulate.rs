@@ -4,8 +4,9 @@
 //! (per-trial sums across scenarios, so correlated totals stay right).
 //!
 //! Reproducibility: trials are cut into fixed chunks of [`CHUNK`] trials;
-//! every (input, chunk) pair has its own PCG stream seeded from the run seed,
-//! the input's origin scenario, its node and the chunk number. Chunk results
+//! every (input, chunk) pair has its own four PCG streams (lanes, drawn in
+//! turn) seeded from the run seed, the input's origin scenario, its node, the
+//! chunk number and the lane. Chunk results
 //! are combined in chunk order (moments) or with integer counts (sketches),
 //! so the same seed gives the same numbers on 1 thread or 64. Because each
 //! input has its own stream, fixing one input (tornado) or changing one
@@ -16,7 +17,7 @@ use rand_pcg::Pcg64Mcg;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::dist::{Distribution, FastCdf, Sampler};
+use crate::dist::{Distribution, FastCdf, LANES, Sampler};
 use crate::fair::{Adjust, Adjustments, LossMode, NODE_COUNT, Node, Portfolio, Scenario};
 use crate::quantiles::{LossQuantiles, QuantileMethod, QuantileSketch};
 
@@ -153,13 +154,23 @@ fn stream_key(origin: &str, node: Node, purpose: Purpose, extra: u64) -> u64 {
     )
 }
 
-/// Distinguishes the second stream of an input's chunk (see `Sampler::fill_pair`).
-const SECOND_STREAM: u64 = 0xA5A5_5A5A_C3C3_3C3C;
+/// Distinguish the lanes of an input's chunk (see `Sampler::fill_lanes`); lane 0 is the key itself.
+const LANE_KEYS: [u64; LANES] = [
+    0,
+    0xA5A5_5A5A_C3C3_3C3C,
+    0x3C96_0F1E_7B2D_4E81,
+    0xD1B5_4A32_D192_ED03,
+];
 
 fn stream(seed: u64, key: u64, chunk: u64) -> Pcg64Mcg {
     let a = splitmix(seed ^ splitmix(key ^ splitmix(chunk)));
     let b = splitmix(a ^ 0x5851_F42D_4C95_7F2D);
     Pcg64Mcg::new((u128::from(a) << 64) | u128::from(b))
+}
+
+/// The independent streams of one input's chunk.
+fn lanes(seed: u64, key: u64, chunk: u64) -> [Pcg64Mcg; LANES] {
+    LANE_KEYS.map(|k| stream(seed, key ^ k, chunk))
 }
 
 #[inline]
@@ -337,9 +348,8 @@ impl Prepared {
             }
             bufs[i].resize(n, 0.0);
             if let Some(g) = self.given(node) {
-                let mut a = stream(seed, g.trial_key, chunk);
-                let mut b = stream(seed, g.trial_key ^ SECOND_STREAM, chunk);
-                g.sampler.fill_pair(&mut a, &mut b, &mut bufs[i][..n]);
+                let mut lanes = lanes(seed, g.trial_key, chunk);
+                g.sampler.fill_lanes(&mut lanes, &mut bufs[i][..n]);
             } else {
                 match node {
                     Node::Vulnerability => {
@@ -500,6 +510,21 @@ pub(crate) fn chunk_len(trials: u64, chunk: u64) -> usize {
 // ---------------------------------------------------------------------------
 // Moments
 
+/// Σ f(x) with eight partial sums (a fixed order, so deterministic), which
+/// lets the loop use vector adds instead of one long dependency chain.
+#[inline]
+fn sum8(xs: &[f64], f: impl Fn(f64) -> f64) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let mut blocks = xs.chunks_exact(8);
+    for b in &mut blocks {
+        for (a, &x) in acc.iter_mut().zip(b) {
+            *a += f(x);
+        }
+    }
+    let tail: f64 = blocks.remainder().iter().map(|&x| f(x)).sum();
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Moments {
     n: u64,
@@ -513,8 +538,8 @@ impl Moments {
             return Self::default();
         }
         let n = xs.len() as f64;
-        let mean = xs.iter().sum::<f64>() / n;
-        let m2 = xs.iter().map(|x| (x - mean) * (x - mean)).sum();
+        let mean = sum8(xs, |x| x) / n;
+        let m2 = sum8(xs, |x| (x - mean) * (x - mean));
         Moments {
             n: xs.len() as u64,
             mean,
@@ -586,7 +611,7 @@ impl Accumulator {
 fn record(q: &mut LossQuantiles, xs: &[f64]) {
     match q {
         LossQuantiles::Exact(v) => v.extend_from_slice(xs),
-        LossQuantiles::Sketch(s) => xs.iter().for_each(|&x| s.add(x)),
+        LossQuantiles::Sketch(s) => s.add_all(xs),
     }
 }
 
@@ -616,7 +641,7 @@ pub fn simulate_with(
         return Err(SimulationError::BadConfidence(options.var_confidence));
     }
     let prepared: Vec<Prepared> = scenarios
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, s)| Prepared::new(s, adjustments.get(i).unwrap_or(&Default::default()), &[]))
         .collect();
@@ -681,7 +706,7 @@ pub fn simulate_with(
     }
     quantiles.iter_mut().for_each(LossQuantiles::finish);
     let summaries: Vec<LossSummary> = totals
-        .iter()
+        .par_iter()
         .zip(&quantiles)
         .map(|(m, q)| summarise(m, q, options))
         .collect();
