@@ -9,7 +9,7 @@ use rampart_domain::{
 };
 use rampart_store::{
     ApiToken, AuditQuery, AuthStore, Credential, FailedLogin, FieldFilter, FieldPath, FilterOp,
-    FilterValue, ImportMode, ListQuery, Record, Session, SortField, SortKey, Store, StoreError,
+    FilterValue, ImportMode, ListQuery, Record, RecordWrite, Session, SortField, SortKey, Store, StoreError,
     StoredRecord, export_document, import_document,
 };
 use rampart_store_postgres::PostgresStore;
@@ -97,6 +97,8 @@ conformance!(
     concurrent_edits_of_one_version_let_exactly_one_through,
     references_are_enforced_by_the_store,
     imports_are_all_or_nothing,
+    batch_writes_land_whole_with_one_audit_entry_each,
+    a_failed_batch_leaves_the_store_and_the_audit_log_as_they_were,
     lists_filter_by_site_and_page,
     the_audit_log_records_every_change_and_detects_tampering,
     filtered_sorted_lists_and_counts_agree_with_the_oracle,
@@ -464,6 +466,266 @@ async fn imports_are_all_or_nothing(s: &Subject) {
             .version,
         2
     );
+}
+
+fn scratch_zone() -> Zone {
+    Zone {
+        id: id("hq-scratch"),
+        site: id("hq"),
+        parent: None,
+        name: "Scratch".into(),
+        kind: Default::default(),
+        classification: Default::default(),
+        description: None,
+    }
+}
+
+/// The newest audit entry's sequence number and hash, and how many there are.
+async fn audit_state(store: &dyn Store) -> (i64, String, usize) {
+    let all = store.audit_entries(0, 100_000).await.expect("entries");
+    let last = all.last().expect("an audit entry");
+    (last.seq, last.hash.clone(), all.len())
+}
+
+async fn batch_writes_land_whole_with_one_audit_entry_each(s: &Subject) {
+    let store = s.store();
+    let org = load_demo(store).await.organisation.id;
+    let assets = store
+        .list::<Asset>(&org, &ListQuery::all())
+        .await
+        .expect("list");
+    let (a0, a1) = (assets[0].clone(), assets[1].clone());
+    let (head_seq, _, entries_before) = audit_state(store).await;
+
+    // The new asset refers to the zone created earlier in the same batch.
+    let zone = scratch_zone();
+    let mut safe = new_asset("Wall safe");
+    safe.zone = Some(zone.id.clone());
+    let mut e0 = a0.value.clone();
+    e0.name = format!("{} (renamed)", e0.name);
+    let mut e1 = a1.value.clone();
+    e1.description = Some("Checked in the batch".into());
+    let mut batch = store.batch();
+    batch.create(&zone).expect("record");
+    batch.create(&safe).expect("record");
+    batch.update(&e0, a0.version).expect("record");
+    batch.update(&e1, a1.version).expect("record");
+    assert_eq!(batch.len(), 4);
+    let written = batch.commit("alice", &org).await.expect("batch");
+    let summary: Vec<(EntityKind, &str, i64)> = written
+        .iter()
+        .map(|r| (r.kind, r.id.as_str(), r.version))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (EntityKind::Zone, "hq-scratch", 1),
+            (EntityKind::Asset, "hq-new-safe", 1),
+            (EntityKind::Asset, a0.value.id.as_str(), a0.version + 1),
+            (EntityKind::Asset, a1.value.id.as_str(), a1.version + 1),
+        ]
+    );
+
+    // Everything reads back as written.
+    let got = |i: &Id| store.get::<Asset>(&org, i);
+    assert_eq!(got(&safe.id).await.expect("get").expect("safe").value, safe);
+    let g0 = got(&e0.id).await.expect("get").expect("a0");
+    assert_eq!((g0.value, g0.version), (e0, a0.version + 1));
+    let g1 = got(&e1.id).await.expect("get").expect("a1");
+    assert_eq!((g1.value, g1.version), (e1, a1.version + 1));
+    assert_eq!(
+        store
+            .get::<Zone>(&org, &zone.id)
+            .await
+            .expect("get")
+            .expect("zone")
+            .value,
+        zone
+    );
+    // The batch wrote the new asset's reference: its zone cannot go.
+    assert!(matches!(
+        store.delete::<Zone>("bob", &org, &zone.id, 1).await,
+        Err(StoreError::Referenced { .. })
+    ));
+
+    // One audit entry per write, in order, chained onto the old head.
+    let tail = store.audit_entries(head_seq, 100).await.expect("entries");
+    let got: Vec<(&str, &str, &str, &str, bool)> = tail
+        .iter()
+        .map(|e| {
+            (
+                e.actor.as_str(),
+                e.action.as_str(),
+                e.kind.as_str(),
+                e.entity_id.as_str(),
+                e.before.is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("alice", "create", "zone", "hq-scratch", false),
+            ("alice", "create", "asset", "hq-new-safe", false),
+            ("alice", "update", "asset", a0.value.id.as_str(), true),
+            ("alice", "update", "asset", a1.value.id.as_str(), true),
+        ]
+    );
+    assert!(
+        tail[2]
+            .after
+            .as_deref()
+            .is_some_and(|a| a.contains("(renamed)"))
+    );
+    let v = store.verify_audit_log().await.expect("verify");
+    assert!(v.is_intact(), "{v:?}");
+    assert_eq!(v.entries, entries_before + 4);
+
+    // An empty batch writes nothing.
+    assert!(
+        store
+            .write_records("alice", &org, &[])
+            .await
+            .expect("empty")
+            .is_empty()
+    );
+    assert_eq!(audit_state(store).await.2, entries_before + 4);
+}
+
+async fn a_failed_batch_leaves_the_store_and_the_audit_log_as_they_were(s: &Subject) {
+    let store = s.store();
+    let org = load_demo(store).await.organisation.id;
+    let assets = store
+        .list::<Asset>(&org, &ListQuery::all())
+        .await
+        .expect("list");
+    let (a0, a1) = (assets[0].clone(), assets[1].clone());
+    // Someone else edits a1 after we read it: our version of it is stale.
+    let mut theirs = a1.value.clone();
+    theirs.name = "Edited elsewhere".into();
+    store
+        .update("bob", &org, &theirs, a1.version)
+        .await
+        .expect("their edit");
+    let before = export_document(store, &org).await.expect("export");
+    let audit_before = audit_state(store).await;
+    let zones_before = store
+        .count_records(&org, EntityKind::Zone, &ListQuery::all())
+        .await
+        .expect("count");
+
+    let mut e0 = a0.value.clone();
+    e0.name = "Renamed by the batch".into();
+    let mut e1 = a1.value.clone();
+    e1.name = "Stale edit".into();
+    let zone = Record::from_entity(&scratch_zone()).expect("record");
+    let update0 = RecordWrite::Update {
+        record: Record::from_entity(&e0).expect("record"),
+        expected_version: a0.version,
+    };
+
+    // The 3rd write is stale: a conflict, and nothing of the batch remains.
+    let stale = RecordWrite::Update {
+        record: Record::from_entity(&e1).expect("record"),
+        expected_version: a1.version,
+    };
+    let safe = RecordWrite::Create(Record::from_entity(&new_asset("Wall safe")).expect("record"));
+    let err = store
+        .write_records(
+            "alice",
+            &org,
+            &[
+                RecordWrite::Create(zone.clone()),
+                update0.clone(),
+                stale,
+                safe.clone(),
+            ],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            StoreError::Conflict { kind: EntityKind::Asset, id, expected, actual }
+                if *id == a1.value.id && *expected == a1.version && *actual == a1.version + 1
+        ),
+        "{err:?}"
+    );
+    let check_untouched = async || {
+        assert_eq!(export_document(store, &org).await.expect("export"), before);
+        assert_eq!(audit_state(store).await, audit_before);
+        assert_eq!(
+            store
+                .count_records(&org, EntityKind::Zone, &ListQuery::all())
+                .await
+                .expect("count"),
+            zones_before
+        );
+        let g0 = store
+            .get::<Asset>(&org, &a0.value.id)
+            .await
+            .expect("get")
+            .expect("a0");
+        assert_eq!((g0.version, &g0.value), (a0.version, &a0.value));
+        assert!(
+            store
+                .get::<Asset>(&org, &id("hq-new-safe"))
+                .await
+                .expect("get")
+                .is_none()
+        );
+        assert!(store.verify_audit_log().await.expect("verify").is_intact());
+    };
+    check_untouched().await;
+
+    // The 3rd write refers to nothing: the same.
+    let mut orphan = Record::from_entity(&new_asset("Orphan")).expect("record");
+    orphan.refs.push((EntityKind::Zone, id("no-such-zone")));
+    let err = store
+        .write_records(
+            "alice",
+            &org,
+            &[
+                RecordWrite::Create(zone.clone()),
+                update0.clone(),
+                RecordWrite::Create(orphan),
+            ],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::DanglingReference { target_kind: EntityKind::Zone, target, .. } if target.as_str() == "no-such-zone"),
+        "{err:?}"
+    );
+    check_untouched().await;
+
+    // The 3rd write creates what the 1st created: the same.
+    let err = store
+        .write_records(
+            "alice",
+            &org,
+            &[
+                RecordWrite::Create(zone.clone()),
+                update0.clone(),
+                RecordWrite::Create(zone.clone()),
+            ],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::AlreadyExists { kind: EntityKind::Zone, .. }),
+        "{err:?}"
+    );
+    check_untouched().await;
+
+    // The writes that failed with it go through on their own, at the
+    // versions read before: none of them was half-applied.
+    let written = store
+        .write_records("alice", &org, &[RecordWrite::Create(zone), update0, safe])
+        .await
+        .expect("batch");
+    assert_eq!(written[1].version, a0.version + 1);
+    assert_eq!(audit_state(store).await.2, audit_before.2 + 3);
 }
 
 async fn lists_filter_by_site_and_page(s: &Subject) {

@@ -1021,17 +1021,25 @@ fn import_risks(ctx: &Context, args: RiskImportArgs) -> Result<()> {
         if args.dry_run {
             return anyhow::Ok((new, changed));
         }
-        // Every row has passed every check: write them.
+        // Every row has passed every check: write them all in one
+        // transaction, so that a store failure (someone else's edit in
+        // between, a database error) leaves every risk as it was.
+        let mut batch = store.batch();
         for (n, r) in &changes {
-            let written = match stored.get(&r.id) {
+            let added = match stored.get(&r.id) {
                 Some(old) if old.value == *r => continue,
-                Some(old) => store
-                    .update(&ctx.actor, &org, r, old.version)
-                    .await
-                    .map(|_| ()),
-                None => store.create(&ctx.actor, &org, r).await.map(|_| ()),
+                Some(old) => batch.update(r, old.version).map(|_| ()),
+                None => batch.create(r).map(|_| ()),
             };
-            written.with_context(|| format!("{name}: row {n}: writing risk {}", r.id))?;
+            added.with_context(|| format!("{name}: row {n}: risk {}", r.id))?;
+        }
+        if let Err(e) = batch.commit(&ctx.actor, &org).await {
+            let row = failed_write(&e)
+                .and_then(|id| changes.iter().find(|(_, r)| r.id == *id))
+                .map(|(n, r)| format!(" (row {n}, risk {})", r.id))
+                .unwrap_or_default();
+            return Err(anyhow::Error::new(e)
+                .context(format!("{name}: writing the risks failed{row}; nothing was written")));
         }
         anyhow::Ok((new, changed))
     })??;
@@ -1045,6 +1053,18 @@ fn import_risks(ctx: &Context, args: RiskImportArgs) -> Result<()> {
         }
     ));
     Ok(())
+}
+
+/// The record a failed batch write names, when the failure is about one.
+fn failed_write(e: &rampart_store::StoreError) -> Option<&Id> {
+    use rampart_store::StoreError as E;
+    match e {
+        E::NotFound { id, .. }
+        | E::AlreadyExists { id, .. }
+        | E::Conflict { id, .. }
+        | E::DanglingReference { id, .. } => Some(id),
+        _ => None,
+    }
 }
 
 /// A document holding one risk, for the engine checks (which name the

@@ -20,9 +20,9 @@ use rampart_domain::{EntityKind, Id, Organisation};
 use rampart_store::audit::Chain;
 use rampart_store::{
     AuditEntry, AuditQuery, Backend, ChangeAction, DatabaseUrl, FieldPath, Group, ImportMode,
-    ImportSummary, ListQuery, Progress, Record, Result, Store, StoreError, Stored, StoredRecord,
-    group_value, import_audit_text, import_reference_rows, key_from_row, merge_groups, now_text,
-    organisation_from_row, record_from_row,
+    ImportSummary, ListQuery, Progress, Record, RecordWrite, Result, Store, StoreError, Stored,
+    StoredRecord, group_value, import_audit_text, import_reference_rows, key_from_row,
+    merge_groups, now_text, organisation_from_row, record_from_row,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -173,6 +173,117 @@ async fn current_version(
         .fetch_optional(&mut **tx)
         .await
         .map_err(db)
+}
+
+/// [`Store::insert_record`] inside an open write transaction.
+async fn insert_in(
+    tx: &mut Transaction<'_, Sqlite>,
+    actor: &str,
+    org: &Id,
+    record: &Record,
+    now: &str,
+) -> Result<StoredRecord> {
+    let now = now.to_owned();
+    let (o, k, i) = (org.as_str(), record.kind.as_str(), record.id.as_str());
+    let site = record.site.as_ref().map(Id::as_str);
+    let body = json_text(&record.body)?;
+    ensure_org(tx, org).await?;
+    if current_version(tx, o, k, i).await?.is_some() {
+        return Err(StoreError::AlreadyExists {
+            kind: record.kind,
+            id: record.id.clone(),
+        });
+    }
+    let targets = resolve_references(tx, o, record).await?;
+    let seq = sqlx::query_scalar!(
+            r#"INSERT INTO records (org_id, kind, id, site_id, body, version, created_at, updated_at, updated_by)
+               VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6, ?7) RETURNING seq AS "seq!: i64""#,
+            o,
+            k,
+            i,
+            site,
+            body,
+            now,
+            actor
+        )
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db)?;
+    let rows: Vec<(i64, i64)> = targets.into_iter().map(|t| (seq, t)).collect();
+    insert_refs(tx, &rows).await?;
+    let mut chain = audit_head(tx).await?;
+    let entry = chain.append(&now, actor, ChangeAction::Create, o, k, i, None, Some(body));
+    append_audit(tx, &entry).await?;
+    Ok(StoredRecord::written(record, 1, now, actor))
+}
+
+/// [`Store::update_record`] inside an open write transaction.
+async fn update_in(
+    tx: &mut Transaction<'_, Sqlite>,
+    actor: &str,
+    org: &Id,
+    record: &Record,
+    expected_version: i64,
+    now: &str,
+) -> Result<StoredRecord> {
+    let now = now.to_owned();
+    let (o, k, i) = (org.as_str(), record.kind.as_str(), record.id.as_str());
+    let site = record.site.as_ref().map(Id::as_str);
+    let body = json_text(&record.body)?;
+    let before = sqlx::query!(
+            r#"SELECT seq AS "seq!: i64", body, version AS "version!: i64" FROM records WHERE org_id = ?1 AND kind = ?2 AND id = ?3"#,
+            o,
+            k,
+            i
+        )
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db)?
+        .ok_or_else(|| StoreError::NotFound { kind: record.kind, id: record.id.clone() })?;
+    if before.version != expected_version {
+        return Err(StoreError::Conflict {
+            kind: record.kind,
+            id: record.id.clone(),
+            expected: expected_version,
+            actual: before.version,
+        });
+    }
+    let targets = resolve_references(tx, o, record).await?;
+    let version = expected_version + 1;
+    sqlx::query!(
+            r#"UPDATE records SET site_id = ?4, body = ?5, version = ?6, updated_at = ?7, updated_by = ?8
+               WHERE org_id = ?1 AND kind = ?2 AND id = ?3"#,
+            o,
+            k,
+            i,
+            site,
+            body,
+            version,
+            now,
+            actor
+        )
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    sqlx::query!("DELETE FROM record_refs WHERE from_seq = ?1", before.seq)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    let rows: Vec<(i64, i64)> = targets.into_iter().map(|t| (before.seq, t)).collect();
+    insert_refs(tx, &rows).await?;
+    let mut chain = audit_head(tx).await?;
+    let entry = chain.append(
+        &now,
+        actor,
+        ChangeAction::Update,
+        o,
+        k,
+        i,
+        Some(before.body),
+        Some(body),
+    );
+    append_audit(tx, &entry).await?;
+    Ok(StoredRecord::written(record, version, now, actor))
 }
 
 #[async_trait]
@@ -485,39 +596,10 @@ impl Store for SqliteStore {
 
     async fn insert_record(&self, actor: &str, org: &Id, record: &Record) -> Result<StoredRecord> {
         let now = now_text();
-        let (o, k, i) = (org.as_str(), record.kind.as_str(), record.id.as_str());
-        let site = record.site.as_ref().map(Id::as_str);
-        let body = json_text(&record.body)?;
         let mut tx = self.write_tx().await?;
-        ensure_org(&mut tx, org).await?;
-        if current_version(&mut tx, o, k, i).await?.is_some() {
-            return Err(StoreError::AlreadyExists {
-                kind: record.kind,
-                id: record.id.clone(),
-            });
-        }
-        let targets = resolve_references(&mut tx, o, record).await?;
-        let seq = sqlx::query_scalar!(
-            r#"INSERT INTO records (org_id, kind, id, site_id, body, version, created_at, updated_at, updated_by)
-               VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6, ?7) RETURNING seq AS "seq!: i64""#,
-            o,
-            k,
-            i,
-            site,
-            body,
-            now,
-            actor
-        )
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?;
-        let rows: Vec<(i64, i64)> = targets.into_iter().map(|t| (seq, t)).collect();
-        insert_refs(&mut tx, &rows).await?;
-        let mut chain = audit_head(&mut tx).await?;
-        let entry = chain.append(&now, actor, ChangeAction::Create, o, k, i, None, Some(body));
-        append_audit(&mut tx, &entry).await?;
+        let stored = insert_in(&mut tx, actor, org, record, &now).await?;
         tx.commit().await.map_err(db)?;
-        Ok(StoredRecord::written(record, 1, now, actor))
+        Ok(stored)
     }
 
     async fn update_record(
@@ -528,65 +610,34 @@ impl Store for SqliteStore {
         expected_version: i64,
     ) -> Result<StoredRecord> {
         let now = now_text();
-        let (o, k, i) = (org.as_str(), record.kind.as_str(), record.id.as_str());
-        let site = record.site.as_ref().map(Id::as_str);
-        let body = json_text(&record.body)?;
         let mut tx = self.write_tx().await?;
-        let before = sqlx::query!(
-            r#"SELECT seq AS "seq!: i64", body, version AS "version!: i64" FROM records WHERE org_id = ?1 AND kind = ?2 AND id = ?3"#,
-            o,
-            k,
-            i
-        )
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?
-        .ok_or_else(|| StoreError::NotFound { kind: record.kind, id: record.id.clone() })?;
-        if before.version != expected_version {
-            return Err(StoreError::Conflict {
-                kind: record.kind,
-                id: record.id.clone(),
-                expected: expected_version,
-                actual: before.version,
+        let stored = update_in(&mut tx, actor, org, record, expected_version, &now).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(stored)
+    }
+
+    async fn write_records(
+        &self,
+        actor: &str,
+        org: &Id,
+        writes: &[RecordWrite],
+    ) -> Result<Vec<StoredRecord>> {
+        let now = now_text();
+        // One transaction (BEGIN IMMEDIATE) for the whole batch.
+        let mut tx = self.write_tx().await?;
+        let mut written = Vec::with_capacity(writes.len());
+        for w in writes {
+            written.push(match w {
+                RecordWrite::Create(record) => insert_in(&mut tx, actor, org, record, &now).await?,
+                RecordWrite::Update {
+                    record,
+                    expected_version,
+                } => update_in(&mut tx, actor, org, record, *expected_version, &now).await?,
             });
         }
-        let targets = resolve_references(&mut tx, o, record).await?;
-        let version = expected_version + 1;
-        sqlx::query!(
-            r#"UPDATE records SET site_id = ?4, body = ?5, version = ?6, updated_at = ?7, updated_by = ?8
-               WHERE org_id = ?1 AND kind = ?2 AND id = ?3"#,
-            o,
-            k,
-            i,
-            site,
-            body,
-            version,
-            now,
-            actor
-        )
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        sqlx::query!("DELETE FROM record_refs WHERE from_seq = ?1", before.seq)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        let rows: Vec<(i64, i64)> = targets.into_iter().map(|t| (before.seq, t)).collect();
-        insert_refs(&mut tx, &rows).await?;
-        let mut chain = audit_head(&mut tx).await?;
-        let entry = chain.append(
-            &now,
-            actor,
-            ChangeAction::Update,
-            o,
-            k,
-            i,
-            Some(before.body),
-            Some(body),
-        );
-        append_audit(&mut tx, &entry).await?;
+        // An error above drops `tx` uncommitted, which rolls every write back.
         tx.commit().await.map_err(db)?;
-        Ok(StoredRecord::written(record, version, now, actor))
+        Ok(written)
     }
 
     async fn delete_record(

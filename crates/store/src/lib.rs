@@ -135,6 +135,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         expected_version: i64,
     ) -> Result<StoredRecord>;
 
+    /// Apply `writes` in order, all in one transaction: each with exactly
+    /// the checks of [`Store::insert_record`] / [`Store::update_record`]
+    /// (existence, version, references, which may name records created
+    /// earlier in the batch) and one audit entry per write, in order. The
+    /// first failure rolls back everything: the store and the audit log are
+    /// left as they were. Returns the written records, in order.
+    async fn write_records(
+        &self,
+        actor: &str,
+        org: &Id,
+        writes: &[RecordWrite],
+    ) -> Result<Vec<StoredRecord>>;
+
     /// Delete a record if its version is still `expected_version` and nothing refers to it.
     async fn delete_record(
         &self,
@@ -147,6 +160,27 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Audit entries with `seq > after`, oldest first, at most `limit`.
     async fn audit_entries(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>>;
+}
+
+/// One write of a [`Store::write_records`] batch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecordWrite {
+    /// Create a record, as [`Store::insert_record`].
+    Create(Record),
+    /// Replace a record's content, as [`Store::update_record`].
+    Update {
+        record: Record,
+        expected_version: i64,
+    },
+}
+
+impl RecordWrite {
+    /// The record this write creates or replaces.
+    pub fn record(&self) -> &Record {
+        match self {
+            RecordWrite::Create(record) | RecordWrite::Update { record, .. } => record,
+        }
+    }
 }
 
 /// A whole backend: the entity store and the authentication state. Both
@@ -268,6 +302,14 @@ impl dyn Store + '_ {
             .decode()
     }
 
+    /// Start a typed batch for [`Store::write_records`].
+    pub fn batch(&self) -> Batch<'_> {
+        Batch {
+            store: self,
+            writes: Vec::new(),
+        }
+    }
+
     pub async fn delete<E: rampart_domain::Entity>(
         &self,
         actor: &str,
@@ -292,6 +334,54 @@ impl dyn Store + '_ {
             }
         }
         Ok(v.finish())
+    }
+}
+
+/// A list of typed writes applied all together or not at all, built with
+/// `dyn Store::batch` and applied with [`Batch::commit`].
+#[derive(Debug)]
+pub struct Batch<'a> {
+    store: &'a dyn Store,
+    writes: Vec<RecordWrite>,
+}
+
+impl Batch<'_> {
+    /// Add the creation of `e`.
+    pub fn create<E: rampart_domain::Entity>(&mut self, e: &E) -> Result<&mut Self> {
+        self.writes
+            .push(RecordWrite::Create(Record::from_entity(e)?));
+        Ok(self)
+    }
+
+    /// Add the replacement of `e`, if its stored version is still `expected_version`.
+    pub fn update<E: rampart_domain::Entity>(
+        &mut self,
+        e: &E,
+        expected_version: i64,
+    ) -> Result<&mut Self> {
+        self.writes.push(RecordWrite::Update {
+            record: Record::from_entity(e)?,
+            expected_version,
+        });
+        Ok(self)
+    }
+
+    /// The writes added so far.
+    pub fn writes(&self) -> &[RecordWrite] {
+        &self.writes
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.writes.len()
+    }
+
+    /// Apply every write in one transaction; see [`Store::write_records`].
+    pub async fn commit(self, actor: &str, org: &Id) -> Result<Vec<StoredRecord>> {
+        self.store.write_records(actor, org, &self.writes).await
     }
 }
 
