@@ -678,3 +678,61 @@ async fn an_unsafe_next_goes_home_and_secure_cookies_use_the_host_prefix() {
         s.set_cookie
     );
 }
+
+/// `rampart serve` with single sign-on: the secret comes from the
+/// environment only and is never printed; a plain-http issuer is refused.
+#[test]
+fn serve_takes_the_secret_from_the_environment_and_never_prints_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("r.db").display());
+    let serve = |issuer: &str, secret: Option<&str>| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rampart"));
+        c.args([
+            "serve",
+            "--db",
+            &db,
+            "--listen",
+            "127.0.0.1:0",
+            "--oidc-issuer",
+            issuer,
+            "--oidc-client-id",
+            "rampart",
+            "--public-url",
+            "https://rampart.example.com",
+        ])
+        .env_remove("RAMPART_DATABASE_URL")
+        .env_remove("RAMPART_OIDC_CLIENT_SECRET")
+        .env("RAMPART_ACTOR", "tester@test");
+        if let Some(s) = secret {
+            c.env("RAMPART_OIDC_CLIENT_SECRET", s);
+        }
+        c.output().unwrap()
+    };
+    let out = serve("https://idp.example.com", None);
+    assert!(!out.status.success());
+    assert!(
+        util::stderr(&out).contains("RAMPART_OIDC_CLIENT_SECRET"),
+        "{}",
+        util::stderr(&out)
+    );
+    let secret = "do-not-print-this-secret";
+    let out = serve("http://idp.example.com", Some(secret));
+    assert!(!out.status.success());
+    let text = format!("{}{}", util::stdout(&out), util::stderr(&out));
+    assert!(
+        text.contains("--oidc-issuer") && text.contains("https"),
+        "{text}"
+    );
+    assert!(!text.contains(secret), "{text}");
+    // A client id without an issuer is a usage error.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["serve", "--oidc-client-id", "rampart"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        util::stderr(&out).contains("--oidc-issuer"),
+        "{}",
+        util::stderr(&out)
+    );
+}

@@ -120,13 +120,6 @@ impl ServeArgs {
             &self.oidc_claim,
         )
         .map_err(anyhow::Error::msg)?;
-        tracing::info!(
-            issuer = %config.issuer(),
-            client_id = %config.client_id(),
-            redirect_uri = %config.redirect_uri(),
-            claim = %config.claim(),
-            "single sign-on (OpenID Connect) is on"
-        );
         Ok(Some(config))
     }
 }
@@ -162,6 +155,8 @@ fn state(db: Arc<dyn Database>, config: ServerConfig) -> AppState {
 
 pub fn serve(ctx: &Context, args: ServeArgs) -> Result<ExitCode> {
     init_logging(args.log_format);
+    // Settings first: a mistake is reported before the store is touched.
+    args.config()?;
     let url = ctx.database_url()?;
     block_on(async {
         let db = crate::db::open_database(&url).await?;
@@ -173,6 +168,16 @@ pub fn serve(ctx: &Context, args: ServeArgs) -> Result<ExitCode> {
 
 async fn run(ctx: &Context, db: Arc<dyn Database>, args: ServeArgs, store: &str) -> Result<()> {
     let config = args.config()?;
+    #[cfg(feature = "oidc")]
+    if let Some(o) = &config.oidc {
+        tracing::info!(
+            issuer = %o.issuer(),
+            client_id = %o.client_id(),
+            redirect_uri = %o.redirect_uri(),
+            claim = %o.claim(),
+            "single sign-on (OpenID Connect) is on"
+        );
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -312,6 +317,9 @@ pub struct UserCreateArgs {
     /// Read the password from standard input instead of making a one-time one.
     #[arg(long)]
     password_stdin: bool,
+    /// The user's email address (single sign-on matches users by it).
+    #[arg(long, value_name = "ADDRESS")]
+    email: Option<String>,
     /// The organisation; may be left out when the store holds one.
     #[arg(long, value_name = "ID")]
     org: Option<String>,
@@ -371,10 +379,17 @@ pub fn user(ctx: &Context, cmd: UserCommand) -> Result<ExitCode> {
             true,
         )
     };
+    if let Some(e) = &a.email
+        && (e.len() > 320
+            || !e.contains('@')
+            || e.chars().any(|c| c.is_whitespace() || c.is_control()))
+    {
+        bail!("--email {e:?} is not an email address");
+    }
     let user = User {
         id: id.clone(),
         display_name: a.name.clone().unwrap_or_else(|| a.login.clone()),
-        email: None,
+        email: a.email.clone(),
         role,
         all_sites,
         sites,
