@@ -1480,6 +1480,57 @@ mod tests {
     }
 
     #[test]
+    fn rs256_verifies_with_a_padded_modulus_and_fails_with_another_exponent() {
+        // The committed test key (tests/data/oidc/README.md): a test key only.
+        let der = include_bytes!("../../../tests/data/oidc/TEST-ONLY-rsa-2048.pk8.der");
+        let pair = ring::signature::RsaKeyPair::from_pkcs8(der).unwrap();
+        let public = ring::rsa::PublicKeyComponents::<Vec<u8>>::from(pair.public());
+        let header = serde_json::json!({"alg": "RS256", "kid": "r1"});
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims().to_string())
+        );
+        let mut sig = vec![0u8; pair.public().modulus_len()];
+        pair.sign(
+            &ring::signature::RSA_PKCS1_SHA256,
+            &SystemRandom::new(),
+            input.as_bytes(),
+            &mut sig,
+        )
+        .unwrap();
+        let token = format!("{input}.{}", URL_SAFE_NO_PAD.encode(&sig));
+        // Some encoders keep a leading zero octet on the modulus.
+        let padded: Vec<u8> = std::iter::once(0).chain(public.n.iter().copied()).collect();
+        let jwk = |n: &[u8], e: &[u8]| Jwk {
+            kty: "RSA".into(),
+            kid: Some("r1".into()),
+            usage: None,
+            alg: Some("RS256".into()),
+            n: Some(URL_SAFE_NO_PAD.encode(n)),
+            e: Some(URL_SAFE_NO_PAD.encode(e)),
+            crv: None,
+            x: None,
+            y: None,
+        };
+        assert!(validate_id_token(&token, &[jwk(&public.n, &public.e)], &expect()).is_ok());
+        assert!(validate_id_token(&token, &[jwk(&padded, &public.e)], &expect()).is_ok());
+        refused(
+            validate_id_token(&token, &[jwk(&public.n, &[3])], &expect()),
+            "signature",
+        );
+        // The same token under PS256 is not accepted with this signature.
+        let ps = token.replacen(
+            &URL_SAFE_NO_PAD.encode(header.to_string()),
+            &URL_SAFE_NO_PAD.encode(r#"{"alg":"PS256","kid":"r1"}"#),
+            1,
+        );
+        let mut any = jwk(&public.n, &public.e);
+        any.alg = None;
+        refused(validate_id_token(&ps, &[any], &expect()), "signature");
+    }
+
+    #[test]
     fn keys_are_chosen_by_kid_use_and_type() {
         let a = Signer::new("a").jwk;
         let mut enc = Signer::new("b").jwk;
