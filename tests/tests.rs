@@ -12,6 +12,8 @@ mod cctv;
 mod cli_org;
 mod compliance_cli;
 mod designs;
+#[cfg(feature = "oidc")]
+mod oidc;
 mod pps;
 mod report;
 mod risk;

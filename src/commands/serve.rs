@@ -45,6 +45,36 @@ pub struct ServeArgs {
     /// Log lines as JSON (for a log collector) or as text.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// OpenID Connect single sign-on: the issuer URL (https; http only on
+    /// loopback), exactly as its discovery document names it. Needs
+    /// --oidc-client-id and --public-url; see docs/oidc.md.
+    #[cfg(feature = "oidc")]
+    #[arg(long, value_name = "URL", requires_all = ["oidc_client_id", "public_url"])]
+    pub oidc_issuer: Option<String>,
+
+    /// The client id registered at the identity provider.
+    #[cfg(feature = "oidc")]
+    #[arg(long, value_name = "ID", requires = "oidc_issuer")]
+    pub oidc_client_id: Option<String>,
+
+    /// The environment variable holding the client secret (it is never
+    /// taken from the command line, where other users could read it).
+    #[cfg(feature = "oidc")]
+    #[arg(long, value_name = "VAR", default_value = "RAMPART_OIDC_CLIENT_SECRET")]
+    pub oidc_client_secret_env: String,
+
+    /// The ID token claim matched against users' email addresses; `email`
+    /// must come with `email_verified: true`.
+    #[cfg(feature = "oidc")]
+    #[arg(long, value_name = "CLAIM", default_value = "email")]
+    pub oidc_claim: String,
+
+    /// The URL users reach Rampart at (https://rampart.example.com): the
+    /// single sign-on redirect URI is this followed by /auth/oidc/callback.
+    #[cfg(feature = "oidc")]
+    #[arg(long, value_name = "URL", requires = "oidc_issuer")]
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -54,16 +84,43 @@ pub enum LogFormat {
 }
 
 impl ServeArgs {
-    fn config(&self) -> ServerConfig {
-        ServerConfig {
+    fn config(&self) -> Result<ServerConfig> {
+        Ok(ServerConfig {
             listen: self.listen,
             secure_cookies: self.secure_cookies,
             session_idle: Duration::from_secs(self.session_idle_minutes.max(1) * 60),
             max_body_bytes: self.max_body_kib.max(1) * 1024,
             trusted_origins: self.trusted_origins.clone(),
             trust_forwarded_for: self.trust_forwarded_for,
+            #[cfg(feature = "oidc")]
+            oidc: self.oidc()?,
             ..ServerConfig::default()
-        }
+        })
+    }
+
+    /// The single sign-on settings, with the client secret from the
+    /// environment.
+    #[cfg(feature = "oidc")]
+    fn oidc(&self) -> Result<Option<rampart_server::oidc::OidcConfig>> {
+        use rampart_server::oidc::{ClientSecret, OidcConfig};
+        let (Some(issuer), Some(client_id), Some(public_url)) =
+            (&self.oidc_issuer, &self.oidc_client_id, &self.public_url)
+        else {
+            return Ok(None);
+        };
+        let var = &self.oidc_client_secret_env;
+        let secret = std::env::var(var).with_context(|| {
+            format!("single sign-on needs the client secret in the environment variable {var}")
+        })?;
+        let config = OidcConfig::new(
+            issuer,
+            client_id,
+            ClientSecret::new(secret),
+            public_url,
+            &self.oidc_claim,
+        )
+        .map_err(anyhow::Error::msg)?;
+        Ok(Some(config))
     }
 }
 
@@ -99,6 +156,8 @@ fn state(db: Arc<dyn Database>, config: ServerConfig) -> AppState {
 
 pub fn serve(ctx: &Context, args: ServeArgs) -> Result<ExitCode> {
     init_logging(args.log_format);
+    // Settings first: a mistake is reported before the store is touched.
+    args.config()?;
     let url = ctx.database_url()?;
     block_on(async {
         let db = crate::db::open_database(&url).await?;
@@ -109,7 +168,17 @@ pub fn serve(ctx: &Context, args: ServeArgs) -> Result<ExitCode> {
 }
 
 async fn run(ctx: &Context, db: Arc<dyn Database>, args: ServeArgs, store: &str) -> Result<()> {
-    let config = args.config();
+    let config = args.config()?;
+    #[cfg(feature = "oidc")]
+    if let Some(o) = &config.oidc {
+        tracing::info!(
+            issuer = %o.issuer(),
+            client_id = %o.client_id(),
+            redirect_uri = %o.redirect_uri(),
+            claim = %o.claim(),
+            "single sign-on (OpenID Connect) is on"
+        );
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -249,6 +318,9 @@ pub struct UserCreateArgs {
     /// Read the password from standard input instead of making a one-time one.
     #[arg(long)]
     password_stdin: bool,
+    /// The user's email address (single sign-on matches users by it).
+    #[arg(long, value_name = "ADDRESS")]
+    email: Option<String>,
     /// The organisation; may be left out when the store holds one.
     #[arg(long, value_name = "ID")]
     org: Option<String>,
@@ -308,10 +380,17 @@ pub fn user(ctx: &Context, cmd: UserCommand) -> Result<ExitCode> {
             true,
         )
     };
+    if let Some(e) = &a.email
+        && (e.len() > 320
+            || !e.contains('@')
+            || e.chars().any(|c| c.is_whitespace() || c.is_control()))
+    {
+        bail!("--email {e:?} is not an email address");
+    }
     let user = User {
         id: id.clone(),
         display_name: a.name.clone().unwrap_or_else(|| a.login.clone()),
-        email: None,
+        email: a.email.clone(),
         role,
         all_sites,
         sites,

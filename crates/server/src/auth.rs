@@ -434,10 +434,18 @@ pub async fn login(
         .await?;
     }
     state.db.clear_throttle(&login_key).await?;
+    Ok(start_session(state, &credential.org, user).await?)
+}
+
+/// A new session for a user whose identity was just proved (by password,
+/// or by single sign-on in `oidc`), counted as a successful login.
+pub async fn start_session(state: &AppState, org: &Id, user: User) -> ApiResult<LoggedIn> {
+    let t = now();
+    let now_text = at(t);
     let cookie_secret = random_secret()?;
     let session = Session {
         token_hash: token_hash(&cookie_secret),
-        org: credential.org.clone(),
+        org: org.clone(),
         user: user.id.clone(),
         csrf_token: random_secret()?,
         created_at: now_text.clone(),

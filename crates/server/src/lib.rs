@@ -21,6 +21,8 @@ pub mod dto;
 pub mod endpoints;
 pub mod layers;
 pub mod metrics;
+#[cfg(feature = "oidc")]
+pub mod oidc;
 pub mod openapi;
 pub mod problem;
 pub mod reports;

@@ -46,6 +46,9 @@ pub struct ServerConfig {
     /// Take the client address from `X-Forwarded-For` (behind a load
     /// balancer that sets it).
     pub trust_forwarded_for: bool,
+    /// OpenID Connect single sign-on, when set up.
+    #[cfg(feature = "oidc")]
+    pub oidc: Option<crate::oidc::OidcConfig>,
 }
 
 impl Default for ServerConfig {
@@ -63,6 +66,8 @@ impl Default for ServerConfig {
             lockout_for: Duration::from_secs(15 * 60),
             trusted_origins: Vec::new(),
             trust_forwarded_for: false,
+            #[cfg(feature = "oidc")]
+            oidc: None,
         }
     }
 }

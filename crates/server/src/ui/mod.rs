@@ -52,6 +52,8 @@ pub fn router() -> Router<AppState> {
         .route("/assets/{file}", get(asset))
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout));
+    #[cfg(feature = "oidc")]
+    let r = crate::oidc::routes(r);
     let r = pages::routes(r);
     let r = forms::routes(r);
     let r = designs::routes(r);
@@ -382,14 +384,37 @@ struct LoginPage {
     new_password_error: Option<String>,
     locked: bool,
     min_len: usize,
+    /// The single sign-on link, when it is set up.
+    sso_href: Option<String>,
+}
+
+/// Whether single sign-on is set up (feature `oidc` and configured).
+fn sso_enabled(state: &AppState) -> bool {
+    #[cfg(feature = "oidc")]
+    {
+        state.config.oidc.is_some()
+    }
+    #[cfg(not(feature = "oidc"))]
+    {
+        let _ = state;
+        false
+    }
 }
 
 impl LoginPage {
-    fn new(next: &str) -> LoginPage {
+    fn new(state: &AppState, next: &str) -> LoginPage {
+        let next = safe_next(next).unwrap_or("");
+        let sso_href = sso_enabled(state).then(|| {
+            if next.is_empty() {
+                "/auth/oidc/login".to_owned()
+            } else {
+                format!("/auth/oidc/login?next={}", url_encode(next))
+            }
+        });
         LoginPage {
             layout: Layout::bare("Log in"),
             login: String::new(),
-            next: safe_next(next).unwrap_or("").to_owned(),
+            next: next.to_owned(),
             must_change: false,
             error: None,
             login_error: None,
@@ -397,12 +422,16 @@ impl LoginPage {
             new_password_error: None,
             locked: false,
             min_len: auth::MIN_PASSWORD_LEN,
+            sso_href,
         }
     }
 }
 
-async fn login_page(Query(q): Query<BTreeMap<String, String>>) -> Response {
-    let page = LoginPage::new(q.get("next").map(String::as_str).unwrap_or(""));
+async fn login_page(
+    State(state): State<AppState>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    let page = LoginPage::new(&state, q.get("next").map(String::as_str).unwrap_or(""));
     html(StatusCode::OK, &page)
 }
 
@@ -413,7 +442,7 @@ async fn login_submit(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
     let form = FormData(form);
-    let mut page = LoginPage::new(form.get("next"));
+    let mut page = LoginPage::new(&state, form.get("next"));
     let login = form.get("login").trim().to_owned();
     let password = form.get("password").to_owned();
     let new_password = form.get("new_password");
