@@ -9,8 +9,8 @@ use rampart_domain::{
 };
 use rampart_store::{
     ApiToken, AuditQuery, AuthStore, Credential, FailedLogin, FieldFilter, FieldPath, FilterOp,
-    FilterValue, ImportMode, ListQuery, Record, RecordWrite, Session, SortField, SortKey, Store, StoreError,
-    StoredRecord, export_document, import_document,
+    FilterValue, ImportMode, ListQuery, Record, RecordWrite, Session, SortField, SortKey, Store,
+    StoreError, StoredRecord, export_document, import_document,
 };
 use rampart_store_postgres::PostgresStore;
 use rampart_store_sqlite::SqliteStore;
@@ -527,11 +527,19 @@ async fn batch_writes_land_whole_with_one_audit_entry_each(s: &Subject) {
     );
 
     // Everything reads back as written.
-    let got = |i: &Id| store.get::<Asset>(&org, i);
-    assert_eq!(got(&safe.id).await.expect("get").expect("safe").value, safe);
-    let g0 = got(&e0.id).await.expect("get").expect("a0");
+    let org_ref = &org;
+    let got = |i: Id| async move { store.get::<Asset>(org_ref, &i).await };
+    assert_eq!(
+        got(safe.id.clone())
+            .await
+            .expect("get")
+            .expect("safe")
+            .value,
+        safe
+    );
+    let g0 = got(e0.id.clone()).await.expect("get").expect("a0");
     assert_eq!((g0.value, g0.version), (e0, a0.version + 1));
-    let g1 = got(&e1.id).await.expect("get").expect("a1");
+    let g1 = got(e1.id.clone()).await.expect("get").expect("a1");
     assert_eq!((g1.value, g1.version), (e1, a1.version + 1));
     assert_eq!(
         store
@@ -579,7 +587,7 @@ async fn batch_writes_land_whole_with_one_audit_entry_each(s: &Subject) {
     );
     let v = store.verify_audit_log().await.expect("verify");
     assert!(v.is_intact(), "{v:?}");
-    assert_eq!(v.entries, entries_before + 4);
+    assert_eq!(v.entries, (entries_before + 4) as u64);
 
     // An empty batch writes nothing.
     assert!(
@@ -713,7 +721,13 @@ async fn a_failed_batch_leaves_the_store_and_the_audit_log_as_they_were(s: &Subj
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, StoreError::AlreadyExists { kind: EntityKind::Zone, .. }),
+        matches!(
+            &err,
+            StoreError::AlreadyExists {
+                kind: EntityKind::Zone,
+                ..
+            }
+        ),
         "{err:?}"
     );
     check_untouched().await;

@@ -16,6 +16,7 @@ mod designs;
 mod oidc;
 mod pps;
 mod report;
+mod reports_web;
 mod risk;
 mod sheets;
 mod store_conformance;

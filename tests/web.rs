@@ -57,7 +57,8 @@ impl Web {
     pub fn serving(db: Arc<dyn Database>, config: ServerConfig, org: Id) -> Web {
         let state = AppState::new(db.clone(), config, Arc::new(|_, _| Ok(())))
             .with_analysis(Arc::new(rampart_analyst::Analyst))
-            .with_audits(Arc::new(rampart_analyst::AuditAnalyst));
+            .with_audits(Arc::new(rampart_analyst::AuditAnalyst))
+            .with_reports(Arc::new(rampart_analyst::Analyst));
         Web {
             app: rampart_server::app(state),
             db,
@@ -137,6 +138,78 @@ impl Web {
             )
             .await
             .unwrap();
+    }
+
+    /// A user with a password who may see only `sites`.
+    pub async fn scoped_user_with_password(
+        &self,
+        login: &str,
+        role: Role,
+        password: &str,
+        sites: &[&str],
+    ) {
+        self.user_with_password(login, role, password).await;
+        let store: &dyn Store = &*self.db;
+        let stored = store
+            .get::<User>(&self.org, &id(login))
+            .await
+            .unwrap()
+            .unwrap();
+        let scoped = User {
+            all_sites: false,
+            sites: sites.iter().map(|s| id(s)).collect(),
+            ..stored.value
+        };
+        store
+            .update("test", &self.org, &scoped, stored.version)
+            .await
+            .unwrap();
+    }
+
+    /// Log in; the session cookie (`name=value`) and its CSRF token.
+    pub async fn session(&self, login: &str, password: &str) -> (String, String) {
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/auth/login")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                json!({"login": login, "password": password}).to_string(),
+            ))
+            .unwrap();
+        let a = self.send(req).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+        let cookie = a.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        (cookie, a.body["csrf_token"].as_str().unwrap().to_owned())
+    }
+
+    /// A page (or download) with a session cookie.
+    pub async fn page(&self, cookie: &str, path: &str) -> (Answer, Vec<u8>) {
+        let req = Request::builder()
+            .uri(path)
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap();
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (
+            Answer {
+                status,
+                headers,
+                body,
+                text,
+            },
+            bytes,
+        )
     }
 
     pub async fn send(&self, req: Request<Body>) -> Answer {

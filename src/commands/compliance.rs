@@ -13,7 +13,7 @@ use rampart_compliance::export::{self, ExportOptions};
 use rampart_compliance::oscal::{self, CatalogSources};
 use rampart_compliance::stored::{AuditContent, AuditHeader};
 use rampart_compliance::{RemediationPlan, checklist};
-use rampart_domain::{Audit, Framework, Id, OrgDocument};
+use rampart_domain::{Audit, AuditStatus, Framework, Id, OrgDocument};
 use rampart_store::{ListQuery, Store};
 use serde::Serialize;
 

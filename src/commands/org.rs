@@ -265,7 +265,7 @@ pub(crate) fn check_engine_models(doc: &rampart_domain::OrgDocument) -> Result<(
 }
 
 fn check_risk_model(r: &rampart_domain::RiskScenario) -> Result<()> {
-    if let Some(text) = super::risk::fair_scenario_text([r]) {
+    if let Some(text) = rampart_analyst::fair_scenario_text([r]) {
         rampart_risk::parse(&text).with_context(|| format!("risk {}: its FAIR model", r.id))?;
     }
     Ok(())

@@ -4,7 +4,7 @@
 //! With `--site`, both commands read the stored register instead of a file:
 //! the site's risks assessed with the FAIR method become the scenarios, and
 //! (for `optimize`) the site's applied controls that treat them become the
-//! candidate countermeasures (see [`fair_register_text`]).
+//! candidate countermeasures (see `rampart_analyst::countermeasures::fair_register_text`).
 
 use std::path::PathBuf;
 
@@ -354,39 +354,12 @@ fn stored_register(
 ) -> Result<(ScenarioFile, String)> {
     let stored = super::stored_at_site::<rampart_domain::RiskScenario>(ctx, org, site)?;
     let (org, site) = (&stored.org, &stored.site);
-    let text = fair_scenario_text(&stored.items).with_context(|| {
+    let text = rampart_analyst::fair_scenario_text(&stored.items).with_context(|| {
         format!("site {site} of {org} has no risk scenario assessed with the FAIR method")
     })?;
     let source = format!("the stored register of site {site}");
     let file = parse(&text).with_context(|| format!("in {source}"))?;
     Ok((file, source))
-}
-
-/// A scenario file (JSON) of the risks assessed with the FAIR method, each
-/// stored model a scenario under the risk's id; `None` when there is none.
-pub(crate) fn fair_scenario_text<'a>(
-    risks: impl IntoIterator<Item = &'a rampart_domain::RiskScenario>,
-) -> Option<String> {
-    let scenarios = fair_scenarios(risks);
-    (!scenarios.is_empty()).then(|| serde_json::json!({ "scenarios": scenarios }).to_string())
-}
-
-fn fair_scenarios<'a>(
-    risks: impl IntoIterator<Item = &'a rampart_domain::RiskScenario>,
-) -> Vec<serde_json::Value> {
-    risks
-        .into_iter()
-        .filter_map(|r| match &r.assessment {
-            rampart_domain::Assessment::Fair {
-                model: serde_json::Value::Object(m),
-            } => {
-                let mut m = m.clone();
-                m.insert("id".into(), serde_json::Value::String(r.id.to_string()));
-                Some(serde_json::Value::Object(m))
-            }
-            _ => None,
-        })
-        .collect()
 }
 
 /// The stored register of a site with its candidate controls, as a scenario
@@ -407,77 +380,17 @@ fn stored_register_with_controls(
             .await?;
         anyhow::Ok(all.into_iter().map(|c| c.value).collect())
     })??;
-    let (text, skipped) = fair_register_text(&risks.items, &applied.items, &catalogue)
-        .with_context(|| {
-            format!("site {site} of {org} has no risk scenario assessed with the FAIR method")
-        })?;
+    let (text, skipped) = rampart_analyst::countermeasures::fair_register_text(
+        &risks.items,
+        &applied.items,
+        &catalogue,
+    )
+    .with_context(|| {
+        format!("site {site} of {org} has no risk scenario assessed with the FAIR method")
+    })?;
     let source = format!("the stored register of site {site}");
     let file = parse(&text).with_context(|| format!("in {source}"))?;
     Ok((file, source, skipped))
-}
-
-/// A scenario file (JSON) of a site's FAIR-assessed risks with, as proposed
-/// controls, the applied controls not yet in place that treat them: each
-/// multiplies the loss event frequency of the risks it treats by
-/// (1 - effectiveness) and costs opex + capex / lifetime a year. `None` when
-/// no risk is FAIR-assessed; with it, the applied controls left out and why.
-pub(crate) fn fair_register_text(
-    risks: &[rampart_domain::RiskScenario],
-    applied: &[rampart_domain::AppliedControl],
-    catalogue: &[rampart_domain::Control],
-) -> Option<(String, Vec<String>)> {
-    use rampart_domain::ControlStatus;
-    let scenarios = fair_scenarios(risks);
-    if scenarios.is_empty() {
-        return None;
-    }
-    let fair: Vec<&rampart_domain::RiskScenario> = risks
-        .iter()
-        .filter(|r| matches!(r.assessment, rampart_domain::Assessment::Fair { .. }))
-        .collect();
-    let mut controls = Vec::new();
-    let mut skipped = Vec::new();
-    for a in applied {
-        if a.status.in_place() || a.status == ControlStatus::Retired {
-            continue;
-        }
-        let treated: Vec<String> = fair
-            .iter()
-            .filter(|r| r.controls.contains(&a.id) || a.protects.contains(&r.asset))
-            .map(|r| r.id.to_string())
-            .collect();
-        if treated.is_empty() {
-            continue;
-        }
-        let Some(c) = catalogue.iter().find(|c| c.id == a.control) else {
-            skipped.push(format!(
-                "{}: catalogue control {} not found",
-                a.id, a.control
-            ));
-            continue;
-        };
-        let Some(effectiveness) = a.effectiveness.or(c.effectiveness) else {
-            skipped.push(format!(
-                "{}: no effectiveness (neither the instance nor {} states one)",
-                a.id, c.id
-            ));
-            continue;
-        };
-        let years = f64::from(c.lifetime_years.unwrap_or(1).max(1));
-        let annual_cost =
-            a.opex_annual.unwrap_or(c.opex_annual) + a.capex.unwrap_or(c.capex) / years;
-        controls.push(serde_json::json!({
-            "id": a.id.to_string(),
-            "annual_cost": annual_cost,
-            "effects": [{
-                "node": "lef",
-                "multiply": (1.0 - effectiveness).clamp(0.0, 1.0),
-                "scenarios": treated,
-            }],
-        }));
-    }
-    let text = serde_json::json!({ "scenarios": scenarios, "controls": controls }).to_string();
-    Some((text, skipped))
 }
 
 fn simulate_command(a: SimulateArgs, file: ScenarioFile, source: &str) -> Result<()> {

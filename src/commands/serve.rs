@@ -152,6 +152,7 @@ fn state(db: Arc<dyn Database>, config: ServerConfig) -> AppState {
     )
     .with_analysis(Arc::new(rampart_analyst::Analyst))
     .with_audits(Arc::new(rampart_analyst::AuditAnalyst))
+    .with_reports(Arc::new(rampart_analyst::Analyst))
 }
 
 pub fn serve(ctx: &Context, args: ServeArgs) -> Result<ExitCode> {

@@ -1038,8 +1038,9 @@ fn import_risks(ctx: &Context, args: RiskImportArgs) -> Result<()> {
                 .and_then(|id| changes.iter().find(|(_, r)| r.id == *id))
                 .map(|(n, r)| format!(" (row {n}, risk {})", r.id))
                 .unwrap_or_default();
-            return Err(anyhow::Error::new(e)
-                .context(format!("{name}: writing the risks failed{row}; nothing was written")));
+            return Err(anyhow::Error::new(e).context(format!(
+                "{name}: writing the risks failed{row}; nothing was written"
+            )));
         }
         anyhow::Ok((new, changed))
     })??;

@@ -10,6 +10,8 @@
 //! same for the audit pages with the compliance engine. No I/O.
 
 pub mod audits;
+pub mod countermeasures;
+pub mod report;
 
 pub use audits::AuditAnalyst;
 
@@ -21,8 +23,9 @@ use rampart_report::model as rm;
 use rampart_risk::quantiles::QuantileMethod;
 use rampart_risk::simulate::{LossSummary, SimulationOptions};
 use rampart_server::analysis::{
-    AdversaryView, Analysis, CameraMove, CameraView, CoverageView, ElementRow, FacilityTable,
-    FairView, LossView, NistView, PathView, ProtectionView, TableError, UpgradeView, ZoneView,
+    AdversaryView, Analysis, CameraMove, CameraView, CountermeasureInput, CoverageView, ElementRow,
+    FacilityTable, FairView, LossView, NistView, PathView, PlanView, ProtectionView, TableError,
+    UpgradeView, ZoneView,
 };
 use serde_json::{Map, Value, json};
 
@@ -382,6 +385,10 @@ impl Analysis for Analyst {
         })
     }
 
+    fn countermeasures(&self, input: &CountermeasureInput) -> Result<Option<PlanView>, String> {
+        countermeasures::plan(input)
+    }
+
     fn fair(
         &self,
         risks: &[RiskScenario],
@@ -497,7 +504,13 @@ fn loss_view(id: &str, mode: &str, s: &LossSummary) -> LossView {
 /// A scenario file (JSON) of the risks assessed with the FAIR method, each
 /// stored model a scenario under the risk's id; `None` when there is none.
 pub fn fair_scenario_text<'a>(risks: impl IntoIterator<Item = &'a RiskScenario>) -> Option<String> {
-    let scenarios: Vec<Value> = risks
+    let scenarios = fair_scenarios(risks);
+    (!scenarios.is_empty()).then(|| json!({ "scenarios": scenarios }).to_string())
+}
+
+/// Each FAIR-assessed risk's stored model as a scenario under the risk's id.
+pub(crate) fn fair_scenarios<'a>(risks: impl IntoIterator<Item = &'a RiskScenario>) -> Vec<Value> {
+    risks
         .into_iter()
         .filter_map(|r| match &r.assessment {
             Assessment::Fair {
@@ -509,8 +522,7 @@ pub fn fair_scenario_text<'a>(risks: impl IntoIterator<Item = &'a RiskScenario>)
             }
             _ => None,
         })
-        .collect();
-    (!scenarios.is_empty()).then(|| json!({ "scenarios": scenarios }).to_string())
+        .collect()
 }
 
 /// The plan's content with the cameras moved, everything else as written.

@@ -211,6 +211,131 @@ pub fn loss_exceedance(series: &[(&str, &[(f64, f64)])], currency: &str, title: 
     s
 }
 
+/// One point of the efficient frontier: a set of controls, what it costs a
+/// year and the annual loss expected with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrontierPoint {
+    pub label: String,
+    pub annual_cost: f64,
+    pub residual_ale: f64,
+}
+
+/// The efficient frontier: residual annual loss against annual spend, as a
+/// staircase (spending more buys nothing until the next point), each point
+/// a set of controls; `chosen` (an index into `points`) is ringed, and the
+/// budget is a dashed vertical line.
+pub fn frontier(
+    points: &[FrontierPoint],
+    chosen: Option<usize>,
+    budget: f64,
+    currency: &str,
+    title: &str,
+) -> String {
+    let (w, h) = (640.0, 320.0);
+    let (left, right, top, bottom) = (64.0, 20.0, 16.0, 46.0);
+    let pw = w - left - right;
+    let ph = h - top - bottom;
+    let finite = |x: &f64| x.is_finite();
+    let max_x = nice_ceiling(
+        points
+            .iter()
+            .map(|p| p.annual_cost)
+            .chain([budget])
+            .filter(finite)
+            .fold(0.0, f64::max),
+    );
+    let max_y = nice_ceiling(
+        points
+            .iter()
+            .map(|p| p.residual_ale)
+            .filter(finite)
+            .fold(0.0, f64::max),
+    );
+    let x_of = |x: f64| left + pw * (x / max_x).clamp(0.0, 1.0);
+    let y_of = |y: f64| top + ph * (1.0 - (y / max_y).clamp(0.0, 1.0));
+    let mut s = String::new();
+    open(&mut s, w, h, title);
+    let _ = write!(
+        s,
+        r##"<rect x="{left:.2}" y="{top:.2}" width="{pw:.2}" height="{ph:.2}" fill="#fafafa" stroke="#999999"/>"##
+    );
+    for k in 0..=5 {
+        let f = f64::from(k) / 5.0;
+        let (gx, gy) = (left + pw * f, top + ph * (1.0 - f));
+        let _ = write!(
+            s,
+            r##"<line x1="{gx:.2}" y1="{top:.2}" x2="{gx:.2}" y2="{:.2}" stroke="#e0e0e0"/><text x="{gx:.2}" y="{:.2}" text-anchor="middle" font-size="10">{}</text><line x1="{left:.2}" y1="{gy:.2}" x2="{:.2}" y2="{gy:.2}" stroke="#e0e0e0"/><text x="{:.2}" y="{gy:.2}" text-anchor="end" dominant-baseline="middle" font-size="10">{}</text>"##,
+            top + ph,
+            top + ph + 14.0,
+            escape(&short_amount(max_x * f)),
+            left + pw,
+            left - 6.0,
+            escape(&short_amount(max_y * f)),
+        );
+    }
+    let pts: Vec<&FrontierPoint> = points
+        .iter()
+        .filter(|p| p.annual_cost.is_finite() && p.residual_ale.is_finite())
+        .collect();
+    let mut d = String::new();
+    for (i, p) in pts.iter().enumerate() {
+        let (x, y) = (x_of(p.annual_cost), y_of(p.residual_ale));
+        if i == 0 {
+            let _ = write!(d, "M{x:.2},{y:.2}");
+        } else {
+            let _ = write!(d, "H{x:.2}V{y:.2}");
+        }
+    }
+    if let Some(last) = pts.last() {
+        let _ = write!(d, "H{:.2}", x_of(max_x.max(last.annual_cost)));
+        let _ = write!(
+            s,
+            r##"<path d="{d}" fill="none" stroke="#1f77b4" stroke-width="2"/>"##
+        );
+    }
+    if budget.is_finite() && budget > 0.0 {
+        let bx = x_of(budget);
+        let _ = write!(
+            s,
+            r##"<line x1="{bx:.2}" y1="{top:.2}" x2="{bx:.2}" y2="{:.2}" stroke="#d62728" stroke-dasharray="5 4"><title>budget {}</title></line><text x="{:.2}" y="{:.2}" font-size="10" fill="#d62728">budget</text>"##,
+            top + ph,
+            escape(&short_amount(budget)),
+            bx + 4.0,
+            top + 12.0,
+        );
+    }
+    for (i, p) in points.iter().enumerate() {
+        if !(p.annual_cost.is_finite() && p.residual_ale.is_finite()) {
+            continue;
+        }
+        let (x, y) = (x_of(p.annual_cost), y_of(p.residual_ale));
+        let ring = if chosen == Some(i) {
+            format!(
+                r##"<circle cx="{x:.2}" cy="{y:.2}" r="8" fill="none" stroke="#d62728" stroke-width="2"/>"##
+            )
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            s,
+            r##"<g><title>{}: {} a year, residual {}</title><circle cx="{x:.2}" cy="{y:.2}" r="4" fill="#1f77b4"/>{ring}</g>"##,
+            escape(&p.label),
+            escape(&short_amount(p.annual_cost)),
+            escape(&short_amount(p.residual_ale)),
+        );
+    }
+    let _ = write!(
+        s,
+        r#"<text x="{:.2}" y="{:.2}" text-anchor="middle">Annual cost of the controls ({})</text><text x="14" y="{:.2}" transform="rotate(-90 14 {:.2})" text-anchor="middle">Residual annual loss</text></svg>"#,
+        left + pw / 2.0,
+        h - 8.0,
+        escape(currency),
+        top + ph / 2.0,
+        top + ph / 2.0
+    );
+    s
+}
+
 /// The first `n` characters of a label, with an ellipsis when cut.
 fn clip(s: &str, n: usize) -> String {
     if s.chars().count() <= n {

@@ -459,3 +459,56 @@ fn helpers() {
     assert_eq!(crate::html::base64_for_tests(b"Ma"), "TWE=");
     assert_eq!(crate::html::base64_for_tests(b"M"), "TQ==");
 }
+
+#[test]
+fn the_frontier_is_a_staircase_through_its_points_with_the_choice_ringed() {
+    use charts::FrontierPoint;
+    let p = |label: &str, cost: f64, ale: f64| FrontierPoint {
+        label: label.to_owned(),
+        annual_cost: cost,
+        residual_ale: ale,
+    };
+    // Axes: cost 0..100k (nice ceiling of max(80k, budget 90k)), ALE 0..1M.
+    let points = [
+        p("nothing", 0.0, 1_000_000.0),
+        p(HOSTILE, 20_000.0, 600_000.0),
+        p("a, b", 80_000.0, 250_000.0),
+    ];
+    let svg = charts::frontier(&points, Some(1), 90_000.0, "GBP", "Frontier");
+    let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{e}: {svg}"));
+    // Plot area: x 64..620 (556 wide), y 16..274 (258 high).
+    let step = doc
+        .descendants()
+        .find(|n| n.has_tag_name("path"))
+        .unwrap()
+        .attribute("d")
+        .unwrap();
+    assert_eq!(
+        step, "M64.00,16.00H175.20V119.20H508.80V209.50H620.00",
+        "the staircase from (0, 1M) through each point to the axis end"
+    );
+    let dots: Vec<(&str, &str)> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("circle"))
+        .map(|n| (n.attribute("cx").unwrap(), n.attribute("r").unwrap()))
+        .collect();
+    assert_eq!(
+        dots,
+        [
+            ("64.00", "4"),
+            ("175.20", "4"),
+            ("175.20", "8"),
+            ("508.80", "4")
+        ],
+        "three points, the chosen one ringed"
+    );
+    let budget = doc
+        .descendants()
+        .find(|n| n.attribute("stroke-dasharray").is_some())
+        .unwrap();
+    assert_eq!(budget.attribute("x1"), Some("564.40"));
+    // Labels are escaped (parsing succeeded with the hostile label inside).
+    assert!(svg.contains("&lt;"));
+    // Nothing to draw is still a well-formed chart.
+    roxmltree::Document::parse(&charts::frontier(&[], None, 0.0, "GBP", "none")).unwrap();
+}

@@ -10,7 +10,7 @@
 
 use std::fmt::Debug;
 
-use rampart_domain::{FacilityModel, FloorPlan, NistInputs, RiskScenario};
+use rampart_domain::{AppliedControl, Control, FacilityModel, FloorPlan, NistInputs, RiskScenario};
 
 /// The engines, as the pages see them.
 pub trait Analysis: Send + Sync + Debug {
@@ -55,6 +55,74 @@ pub trait Analysis: Send + Sync + Debug {
     /// NIST SP 800-30 rev1: the overall likelihood (table G-5) and the
     /// risk level (table I-2) of one stage's inputs.
     fn nist(&self, inputs: &NistInputs) -> Option<NistView>;
+
+    /// Countermeasures under an annual budget for the FAIR-assessed risks
+    /// of one site: the applied controls not yet in place are the
+    /// candidates; the best set for the budget and the efficient frontier.
+    /// `None` when no risk is FAIR-assessed. CPU-bound: call it off the
+    /// async threads.
+    fn countermeasures(&self, input: &CountermeasureInput) -> Result<Option<PlanView>, String>;
+}
+
+/// What the countermeasures page asks about: one site's register.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CountermeasureInput {
+    pub risks: Vec<RiskScenario>,
+    pub applied: Vec<AppliedControl>,
+    /// The organisation's control catalogue (costs, lifetimes, effectiveness).
+    pub catalogue: Vec<Control>,
+    pub currency: String,
+    /// The annual budget (operating cost plus capital spread over the
+    /// lifetime); `None`: enough for every candidate.
+    pub budget: Option<f64>,
+    pub trials: u64,
+    pub seed: u64,
+}
+
+/// The optimiser's answer, as the page shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanView {
+    /// The budget used (the one asked for, or the cost of every candidate).
+    pub budget: f64,
+    pub trials: u64,
+    pub seed: u64,
+    /// Annual loss expected with no control at all, and with those in place.
+    pub inherent_ale: f64,
+    pub current_ale: f64,
+    /// Each candidate alone, on top of the controls in place.
+    pub candidates: Vec<CandidateView>,
+    /// The best set within the budget.
+    pub recommended: SelectionView,
+    /// How it was searched, in words ("branch and bound, proven optimal, 9 nodes").
+    pub search: String,
+    pub proven_optimal: bool,
+    /// Residual risk against spend, cheapest first.
+    pub frontier: Vec<SelectionView>,
+    pub frontier_svg: String,
+    /// Applied controls that could not be candidates, and why.
+    pub left_out: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CandidateView {
+    /// The applied control's id.
+    pub id: String,
+    /// "Cage upgrade (ac-whs-cage)".
+    pub label: String,
+    pub annual_cost: f64,
+    pub risk_reduction: f64,
+    /// Return on security investment; `None` for a free control.
+    pub rosi: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelectionView {
+    /// Applied control ids.
+    pub controls: Vec<String>,
+    pub annual_cost: f64,
+    pub residual_ale: f64,
+    pub risk_reduction: f64,
+    pub rosi: Option<f64>,
 }
 
 /// A NIST SP 800-30 rating, in the publication's words.
@@ -107,6 +175,9 @@ impl Analysis for NoAnalysis {
     }
     fn nist(&self, _: &NistInputs) -> Option<NistView> {
         None
+    }
+    fn countermeasures(&self, _: &CountermeasureInput) -> Result<Option<PlanView>, String> {
+        Err(UNAVAILABLE.to_owned())
     }
 }
 

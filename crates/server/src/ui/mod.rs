@@ -20,6 +20,7 @@
 mod account;
 mod audits;
 mod catalogue_forms;
+mod countermeasures;
 mod designs;
 mod forms;
 mod pages;
@@ -57,6 +58,7 @@ pub fn router() -> Router<AppState> {
     let r = pages::routes(r);
     let r = forms::routes(r);
     let r = designs::routes(r);
+    let r = countermeasures::routes(r);
     let r = audits::routes(r);
     reports::routes(account::routes(r))
 }

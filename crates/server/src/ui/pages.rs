@@ -2527,10 +2527,18 @@ async fn site(
         version: changed(&s),
         note,
         figures,
-        actions: if zone_writer {
-            vec![("Add a zone".to_owned(), format!("/zones/new?site={}", v.id))]
-        } else {
-            Vec::new()
+        actions: {
+            let mut a = Vec::new();
+            if zone_writer {
+                a.push(("Add a zone".to_owned(), format!("/zones/new?site={}", v.id)));
+            }
+            if access::allows(p.user.role, EntityKind::AppliedControl, Action::Read) {
+                a.push((
+                    "Countermeasures under a budget".to_owned(),
+                    format!("/sites/{}/countermeasures", v.id),
+                ));
+            }
+            a
         },
         delete: delete_button(&p, EntityKind::Site, "/sites", &s, &v.id, "site"),
     };
