@@ -542,3 +542,65 @@ async fn a_nist_risk_shows_its_overall_likelihood_and_level() {
         "{current}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_countermeasures_page_recommends_the_best_set_for_the_budget() {
+    let web = Web::sqlite().await;
+    web.user_with_password("mgr", Role::SecurityManager, "correct horse battery")
+        .await;
+    let (cookie, _) = session(&web, "mgr", "correct horse battery").await;
+
+    // The site page links to it.
+    let site = get(&web, &cookie, "/sites/whs").await;
+    assert!(site.text.contains("/sites/whs/countermeasures"), "{}", site.text);
+
+    // The demo warehouse's candidates, by hand (as in tests/risk.rs): cage
+    // 6,500 a year (effectiveness 0.7), CCTV analytics 51,000 (0.55),
+    // insider programme 65,000 (0.45). Within 60,000: cage + CCTV (57,500).
+    let a = get(&web, &cookie, "/sites/whs/countermeasures?budget=60000").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let recommended = a
+        .text
+        .split("id=\"recommended\">")
+        .nth(1)
+        .and_then(|s| s.split("</p>").next())
+        .unwrap_or_else(|| panic!("no recommendation: {}", a.text));
+    assert!(recommended.contains("ac-whs-cage"), "{recommended}");
+    assert!(recommended.contains("ac-whs-cctv"), "{recommended}");
+    assert!(!recommended.contains("ac-whs-insider"), "{recommended}");
+    assert!(recommended.contains("57,500"), "{recommended}");
+    for cost in ["6,500", "51,000", "65,000"] {
+        assert!(a.text.contains(cost), "candidate cost {cost}");
+    }
+    assert!(a.text.contains("proven optimal"), "{}", a.text);
+    // The frontier chart: a well-formed SVG with the budget line.
+    let svg_start = a.text.find("<svg").expect("a frontier chart");
+    let svg_end = a.text[svg_start..].find("</svg>").unwrap() + svg_start + 6;
+    let svg = &a.text[svg_start..svg_end];
+    roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("{e}: {svg}"));
+    assert!(svg.contains("stroke-dasharray"), "the budget line");
+
+    // A smaller budget buys only the cage.
+    let small = get(&web, &cookie, "/sites/whs/countermeasures?budget=10000").await;
+    let rec = small.text.split("id=\"recommended\">").nth(1).unwrap();
+    let rec = rec.split("</p>").next().unwrap();
+    assert!(rec.contains("ac-whs-cage") && !rec.contains("ac-whs-cctv"), "{rec}");
+
+    // A bad budget is shown beside the field.
+    let bad = get(&web, &cookie, "/sites/whs/countermeasures?budget=lots").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.text.contains("id=\"budget-error\""), "{}", bad.text);
+    assert!(bad.text.contains("aria-invalid=\"true\""));
+
+    // A site without FAIR risks says why there is nothing.
+    let hq = get(&web, &cookie, "/sites/hq/countermeasures").await;
+    assert_eq!(hq.status, StatusCode::OK);
+    assert!(hq.text.contains("FAIR"), "{}", hq.text);
+
+    // Another site's user: as if the site did not exist.
+    web.scoped_user_with_password("dc-only", Role::Viewer, "correct horse battery", &["dc"])
+        .await;
+    let (other, _) = session(&web, "dc-only", "correct horse battery").await;
+    let hidden = get(&web, &other, "/sites/whs/countermeasures").await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+}

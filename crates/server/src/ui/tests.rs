@@ -424,6 +424,8 @@ async fn every_page_reads_and_keeps_to_the_csp() {
         "/protection/dc-pps",
         "/coverage",
         "/coverage/hq-lobby-plan",
+        "/sites/whs/countermeasures",
+        "/sites/whs/countermeasures?budget=60000",
     ] {
         let page = ui.get(Some(&b), path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.text);
