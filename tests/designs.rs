@@ -552,7 +552,11 @@ async fn the_countermeasures_page_recommends_the_best_set_for_the_budget() {
 
     // The site page links to it.
     let site = get(&web, &cookie, "/sites/whs").await;
-    assert!(site.text.contains("/sites/whs/countermeasures"), "{}", site.text);
+    assert!(
+        site.text.contains("/sites/whs/countermeasures"),
+        "{}",
+        site.text
+    );
 
     // The demo warehouse's candidates, by hand (as in tests/risk.rs): cage
     // 6,500 a year (effectiveness 0.7), CCTV analytics 51,000 (0.55),
@@ -584,7 +588,10 @@ async fn the_countermeasures_page_recommends_the_best_set_for_the_budget() {
     let small = get(&web, &cookie, "/sites/whs/countermeasures?budget=10000").await;
     let rec = small.text.split("id=\"recommended\">").nth(1).unwrap();
     let rec = rec.split("</p>").next().unwrap();
-    assert!(rec.contains("ac-whs-cage") && !rec.contains("ac-whs-cctv"), "{rec}");
+    assert!(
+        rec.contains("ac-whs-cage") && !rec.contains("ac-whs-cctv"),
+        "{rec}"
+    );
 
     // A bad budget is shown beside the field.
     let bad = get(&web, &cookie, "/sites/whs/countermeasures?budget=lots").await;

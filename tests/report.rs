@@ -154,6 +154,47 @@ fn the_assessment_report_of_the_demo_has_every_section_and_its_figures() {
     }
     // The lobby plan's zone misses its level (the cctv tests say so too).
     assert!(html.contains("Not met"));
+
+    // The warehouse's frontier, by hand (the candidates of tests/risk.rs,
+    // each scaling the one FAIR risk's loss event frequency): the cage
+    // alone (6,500 a year, 0.3 of the loss left), cage + CCTV analytics
+    // (57,500, 0.3 x 0.45 = 0.135), all three (122,500, 0.135 x 0.55 =
+    // 0.07425); cage + insider (71,500, 0.165) is dominated.
+    let part = html
+        .split("What the proposed controls buy: M62 distribution warehouse")
+        .nth(1)
+        .expect("the warehouse's frontier");
+    let part = &part[..part.find("</table>").unwrap()];
+    assert!(part.contains("<title>Efficient frontier: M62 distribution warehouse"));
+    let rows: Vec<(f64, f64)> = part
+        .split("<tr><td class=\"num\">")
+        .skip(1)
+        .map(|row| {
+            let cells: Vec<f64> = row
+                .split("<td class=\"num\">")
+                .take(2)
+                .map(|c| {
+                    c.split('<')
+                        .next()
+                        .unwrap()
+                        .replace(',', "")
+                        .parse()
+                        .unwrap()
+                })
+                .collect();
+            (cells[0], cells[1])
+        })
+        .collect();
+    let costs: Vec<f64> = rows.iter().map(|r| r.0).collect();
+    assert_eq!(costs, [0.0, 6_500.0, 57_500.0, 122_500.0], "{part}");
+    let current = rows[0].1;
+    for ((_, residual), share) in rows.iter().zip([1.0, 0.3, 0.135, 0.074_25]) {
+        // Amounts are printed to the unit.
+        assert!(
+            (residual - current * share).abs() <= 1.0,
+            "{residual} vs {share} of {current}"
+        );
+    }
 }
 
 #[test]

@@ -3,7 +3,8 @@
 //! Shared by `rampart risk optimize --site` and the countermeasures page.
 
 use rampart_domain::{AppliedControl, Assessment, Control, ControlStatus, RiskScenario};
-use rampart_report::charts::{self, FrontierPoint};
+use rampart_report::charts;
+use rampart_report::model::FrontierPoint;
 use rampart_risk::countermeasures::{OptimiseOptions, SearchMethod, Selection, optimise};
 use rampart_server::analysis::{CandidateView, CountermeasureInput, PlanView, SelectionView};
 use serde_json::json;

@@ -389,6 +389,75 @@ fn fair_results(
     }))
 }
 
+/// Trials per evaluated set of controls for the report's frontier: the
+/// sets are compared on common random numbers, so fewer than the
+/// simulation's own trials rank them the same.
+const FRONTIER_TRIALS: u64 = 20_000;
+
+/// The efficient frontier of a site's proposed controls for its FAIR risks
+/// (the countermeasures page's, with every candidate affordable); `None`
+/// when there is no FAIR risk or no candidate, or the optimiser fails.
+fn frontier_of(
+    doc: &OrgDocument,
+    site: &domain::Site,
+    settings: &Settings,
+) -> Option<rm::Frontier> {
+    let here = |s: &Id| s == &site.id;
+    let input = rampart_server::analysis::CountermeasureInput {
+        risks: doc
+            .risks
+            .iter()
+            .filter(|r| here(&r.site))
+            .cloned()
+            .collect(),
+        applied: doc
+            .applied_controls
+            .iter()
+            .filter(|a| here(&a.site))
+            .cloned()
+            .collect(),
+        catalogue: doc.controls.clone(),
+        currency: doc.organisation.currency.clone(),
+        budget: None,
+        trials: settings.trials.min(FRONTIER_TRIALS),
+        seed: settings.seed,
+    };
+    let view = crate::countermeasures::plan(&input).ok()??;
+    if view.candidates.is_empty() {
+        return None;
+    }
+    let label = |ids: &[String]| {
+        if ids.is_empty() {
+            return "Nothing more".to_owned();
+        }
+        ids.iter()
+            .map(|id| {
+                view.candidates
+                    .iter()
+                    .find(|c| &c.id == id)
+                    .map_or_else(|| id.clone(), |c| c.label.clone())
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Some(rm::Frontier {
+        current_ale: view.current_ale,
+        points: view
+            .frontier
+            .iter()
+            .map(|s| rm::FrontierPoint {
+                label: label(&s.controls),
+                annual_cost: s.annual_cost,
+                residual_ale: s.residual_ale,
+            })
+            .collect(),
+        method: format!(
+            "{}; {} trials per set, seed {}",
+            view.search, view.trials, view.seed
+        ),
+    })
+}
+
 fn protection_of(f: &domain::FacilityModel, currency: &str) -> rm::Protection {
     use rampart_protection::search::SearchOptions;
     let mut out = rm::Protection {
@@ -942,6 +1011,7 @@ pub fn build(
                 .filter(|a| here(&a.site))
                 .map(|a| audit_result(doc, a, as_of, &person))
                 .collect(),
+            frontier: frontier_of(doc, site, settings),
         });
     }
 

@@ -5,6 +5,7 @@
 
 use std::fmt::Write as _;
 
+pub use crate::model::FrontierPoint;
 use crate::model::{AdversaryPath, Grid, LossStats};
 use crate::{escape, short_amount};
 
@@ -209,15 +210,6 @@ pub fn loss_exceedance(series: &[(&str, &[(f64, f64)])], currency: &str, title: 
         top + ph / 2.0
     );
     s
-}
-
-/// One point of the efficient frontier: a set of controls, what it costs a
-/// year and the annual loss expected with it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FrontierPoint {
-    pub label: String,
-    pub annual_cost: f64,
-    pub residual_ale: f64,
 }
 
 /// The efficient frontier: residual annual loss against annual spend, as a

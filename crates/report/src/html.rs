@@ -1011,7 +1011,65 @@ fn recommendations(h: &mut String, r: &Report) {
         amount(capex),
         amount(opex)
     );
+    for site in &r.sites {
+        let Some(f) = &site.frontier else { continue };
+        let _ = writeln!(
+            h,
+            "<h3>What the proposed controls buy: {}</h3>\n<p>{}</p>",
+            escape(&site.name),
+            escape(&frontier_text(f, cur))
+        );
+        figure(
+            h,
+            &charts::frontier(
+                &f.points,
+                None,
+                0.0,
+                cur,
+                &format!("Efficient frontier: {}", site.name),
+            ),
+            &format!(
+                "Efficient frontier, {}: the least residual annual loss for each annual spend on the proposed controls.",
+                site.name
+            ),
+        );
+        let _ = writeln!(
+            h,
+            "<table>\n<thead><tr><th class=\"num\">Annual cost ({0})</th><th class=\"num\">Residual annual loss ({0})</th><th>Controls</th></tr></thead>\n<tbody>",
+            escape(cur)
+        );
+        for p in &f.points {
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                amount(p.annual_cost),
+                amount(p.residual_ale),
+                escape(&p.label)
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
     end(h);
+}
+
+/// One sentence on a site's frontier: what the cheapest and the fullest
+/// sets leave, against today's annual loss.
+pub(crate) fn frontier_text(f: &crate::model::Frontier, cur: &str) -> String {
+    let last = f.points.last();
+    match last {
+        Some(p) if f.points.len() > 1 => format!(
+            "With the controls in place the quantified risks are expected to cost {cur} {} a year; every proposed control together ({cur} {} a year) would leave {cur} {}. Each step of the frontier is the best set for its spend ({}).",
+            amount(f.current_ale),
+            amount(p.annual_cost),
+            amount(p.residual_ale),
+            f.method
+        ),
+        _ => format!(
+            "With the controls in place the quantified risks are expected to cost {cur} {} a year; no proposed control lowers that within its cost ({}).",
+            amount(f.current_ale),
+            f.method
+        ),
+    }
 }
 
 // ---------------------------------------------------------------- appendices

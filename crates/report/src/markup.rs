@@ -1091,6 +1091,41 @@ fn recommendations(w: &mut W, r: &Report) {
         &rows,
         Some(&foot),
     );
+    for site in &r.sites {
+        let Some(f) = &site.frontier else { continue };
+        w.heading(2, &format!("What the proposed controls buy: {}", site.name));
+        w.p(&crate::html::frontier_text(f, cur));
+        w.chart(
+            charts::frontier(
+                &f.points,
+                None,
+                0.0,
+                cur,
+                &format!("Efficient frontier: {}", site.name),
+            ),
+            &format!(
+                "Efficient frontier, {}: the least residual annual loss for each annual spend on the proposed controls.",
+                site.name
+            ),
+            "80%",
+        );
+        let rows: Vec<Vec<String>> = f
+            .points
+            .iter()
+            .map(|p| vec![amount(p.annual_cost), amount(p.residual_ale), m(&p.label)])
+            .collect();
+        let cost = format!("Annual cost ({cur})");
+        let residual = format!("Residual annual loss ({cur})");
+        w.table(
+            &[
+                (&cost, "auto", "right"),
+                (&residual, "auto", "right"),
+                ("Controls", "1fr", "left"),
+            ],
+            &rows,
+            None,
+        );
+    }
 }
 
 fn appendix_assets(w: &mut W, r: &Report) {

@@ -123,6 +123,30 @@ pub struct Site {
     pub devices: Vec<Device>,
     /// The site's audits, in the caller's order (latest first, say).
     pub audits: Vec<AuditResult>,
+    /// What the proposed controls buy for the quantified risks, when any is
+    /// a candidate: the efficient frontier, cheapest first.
+    pub frontier: Option<Frontier>,
+}
+
+/// The efficient frontier of a site's proposed controls: the least
+/// residual annual loss for each annual spend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frontier {
+    /// The annual loss expected with the controls in place today.
+    pub current_ale: f64,
+    /// Cheapest first; the first point is usually "nothing more".
+    pub points: Vec<FrontierPoint>,
+    /// How the sets were searched and evaluated, in words.
+    pub method: String,
+}
+
+/// One point of the efficient frontier: a set of controls, what it costs a
+/// year and the annual loss expected with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrontierPoint {
+    pub label: String,
+    pub annual_cost: f64,
+    pub residual_ale: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
