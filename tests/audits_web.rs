@@ -21,24 +21,7 @@ fn id(s: &str) -> Id {
 }
 
 async fn session(web: &Web, login: &str) -> (String, String) {
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri("/api/v1/auth/login")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(
-            json!({"login": login, "password": PW}).to_string(),
-        ))
-        .unwrap();
-    let a = web.send(req).await;
-    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-    let cookie = a.headers[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    (cookie, a.body["csrf_token"].as_str().unwrap().to_owned())
+    web.session(login, PW).await
 }
 
 fn enc(s: &str) -> String {

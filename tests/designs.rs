@@ -16,26 +16,9 @@ fn id(s: &str) -> Id {
     Id::new(s).unwrap()
 }
 
-/// Log in through the login form; the session cookie and its CSRF token.
+/// Log in through the API; the session cookie and its CSRF token.
 async fn session(web: &Web, login: &str, password: &str) -> (String, String) {
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri("/api/v1/auth/login")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(
-            serde_json::json!({"login": login, "password": password}).to_string(),
-        ))
-        .unwrap();
-    let a = web.send(req).await;
-    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-    let cookie = a.headers[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    (cookie, a.body["csrf_token"].as_str().unwrap().to_owned())
+    web.session(login, password).await
 }
 
 fn enc(s: &str) -> String {
@@ -485,7 +468,7 @@ async fn a_fair_risk_shows_its_simulated_annual_loss_and_curve() {
         let digits = whole.to_string();
         let mut out = String::new();
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(c);
