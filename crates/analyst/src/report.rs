@@ -12,7 +12,7 @@ use rampart_domain::{self as domain, Assessment, Id, OrgDocument};
 use rampart_report::model as rm;
 use rampart_risk::assessment::QualitativeInputs;
 use rampart_risk::qualitative::{FemaBands, Level, NistLevel, Rating, RiskMatrix, nist_rate};
-use rampart_risk::simulate::{LossSummary, SimulationOptions, simulate};
+use rampart_risk::simulate::{SimulationOptions, simulate};
 use serde::Serialize;
 
 /// Trials of the FAIR Monte Carlo unless told otherwise.
@@ -289,18 +289,6 @@ fn outside(
     }
 }
 
-fn stats(s: &LossSummary) -> rm::LossStats {
-    rm::LossStats {
-        mean: s.mean,
-        p10: s.p10,
-        p50: s.p50,
-        p90: s.p90,
-        p95: s.p95,
-        p99: s.p99,
-        lec: s.lec.iter().map(|p| (p.loss, p.p_exceed)).collect(),
-    }
-}
-
 fn operating_hours(h: &domain::OperatingHours) -> String {
     match h {
         domain::OperatingHours::Always => "around the clock".to_owned(),
@@ -382,10 +370,10 @@ fn fair_results(
                     .copied()
                     .unwrap_or(&s.id)
                     .to_owned(),
-                loss: stats(&s.ale),
+                loss: crate::loss_stats(&s.ale),
             })
             .collect(),
-        total: stats(&result.portfolio),
+        total: crate::loss_stats(&result.portfolio),
     }))
 }
 
@@ -493,24 +481,7 @@ fn protection_of(f: &domain::FacilityModel, currency: &str) -> rm::Protection {
             p_neutralization: a.p_neutralization,
             vulnerability_rating: a.vulnerability_rating,
             exact: a.exact,
-            path: a.most_vulnerable().map(|p| rm::AdversaryPath {
-                p_interruption: p.p_interruption,
-                p_effectiveness: p.p_effectiveness,
-                delay_s: p.delay_mean,
-                steps: p
-                    .elements
-                    .iter()
-                    .enumerate()
-                    .map(|(i, id)| rm::PathStep {
-                        element: id.clone(),
-                        from: p.areas.get(i).cloned().unwrap_or_default(),
-                        to: p.areas.get(i + 1).cloned().unwrap_or_default(),
-                        p_detect: p.stages.get(i).map_or(0.0, |s| s.p_detect),
-                        delay_s: p.stages.get(i).map_or(0.0, |s| s.delay_mean),
-                        critical: p.critical_detection_point.as_deref() == Some(id.as_str()),
-                    })
-                    .collect(),
-            }),
+            path: a.most_vulnerable().map(crate::adversary_path),
         })
         .collect();
     if !facility.upgrades.is_empty() {
