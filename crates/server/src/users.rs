@@ -19,7 +19,7 @@
 //! Who may see what is decided here and in `access`; the store keeps the
 //! records, and writes each change with its audit entry.
 
-use rampart_domain::{Id, Role, User};
+use rampart_domain::{EntityKind, Id, Role, User};
 use rampart_store::{ListQuery, Stored};
 
 use crate::auth::{self, Principal};
@@ -96,6 +96,17 @@ pub async fn create_with_one_time_password(
     user: &User,
 ) -> ApiResult<(Stored<User>, String)> {
     require_account_admin(p)?;
+    if state
+        .store()
+        .get_record(&p.org, EntityKind::User, &user.id)
+        .await?
+        .is_some()
+    {
+        return Err(Problem::conflict(format!(
+            "there is already a user {:?}",
+            user.id.as_str()
+        )));
+    }
     if state
         .db
         .credential_by_login(user.id.as_str())
