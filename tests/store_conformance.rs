@@ -2403,7 +2403,10 @@ async fn a_replacing_import_keeps_the_users_and_drops_only_what_the_file_lost(s:
     let v = store.verify_audit_log().await.expect("verify");
     assert!(v.is_intact());
     assert_eq!(v.entries, audit_before + 2);
-    let last = store.audit_entries(audit_before as i64, 10).await.expect("audit");
+    let last = store
+        .audit_entries(audit_before as i64, 10)
+        .await
+        .expect("audit");
     assert_eq!(
         last.iter()
             .map(|e| (e.action.as_str(), e.kind.as_str(), e.entity_id.as_str()))
