@@ -485,7 +485,7 @@ async fn a_fair_risk_shows_its_simulated_annual_loss_and_curve() {
         let digits = whole.to_string();
         let mut out = String::new();
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(c);

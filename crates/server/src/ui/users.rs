@@ -16,7 +16,7 @@ use rampart_domain::{Id, Role, User};
 
 use super::forms::Fieldset;
 use super::forms::{
-    Errors, FormField, FormKind, FormState, Options, Parse, Tab, edit_form, field_errors, fieldset,
+    Errors, FormField, FormKind, FormState, Options, Parse, edit_form, field_errors, fieldset,
     id_field, id_of, in_frame, may_write, new_form, options, render, update,
 };
 use super::{FormData, Layout, PageResult, PageUser, check_csrf, code, html};
@@ -172,9 +172,6 @@ impl FormKind for User {
             person,
             disabled,
         })
-    }
-    fn tabs(_v: &FormData, _creating: bool) -> Vec<Tab> {
-        Vec::new()
     }
 }
 
