@@ -1353,6 +1353,10 @@ async fn an_admin_creates_a_user_whose_one_time_password_works_once() {
             .contains("type=\"checkbox\" id=\"f-sites\" name=\"sites\" value=\"hq\"")
     );
     assert!(form.text.contains("name=\"csrf_token\""));
+    assert!(
+        form.text
+            .contains("role=\"group\" aria-labelledby=\"f-sites-label\"")
+    );
 
     // Bad input: each message beside its field, nothing created.
     let bad = ui

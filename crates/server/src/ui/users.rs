@@ -17,7 +17,7 @@ use rampart_domain::{Id, Role, User};
 use super::forms::Fieldset;
 use super::forms::{
     Errors, FormField, FormKind, FormState, Options, Parse, edit_form, field_errors, fieldset,
-    id_field, id_of, in_frame, may_write, new_form, options, render, update,
+    id_of, in_frame, may_write, new_form, options, render, update,
 };
 use super::{FormData, Layout, PageResult, PageUser, check_csrf, code, html};
 use crate::access;
@@ -77,7 +77,10 @@ impl FormKind for User {
     }
     fn fieldsets(v: &FormData, o: &Options, creating: bool) -> Vec<Fieldset> {
         let mut account = vec![
-            id_field(v, creating, LOGIN_HINT),
+            {
+                let f = FormField::new("id", "Login", "text", v).hint(LOGIN_HINT);
+                if creating { f.required() } else { f.readonly() }
+            },
             FormField::new("display_name", "Display name", "text", v)
                 .required()
                 .hint("Shown in the application and in the audit log."),
