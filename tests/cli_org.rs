@@ -408,3 +408,113 @@ fn engine_models_are_checked_at_import() {
         stderr(&export)
     );
 }
+
+/// `rampart` with `input` on its standard input.
+fn rampart_with_stdin(args: &[&str], input: &str) -> std::process::Output {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(args)
+        .env_remove("RAMPART_DATABASE_URL")
+        .env("RAMPART_ACTOR", "tester@test")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run rampart");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Users are not in an organisation file: after `rampart import --replace`
+/// the administrator still logs in, and a user whose site the new file no
+/// longer has loses that site, which the import says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_that_replaces_the_organisation_keeps_its_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(dir.path(), "r.db");
+    let demo = root().join("examples/demo-organisation.yaml");
+    assert_ok(&rampart(&["import", "--db", &db, demo.to_str().unwrap()]));
+    let exported = rampart(&["export", "--db", &db, "--format", "json"]);
+    assert_ok(&exported);
+    let plain = dir.path().join("plain.json");
+    std::fs::write(&plain, stdout(&exported)).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&stdout(&exported)).unwrap();
+    doc["sites"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"id": "annex", "name": "Annex"}));
+    let bigger = dir.path().join("bigger.json");
+    std::fs::write(&bigger, doc.to_string()).unwrap();
+    assert_ok(&rampart(&[
+        "import",
+        "--db",
+        &db,
+        "--replace",
+        bigger.to_str().unwrap(),
+    ]));
+
+    let password = "correct horse battery staple";
+    assert_ok(&rampart_with_stdin(
+        &[
+            "user",
+            "create",
+            "--db",
+            &db,
+            "--login",
+            "boss",
+            "--admin",
+            "--password-stdin",
+        ],
+        &format!("{password}\n"),
+    ));
+    assert_ok(&rampart(&[
+        "user", "create", "--db", &db, "--login", "ann", "--role", "assessor", "--sites",
+        "hq,annex",
+    ]));
+
+    let out = rampart(&["import", "--db", &db, "--replace", plain.to_str().unwrap()]);
+    assert_ok(&out);
+    let err = stderr(&out);
+    assert!(
+        err.contains("kept the organisation's 2 user account(s)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning: user ann: no longer sees site annex (not in the new file)"),
+        "{err}"
+    );
+    assert!(!err.contains("user boss:"), "{err}");
+    // Both accounts still exist for the command line...
+    assert_ok(&rampart(&[
+        "user", "token", "--db", &db, "--login", "ann", "--name", "after",
+    ]));
+    // ... and the administrator logs in to the web application on this file.
+    let store =
+        rampart_store_sqlite::SqliteStore::open(&rampart_store::DatabaseUrl::new(db.clone()))
+            .await
+            .unwrap();
+    let web = crate::web::Web::serving(
+        std::sync::Arc::new(store),
+        rampart_server::ServerConfig::default(),
+        rampart_domain::Id::new("northwind").unwrap(),
+    );
+    let req = axum::http::Request::builder()
+        .method(axum::http::Method::POST)
+        .uri("/api/v1/auth/login")
+        .header(axum::http::header::CONTENT_TYPE, "application/json")
+        .body(axum::body::Body::from(
+            serde_json::json!({"login": "boss", "password": password}).to_string(),
+        ))
+        .unwrap();
+    let a = web.send(req).await;
+    assert_eq!(a.status, axum::http::StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body["user"]["role"], "admin");
+    drop(web);
+    let verify = rampart(&["audit-log", "verify", "--db", &db]);
+    assert_ok(&verify);
+}

@@ -10,7 +10,7 @@ use rampart_domain::{
 use rampart_store::{
     ApiToken, AuditQuery, AuthStore, Credential, FailedLogin, FieldFilter, FieldPath, FilterOp,
     FilterValue, ImportMode, ListQuery, Record, RecordWrite, Session, SortField, SortKey, Store,
-    StoreError, StoredRecord, export_document, import_document,
+    StoreError, StoredRecord, UserScopeChange, export_document, import_document,
 };
 use rampart_store_postgres::PostgresStore;
 use rampart_store_sqlite::SqliteStore;
@@ -109,6 +109,7 @@ conformance!(
     failed_logins_are_counted_windowed_and_locked,
     concurrent_failed_logins_are_all_counted,
     audit_pages_filter_and_page_backwards,
+    a_replacing_import_keeps_the_users_and_drops_only_what_the_file_lost,
 );
 
 fn demo() -> OrgDocument {
@@ -2274,4 +2275,171 @@ async fn audit_pages_filter_and_page_backwards(s: &Subject) {
         [3, 2]
     );
     assert!(page(AuditQuery { limit: 0, ..safe }).await.is_empty());
+}
+
+/// Users are not in an organisation file: `import --replace` keeps them,
+/// with their password, sessions and tokens. A site of a user's scope or a
+/// linked person that the new file no longer has is taken off the user (an
+/// audited update), and every reference a kept user still makes is enforced
+/// again by the database.
+async fn a_replacing_import_keeps_the_users_and_drops_only_what_the_file_lost(s: &Subject) {
+    let (store, auth) = (s.store(), s.auth());
+    let doc = demo();
+    let org = doc.organisation.id.clone();
+    // First the demo with two more sites and a person; the replacement is
+    // the demo with only `solo` of them.
+    let extra_site = |name: &str| {
+        let mut x = doc.sites[0].clone();
+        x.id = id(name);
+        x.name = name.to_uppercase();
+        x
+    };
+    let mut first = doc.clone();
+    first.sites.push(extra_site("annex"));
+    first.sites.push(extra_site("solo"));
+    let mut temp = doc.people[0].clone();
+    temp.id = id("p-temp");
+    first.people.push(temp);
+    import_document(store, "t", &first, ImportMode::CreateOnly, &no_progress)
+        .await
+        .expect("import");
+    let mut second = doc.clone();
+    second.sites.push(extra_site("solo"));
+
+    let boss = User {
+        id: id("boss"),
+        display_name: "Boss".into(),
+        email: None,
+        role: Role::Admin,
+        all_sites: true,
+        sites: Vec::new(),
+        person: Some(id("p-okafor")),
+        disabled: false,
+    };
+    let ann = User {
+        id: id("ann"),
+        display_name: "Ann".into(),
+        email: None,
+        role: Role::Assessor,
+        all_sites: false,
+        sites: vec![id("solo"), id("annex")],
+        person: Some(id("p-temp")),
+        disabled: false,
+    };
+    store.create("admin", &org, &boss).await.expect("boss");
+    store.create("admin", &org, &ann).await.expect("ann");
+    auth.set_credential("admin", &credential(&org, &boss.id, "boss", HASH_1))
+        .await
+        .expect("credential");
+    auth.set_credential("admin", &credential(&org, &ann.id, "ann", HASH_1))
+        .await
+        .expect("credential");
+    let ann_session = session(&org, &ann.id, 7, 0, 600);
+    auth.insert_session(&ann_session).await.expect("session");
+    let token = api_token(&org, &boss.id, 3, 0, None);
+    auth.insert_api_token("admin", &token).await.expect("token");
+    let audit_before = store.verify_audit_log().await.expect("verify").entries;
+
+    let summary = import_document(store, "t", &second, ImportMode::Replace, &no_progress)
+        .await
+        .expect("replace");
+    assert!(summary.replaced);
+    assert_eq!(summary.users_kept, 2);
+    assert_eq!(
+        summary.user_changes,
+        vec![UserScopeChange {
+            user: ann.id.clone(),
+            removed_sites: vec![id("annex")],
+            removed_person: Some(id("p-temp")),
+        }]
+    );
+
+    // The organisation is the file's; the users are not part of it.
+    assert_eq!(export_document(store, &org).await.expect("export"), second);
+    // Both can still log in, ann keeps her session and boss his token.
+    assert!(
+        auth.credential_by_login("boss")
+            .await
+            .expect("get")
+            .is_some()
+    );
+    assert_eq!(
+        auth.credential_of(&org, &ann.id)
+            .await
+            .expect("get")
+            .map(|c| c.login),
+        Some("ann".to_owned())
+    );
+    assert!(
+        auth.session(&ann_session.token_hash)
+            .await
+            .expect("get")
+            .is_some()
+    );
+    assert_eq!(
+        auth.api_token(&token.token_hash)
+            .await
+            .expect("get")
+            .map(|t| t.id),
+        Some(token.id.clone())
+    );
+    // Boss lost nothing and is untouched; ann lost annex and p-temp.
+    let boss_now = store
+        .get::<User>(&org, &boss.id)
+        .await
+        .expect("get")
+        .expect("boss kept");
+    assert_eq!((boss_now.value, boss_now.version), (boss.clone(), 1));
+    let ann_now = store
+        .get::<User>(&org, &ann.id)
+        .await
+        .expect("get")
+        .expect("ann kept");
+    assert_eq!(ann_now.version, 2);
+    assert_eq!(ann_now.value.sites, vec![id("solo")]);
+    assert_eq!(ann_now.value.person, None);
+
+    // One entry for the import, one for ann's update; the chain holds.
+    let v = store.verify_audit_log().await.expect("verify");
+    assert!(v.is_intact());
+    assert_eq!(v.entries, audit_before + 2);
+    let last = store
+        .audit_entries(audit_before as i64, 10)
+        .await
+        .expect("audit");
+    assert_eq!(
+        last.iter()
+            .map(|e| (e.action.as_str(), e.kind.as_str(), e.entity_id.as_str()))
+            .collect::<Vec<_>>(),
+        vec![
+            ("import", "organisation", org.as_str()),
+            ("update", "user", "ann")
+        ]
+    );
+    assert!(
+        last[1]
+            .after
+            .as_deref()
+            .is_some_and(|a| !a.contains("annex"))
+    );
+    assert!(!last[0].after.as_deref().unwrap_or("").contains("\"ann\""));
+
+    // The kept references are enforced again: `solo` is referred to by
+    // ann only, and cannot be deleted from under her; p-okafor by boss.
+    let solo = store
+        .get_record(&org, EntityKind::Site, &id("solo"))
+        .await
+        .expect("get")
+        .expect("solo");
+    let err = store
+        .delete_record("t", &org, EntityKind::Site, &id("solo"), solo.version)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Referenced { .. }), "{err:?}");
+
+    // Replacing again changes no one.
+    let again = import_document(store, "t", &second, ImportMode::Replace, &no_progress)
+        .await
+        .expect("replace again");
+    assert_eq!((again.users_kept, again.user_changes.len()), (2, 0));
 }

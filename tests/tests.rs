@@ -20,4 +20,5 @@ mod reports_web;
 mod risk;
 mod sheets;
 mod store_conformance;
+mod users_web;
 mod web;

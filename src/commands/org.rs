@@ -145,6 +145,16 @@ fn report_import(ctx: &Context, summary: &ImportSummary, started: Instant) {
         summary.entities,
         summary.entities as f64 / secs.max(1e-9),
     ));
+    if summary.replaced {
+        ctx.note(format!(
+            "  kept the organisation's {} user account(s) (users are not in the file)",
+            summary.users_kept
+        ));
+    }
+    // Said even with --quiet: an account lost access to something.
+    for change in &summary.user_changes {
+        eprintln!("warning: {change}");
+    }
 }
 
 pub fn export(ctx: &Context, cmd: ExportCommand) -> Result<ExitCode> {

@@ -274,46 +274,60 @@ async fn set_user_password(
     Path(id): Path<String>,
     body: Result<Json<PasswordSet>, JsonRejection>,
 ) -> ApiResult<StatusCode> {
-    if !(access::allows(principal.user.role, EntityKind::User, access::Action::Write)
-        && principal.user.all_sites)
-    {
-        return Err(Problem::forbidden(
-            "accounts are managed by an administrator with access to every site",
-        ));
-    }
-    let id =
-        Id::new(id.as_str()).map_err(|_| Problem::not_found(format!("there is no user {id:?}")))?;
+    crate::users::require_account_admin(&principal)?;
     let Json(req) = body.map_err(json_problem)?;
+    set_password_of(
+        &state,
+        &principal,
+        &id,
+        &req.login,
+        &req.password,
+        req.must_change,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Set the login and password of user `id` (the API's and the Users
+/// page's one path): only an administrator of every site; field errors
+/// name `/login` and `/password`. Every session of the account ends.
+pub(crate) async fn set_password_of(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+    login: &str,
+    password: &str,
+    must_change: bool,
+) -> ApiResult<()> {
+    crate::users::require_account_admin(principal)?;
+    let missing = || Problem::not_found(format!("there is no user {id:?}"));
+    let id = Id::new(id).map_err(|_| missing())?;
     if state
         .store()
         .get_record(&principal.org, EntityKind::User, &id)
         .await?
         .is_none()
     {
-        return Err(Problem::not_found(format!(
-            "there is no user {:?}",
-            id.as_str()
-        )));
+        return Err(missing());
     }
-    let login = req.login.trim();
+    let login = login.trim();
     if login.is_empty() || login.len() > 128 || login.chars().any(char::is_whitespace) {
         return Err(Problem::field(
             "/login",
             "a login is 1 to 128 characters without spaces",
         ));
     }
-    auth::check_new_password(&req.password, login).map_err(|m| Problem::field("/password", m))?;
+    auth::check_new_password(password, login).map_err(|m| Problem::field("/password", m))?;
     auth::set_password(
-        &state,
+        state,
         &principal.actor(),
         &principal.org,
         &id,
         login,
-        &req.password,
-        req.must_change,
+        password,
+        must_change,
     )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
+    .await
 }
 
 async fn list_tokens(

@@ -29,6 +29,7 @@ pub mod reports;
 pub mod resource;
 pub mod state;
 pub mod ui;
+pub mod users;
 
 use axum::Router;
 

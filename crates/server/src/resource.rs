@@ -33,6 +33,7 @@ use crate::access::{self, Action};
 use crate::auth::Principal;
 use crate::problem::{ApiResult, FieldError, Problem};
 use crate::state::AppState;
+use crate::users;
 
 /// How a list filter compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -345,19 +346,34 @@ async fn visible_record(
 }
 
 /// The last step of every update: the engine's check of the model as it
-/// will be stored, then the store's version check.
+/// will be stored, the account rules for a user (`users`), then the
+/// store's version check. `old` is the record as it was read.
 async fn store_update<E: Entity>(
     state: &AppState,
     principal: &Principal,
     entity: &E,
+    old: &StoredRecord,
     version: i64,
 ) -> ApiResult<rampart_store::Stored<E>> {
-    (state.check_model)(E::KIND, &serde_json::to_value(entity).unwrap_or_default())
-        .map_err(Problem::invalid)?;
-    Ok(state
+    let value = serde_json::to_value(entity).unwrap_or_default();
+    (state.check_model)(E::KIND, &value).map_err(Problem::invalid)?;
+    let accounts = if E::KIND == EntityKind::User {
+        let old_user: rampart_domain::User = old.clone().decode()?.value;
+        let new_user: rampart_domain::User = serde_json::from_value(value)
+            .map_err(|e| Problem::internal("reading a user back", e))?;
+        users::check_change(state, &principal.org, &old_user, &new_user).await?;
+        Some((old_user, new_user))
+    } else {
+        None
+    };
+    let stored = state
         .store()
         .update(&principal.actor(), &principal.org, entity, version)
-        .await?)
+        .await?;
+    if let Some((old_user, new_user)) = accounts {
+        users::after_change(state, &principal.org, &old_user, &new_user).await?;
+    }
+    Ok(stored)
 }
 
 fn to_versioned<R: Resource>(
@@ -672,9 +688,9 @@ pub async fn update<R: Resource>(
     // References are checked on what the user sent; what merge_hidden puts
     // back (other sites' ratings) was valid when stored and is not theirs to see.
     check_write(&state, &principal, &entity).await?;
-    let old_entity: R::Entity = old.decode()?.value;
+    let old_entity: R::Entity = old.clone().decode()?.value;
     let entity = R::merge_hidden(entity, &old_entity, &principal);
-    let stored = store_update(&state, &principal, &entity, version).await?;
+    let stored = store_update(&state, &principal, &entity, &old, version).await?;
     let v = Versioned {
         body: R::to_body(&R::scoped(stored.value, &principal)),
         version: stored.version,
@@ -763,8 +779,8 @@ pub(crate) async fn update_entity<E: Entity>(
 ) -> ApiResult<rampart_store::Stored<E>> {
     require(principal, E::KIND, Action::Write)?;
     let noun = E::KIND.as_str().replace('_', " ");
-    visible_record(state, principal, E::KIND, entity.id(), &noun).await?;
+    let old = visible_record(state, principal, E::KIND, entity.id(), &noun).await?;
     check_fields(entity)?;
     check_write(state, principal, entity).await?;
-    store_update(state, principal, entity, version).await
+    store_update(state, principal, entity, &old, version).await
 }

@@ -21,8 +21,8 @@ use rampart_store::audit::Chain;
 use rampart_store::{
     AuditEntry, AuditQuery, Backend, ChangeAction, DatabaseUrl, FieldPath, Group, ImportMode,
     ImportSummary, ListQuery, Progress, Record, RecordWrite, Result, Store, StoreError, Stored,
-    StoredRecord, group_value, import_audit_text, import_reference_rows, key_from_row,
-    merge_groups, now_text, organisation_from_row, record_from_row,
+    StoredRecord, UserScopeChange, group_value, import_audit_text, import_reference_rows,
+    keep_user, key_from_row, merge_groups, now_text, organisation_from_row, record_from_row,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -286,6 +286,35 @@ async fn update_in(
     Ok(StoredRecord::written(record, version, now, actor))
 }
 
+/// After a replacing import wrote `records`: point each kept user (seq, id,
+/// body, version) at the new rows, dropping the sites and person the new
+/// records lack; a user so changed is updated (new version, audited).
+async fn keep_users(
+    tx: &mut Transaction<'_, Sqlite>,
+    actor: &str,
+    org: &Id,
+    users: &[(i64, String, String, i64)],
+    records: &[Record],
+    now: &str,
+) -> Result<Vec<UserScopeChange>> {
+    let mut changes = Vec::new();
+    for (seq, id, body, version) in users {
+        let kept = keep_user(id, body, records)?;
+        match kept.change {
+            Some(change) => {
+                update_in(tx, actor, org, &kept.record, *version, now).await?;
+                changes.push(change);
+            }
+            None => {
+                let targets = resolve_references(tx, org.as_str(), &kept.record).await?;
+                let rows: Vec<(i64, i64)> = targets.into_iter().map(|t| (*seq, t)).collect();
+                insert_refs(tx, &rows).await?;
+            }
+        }
+    }
+    Ok(changes)
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     fn backend(&self) -> Backend {
@@ -345,15 +374,19 @@ impl Store for SqliteStore {
             .await
             .map_err(db)?;
         let replaced = existing.is_some();
+        let user_kind = EntityKind::User.as_str();
+        let mut users: Vec<(i64, String, String, i64)> = Vec::new();
         let before = match existing {
             Some(old) => {
                 if mode != ImportMode::Replace {
                     return Err(StoreError::OrganisationExists(organisation.id.clone()));
                 }
-                // The audit entry keeps everything that is replaced.
+                // The audit entry keeps everything that is replaced; users
+                // are not in an organisation file and are kept.
                 let old_records = sqlx::query!(
-                    r#"SELECT kind, id, body FROM records WHERE org_id = ?1 ORDER BY seq"#,
-                    org
+                    r#"SELECT kind, id, body FROM records WHERE org_id = ?1 AND kind <> ?2 ORDER BY seq"#,
+                    org,
+                    user_kind
                 )
                 .fetch_all(&mut *tx)
                 .await
@@ -368,10 +401,27 @@ impl Store for SqliteStore {
                     .execute(&mut *tx)
                     .await
                     .map_err(db)?;
-                sqlx::query!("DELETE FROM records WHERE org_id = ?1", org)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db)?;
+                users = sqlx::query!(
+                    r#"SELECT seq AS "seq!: i64", id, body, version AS "version!: i64" FROM records WHERE org_id = ?1 AND kind = ?2 ORDER BY seq"#,
+                    org,
+                    user_kind
+                )
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db)?
+                .into_iter()
+                .map(|u| (u.seq, u.id, u.body, u.version))
+                .collect();
+                // Every reference goes, the users' too: they point at rows
+                // about to be deleted, and are made again below.
+                sqlx::query!(
+                    "DELETE FROM records WHERE org_id = ?1 AND kind <> ?2",
+                    org,
+                    user_kind
+                )
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
                 sqlx::query!(
                     "UPDATE organisations SET body = ?2, version = version + 1, updated_at = ?3, updated_by = ?4 WHERE id = ?1",
                     org,
@@ -455,11 +505,15 @@ impl Store for SqliteStore {
             Some(after),
         );
         append_audit(&mut tx, &entry).await?;
+        let user_changes =
+            keep_users(&mut tx, actor, &organisation.id, &users, records, &now).await?;
         tx.commit().await.map_err(db)?;
         Ok(ImportSummary {
             organisation: Some(organisation.id.clone()),
             entities: written,
             replaced,
+            users_kept: users.len() as u64,
+            user_changes,
         })
     }
 

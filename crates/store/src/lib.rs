@@ -19,6 +19,7 @@ pub mod auth;
 mod error;
 mod group;
 mod record;
+mod replace;
 mod url;
 
 use async_trait::async_trait;
@@ -33,6 +34,7 @@ pub use record::{
     StoredRecord, import_audit_text, import_reference_rows, key_from_row, organisation_from_row,
     record_from_row,
 };
+pub use replace::{KeptUser, UserScopeChange, keep_user};
 pub use url::DatabaseUrl;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -50,7 +52,10 @@ pub enum ImportMode {
     /// Refuse: the store is left as it was.
     #[default]
     CreateOnly,
-    /// Replace the organisation and everything it holds, in one transaction.
+    /// Replace the organisation and everything it holds, in one transaction,
+    /// except its users (not part of an organisation file): they are kept,
+    /// with their credentials, sessions and tokens, and lose only the sites
+    /// and linked person the new file no longer has ([`keep_user`]).
     Replace,
 }
 
@@ -60,6 +65,11 @@ pub struct ImportSummary {
     pub organisation: Option<Id>,
     pub entities: u64,
     pub replaced: bool,
+    /// Users kept by a replacing import.
+    pub users_kept: u64,
+    /// What a replacing import took from the users it kept, one per user
+    /// changed (each also an update in the audit log).
+    pub user_changes: Vec<UserScopeChange>,
 }
 
 /// Called with the number of entities written so far during a long import.

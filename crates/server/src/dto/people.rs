@@ -92,7 +92,9 @@ mirrored!(People, d::Person, PersonBody, "people", "person",
 /// An account of the application, with its role and the sites it may see.
 /// Passwords and tokens are not part of it (see `/api/v1/users/{id}/password`
 /// and the token endpoints). Only an administrator with access to every
-/// site manages accounts.
+/// site manages accounts. The last enabled administrator with access to
+/// every site cannot be given another role, limited to some sites or
+/// disabled (422, naming the field). Disabling an account ends its sessions.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserBody {

@@ -222,6 +222,18 @@ impl FormField {
         self.readonly = true;
         self
     }
+    /// Checkboxes of `(value, label)`, ticked for the values in `chosen`.
+    pub(super) fn checks(mut self, opts: Vec<(String, String)>, chosen: &[&str]) -> Self {
+        self.options = opts
+            .into_iter()
+            .map(|(v, l)| FilterOption {
+                selected: chosen.contains(&v.as_str()),
+                value: v,
+                label: l,
+            })
+            .collect();
+        self
+    }
     /// A select of `(value, label)`, with a blank first choice when given.
     pub(super) fn options(mut self, blank: Option<&str>, opts: Vec<(String, String)>) -> Self {
         let value = self.value.clone();
@@ -308,7 +320,7 @@ pub struct Options {
     pub threats: Vec<(String, String)>,
 }
 
-async fn options(state: &AppState, p: &Principal) -> Result<Options, Problem> {
+pub(super) async fn options(state: &AppState, p: &Principal) -> Result<Options, Problem> {
     let org = organisation(state, p).await?;
     let (sites, zones, people, assets, threats) = tokio::try_join!(
         load::<Site>(state, p, None),
@@ -504,6 +516,9 @@ pub trait FormKind: Entity + Sized {
     /// whose fields the form does not show are kept.
     fn parse(v: &FormData, base: Option<&Self>, o: &Options) -> Result<Self, Errors>;
     fn may_create(p: &Principal) -> bool {
+        access::allows(p.user.role, Self::KIND, Action::Write)
+    }
+    fn may_edit(p: &Principal) -> bool {
         access::allows(p.user.role, Self::KIND, Action::Write)
     }
     fn tabs(_v: &FormData, _creating: bool) -> Vec<Tab> {
@@ -1218,18 +1233,18 @@ impl FormKind for RiskScenario {
 
 // ------------------------------------------------------------ handlers
 
-struct FormState<'a> {
-    p: &'a Principal,
-    values: FormData,
-    errors: Errors,
-    conflict: Option<String>,
-    creating: bool,
+pub(super) struct FormState<'a> {
+    pub(super) p: &'a Principal,
+    pub(super) values: FormData,
+    pub(super) errors: Errors,
+    pub(super) conflict: Option<String>,
+    pub(super) creating: bool,
     /// The record's id on edit.
-    id: String,
-    heading: String,
+    pub(super) id: String,
+    pub(super) heading: String,
 }
 
-fn render<E: FormKind>(s: FormState<'_>, o: &Options, status: StatusCode) -> Response {
+pub(super) fn render<E: FormKind>(s: FormState<'_>, o: &Options, status: StatusCode) -> Response {
     let mut fieldsets = E::fieldsets(&s.values, o, s.creating);
     let mut summary = Vec::new();
     let mut placed = std::collections::BTreeSet::new();
@@ -1300,11 +1315,11 @@ fn render<E: FormKind>(s: FormState<'_>, o: &Options, status: StatusCode) -> Res
     html(status, &page)
 }
 
-fn may_write<E: FormKind>(p: &Principal, creating: bool) -> Result<(), Problem> {
+pub(super) fn may_write<E: FormKind>(p: &Principal, creating: bool) -> Result<(), Problem> {
     let ok = if creating {
         E::may_create(p)
     } else {
-        access::allows(p.user.role, E::KIND, Action::Write)
+        E::may_edit(p)
     };
     if ok {
         Ok(())
@@ -1318,11 +1333,11 @@ fn may_write<E: FormKind>(p: &Principal, creating: bool) -> Result<(), Problem> 
     }
 }
 
-fn in_frame(p: &Principal, problem: Problem) -> PageError {
+pub(super) fn in_frame(p: &Principal, problem: Problem) -> PageError {
     PageError(problem, Some(Layout::new(p, "Refused", "")))
 }
 
-async fn new_form<E: FormKind>(
+pub(super) async fn new_form<E: FormKind>(
     State(state): State<AppState>,
     PageUser(p): PageUser,
     Query(q): Query<BTreeMap<String, String>>,
@@ -1347,7 +1362,7 @@ async fn new_form<E: FormKind>(
     Ok(render::<E>(s, &o, StatusCode::OK))
 }
 
-async fn edit_form<E: FormKind>(
+pub(super) async fn edit_form<E: FormKind>(
     State(state): State<AppState>,
     PageUser(p): PageUser,
     Path(id): Path<String>,
@@ -1370,7 +1385,7 @@ async fn edit_form<E: FormKind>(
 }
 
 /// Field errors of a refused write, keyed by form field name.
-fn field_errors(problem: &Problem) -> Errors {
+pub(super) fn field_errors(problem: &Problem) -> Errors {
     let mut out = Errors::new();
     for e in &problem.errors {
         let name = e.field.trim_start_matches('/').replace('/', ".");
@@ -1427,7 +1442,7 @@ async fn create<E: FormKind>(
     }
 }
 
-async fn update<E: FormKind>(
+pub(super) async fn update<E: FormKind>(
     State(state): State<AppState>,
     headers: HeaderMap,
     PageUser(p): PageUser,

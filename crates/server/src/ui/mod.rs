@@ -25,6 +25,7 @@ mod designs;
 mod forms;
 mod pages;
 mod reports;
+mod users;
 pub use pages::PAGE_TRIALS;
 #[cfg(test)]
 mod tests;
@@ -40,7 +41,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
-use rampart_domain::Role;
 use serde::Serialize;
 
 use crate::access;
@@ -60,6 +60,7 @@ pub fn router() -> Router<AppState> {
     let r = designs::routes(r);
     let r = countermeasures::routes(r);
     let r = audits::routes(r);
+    let r = users::routes(r);
     reports::routes(account::routes(r))
 }
 
@@ -210,7 +211,7 @@ impl Layout {
 }
 
 pub fn is_account_admin(p: &Principal) -> bool {
-    p.user.role == Role::Admin && p.user.all_sites
+    crate::users::is_account_admin(&p.user)
 }
 
 /// Render a template as an HTML answer.
@@ -349,6 +350,15 @@ impl FormData {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
             .unwrap_or("")
+    }
+
+    /// Every value sent under `name` (ticked checkboxes), in order.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     pub fn set(&mut self, name: &str, value: impl Into<String>) {

@@ -2103,13 +2103,12 @@ async fn users(
         section: "/users",
         path: "/users",
         heading: "Users",
-        intro:
-            "Accounts of this application. Passwords and API tokens are managed through the API."
-                .to_owned(),
+        intro: "Accounts of this application: who may log in, with which role, to which sites. A new account gets a one-time password, shown once."
+            .to_owned(),
         csv_name: "users",
         filters: Vec::new(),
-        new_href: None,
-        new_label: "",
+        new_href: Some("/users/new".to_owned()),
+        new_label: "New user",
     };
     Ok(list_response(spec, t, &params, &headers, None))
 }
@@ -2300,6 +2299,15 @@ pub struct DetailPage {
     pub actions: Vec<(String, String)>,
     /// A Delete button, for those who may delete this record.
     pub delete: Option<DeleteButton>,
+    /// Buttons that post a form (with the CSRF token) beside Edit.
+    pub post_actions: Vec<PostAction>,
+}
+
+/// A button that posts to `action`, explained by `note`.
+pub struct PostAction {
+    pub action: String,
+    pub label: &'static str,
+    pub note: &'static str,
 }
 
 pub struct DeleteButton {
@@ -2527,6 +2535,7 @@ async fn site(
         version: changed(&s),
         note,
         figures,
+        post_actions: Vec::new(),
         actions: {
             let mut a = Vec::new();
             if zone_writer {
@@ -2637,6 +2646,7 @@ async fn asset(
         version: changed(&s),
         note: String::new(),
         figures: Vec::new(),
+        post_actions: Vec::new(),
         actions: Vec::new(),
         delete: delete_button(&p, EntityKind::Asset, "/asset-register", &s, &v.id, "asset"),
     };
@@ -2693,6 +2703,7 @@ async fn threat(
         version: changed(&s),
         note: String::new(),
         figures: Vec::new(),
+        post_actions: Vec::new(),
         actions: Vec::new(),
         delete: delete_button(&p, EntityKind::Threat, "/threats", &s, &v.id, "threat"),
     };
@@ -2988,6 +2999,7 @@ async fn risk(
         version: changed(&s),
         note,
         figures,
+        post_actions: Vec::new(),
         actions: Vec::new(),
         delete: delete_button(&p, EntityKind::Risk, "/risks", &s, &v.id, "risk"),
     };
@@ -3123,6 +3135,7 @@ async fn control(
         version: changed(&s),
         note: String::new(),
         figures: Vec::new(),
+        post_actions: Vec::new(),
         actions: Vec::new(),
         delete: delete_button(&p, EntityKind::Control, "/controls", &s, &v.id, "control"),
     };
@@ -3192,6 +3205,7 @@ async fn device(
         version: changed(&s),
         note: String::new(),
         figures: Vec::new(),
+        post_actions: Vec::new(),
         actions: Vec::new(),
         delete: delete_button(&p, EntityKind::Device, "/devices", &s, &v.id, "device"),
     };
@@ -3237,6 +3251,7 @@ async fn person(
         version: changed(&s),
         note: String::new(),
         figures: Vec::new(),
+        post_actions: Vec::new(),
         actions: Vec::new(),
         delete: delete_button(&p, EntityKind::Person, "/people", &s, &v.id, "person"),
     };
@@ -3251,8 +3266,24 @@ async fn user(
     require_account_admin(&p)?;
     let s = load_one::<User>(&state, &p, &id).await?;
     let v = &s.value;
+    let credential = state.db.credential_of(&p.org, &v.id).await?;
     let fields = vec![
         f("Id", v.id.to_string()),
+        f(
+            "Login",
+            credential
+                .as_ref()
+                .map(|c| c.login.clone())
+                .unwrap_or_default(),
+        ),
+        f(
+            "Password",
+            match &credential {
+                None => "None: single sign-on only, or reset it to make one",
+                Some(c) if c.must_change => "One-time: to be replaced at the next login",
+                Some(_) => "Set by the user",
+            },
+        ),
         f("Role", access::role_label(v.role)),
         f("Sites", user_sites(v)),
         f("Email", v.email.clone().unwrap_or_default()),
@@ -3271,12 +3302,17 @@ async fn user(
         kicker: "User".to_owned(),
         fields,
         sections: Vec::new(),
-        edit_href: None,
+        edit_href: Some(format!("/users/{}/edit", v.id)),
         back_href: "/users",
         back_label: "All users",
         version: changed(&s),
-        note: "Set a login and password with PUT /api/v1/users/{id}/password.".to_owned(),
+        note: String::new(),
         figures: Vec::new(),
+        post_actions: vec![PostAction {
+            action: format!("/users/{}/password", v.id),
+            label: "Reset the password",
+            note: "Makes a new one-time password, shown once: the current password stops working, every session of the account ends, and the user chooses a new password at the next login.",
+        }],
         actions: Vec::new(),
         delete: None,
     };

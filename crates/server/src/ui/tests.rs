@@ -1288,3 +1288,388 @@ async fn the_account_page_changes_the_password_and_manages_tokens() {
         .await;
     assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.text);
 }
+
+/// The one-time password on the page that shows it.
+fn one_time_password(html: &str) -> String {
+    let at = html
+        .find("id=\"one-time-password\"")
+        .expect("a one-time password");
+    let rest = &html[at..];
+    let start = rest.find("value=\"").unwrap() + "value=\"".len();
+    rest[start..].split('"').next().unwrap().to_owned()
+}
+
+async fn stored_user(ui: &Ui, user: &str) -> rampart_store::Stored<User> {
+    let store: &dyn Store = &*ui.db;
+    store
+        .get::<User>(&ui.org, &id(user))
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn audit_text(ui: &Ui) -> String {
+    let store: &dyn Store = &*ui.db;
+    let entries = store.audit_entries(0, 100_000).await.unwrap();
+    serde_json::to_string(&entries).unwrap()
+}
+
+/// An edit of user `user` as its form sends it.
+fn user_edit<'a>(
+    b: &'a Browser,
+    version: &'a str,
+    role: &'a str,
+    all_sites: &'a str,
+    disabled: bool,
+) -> Vec<(&'a str, &'a str)> {
+    let mut f = vec![
+        ("csrf_token", b.csrf.as_str()),
+        ("version", version),
+        ("display_name", "Edited name"),
+        ("email", ""),
+        ("role", role),
+        ("all_sites", all_sites),
+        ("person", ""),
+    ];
+    if all_sites == "false" {
+        f.push(("sites", "hq"));
+    }
+    if disabled {
+        f.push(("disabled", "1"));
+    }
+    f
+}
+
+#[tokio::test]
+async fn an_admin_creates_a_user_whose_one_time_password_works_once() {
+    let ui = Ui::demo().await;
+    ui.user("root", Role::Admin).await;
+    let b = ui.login("root").await;
+    let list = ui.get(Some(&b), "/users").await;
+    assert!(list.text.contains("href=\"/users/new\""), "{}", list.text);
+    let form = ui.get(Some(&b), "/users/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert_csp_clean(&form.text);
+    assert!(
+        form.text
+            .contains("type=\"checkbox\" id=\"f-sites\" name=\"sites\" value=\"hq\"")
+    );
+    assert!(form.text.contains("name=\"csrf_token\""));
+    assert!(
+        form.text
+            .contains("role=\"group\" aria-labelledby=\"f-sites-label\"")
+    );
+
+    // Bad input: each message beside its field, nothing created.
+    let bad = ui
+        .post(
+            Some(&b),
+            "/users",
+            &[
+                ("csrf_token", &b.csrf),
+                ("id", "carol"),
+                ("display_name", " "),
+                ("email", "not an address"),
+                ("role", "emperor"),
+                ("all_sites", "false"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for msg in [
+        "Enter a display name.",
+        "Enter an email address like name@example.com.",
+        "Choose a role.",
+        "Tick at least one site, or let the user see every site.",
+    ] {
+        assert!(bad.text.contains(msg), "{msg}: {}", bad.text);
+    }
+    assert!(bad.text.contains("value=\"carol\""), "the input is kept");
+    let store: &dyn Store = &*ui.db;
+    assert!(
+        store
+            .get::<User>(&ui.org, &id("carol"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let fields = [
+        ("csrf_token", b.csrf.as_str()),
+        ("id", "carol"),
+        ("display_name", "Carol Diaz"),
+        ("email", "carol@example.com"),
+        ("role", "assessor"),
+        ("all_sites", "false"),
+        ("sites", "dc"),
+        ("sites", "hq"),
+        ("person", "p-chen"),
+    ];
+    let made = ui.post(Some(&b), "/users", &fields).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    assert_eq!(made.headers[header::CACHE_CONTROL], "no-store");
+    assert_csp_clean(&made.text);
+    let password = one_time_password(&made.text);
+    assert_eq!(password.len(), 20);
+    let carol = stored_user(&ui, "carol").await.value;
+    assert_eq!(
+        (
+            carol.role,
+            carol.all_sites,
+            carol.sites.clone(),
+            carol.person.clone()
+        ),
+        (
+            Role::Assessor,
+            false,
+            vec![id("dc"), id("hq")],
+            Some(id("p-chen"))
+        )
+    );
+    assert_eq!(carol.email.as_deref(), Some("carol@example.com"));
+    // Audited, the password never.
+    let audit = audit_text(&ui).await;
+    assert!(audit.contains("carol"));
+    assert!(!audit.contains(&password));
+    assert!(!audit.contains("argon2"));
+    let page = ui.get(Some(&b), "/users/carol").await;
+    assert!(
+        page.text
+            .contains("One-time: to be replaced at the next login")
+    );
+
+    // The same id again is refused beside the field.
+    let again = ui.post(Some(&b), "/users", &fields).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.text.contains("There is already a user with this id."));
+    assert!(!again.text.contains("one-time-password"));
+
+    // The one-time password logs in once, and only to choose a new one.
+    let ask = ui
+        .post(
+            None,
+            "/login",
+            &[("login", "carol"), ("password", &password)],
+        )
+        .await;
+    assert_eq!(ask.status, StatusCode::OK);
+    assert!(ask.text.contains("name=\"new_password\""), "{}", ask.text);
+    assert!(!ask.headers.contains_key(header::SET_COOKIE));
+    let done = ui
+        .post(
+            None,
+            "/login",
+            &[
+                ("login", "carol"),
+                ("password", &password),
+                ("must_change", "1"),
+                ("new_password", "carol's own long passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    let reused = ui
+        .post(
+            None,
+            "/login",
+            &[("login", "carol"), ("password", &password)],
+        )
+        .await;
+    assert_eq!(reused.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        !audit_text(&ui)
+            .await
+            .contains("carol's own long passphrase")
+    );
+}
+
+#[tokio::test]
+async fn a_user_edit_checks_the_version_and_disabling_ends_the_sessions() {
+    let ui = Ui::demo().await;
+    ui.user("root", Role::Admin).await;
+    ui.user("vic", Role::Viewer).await;
+    let b = ui.login("root").await;
+    let vic = ui.login("vic").await;
+    let form = ui.get(Some(&b), "/users/vic/edit").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert_csp_clean(&form.text);
+    let version = version_in(&form.text);
+    let done = ui
+        .post(
+            Some(&b),
+            "/users/vic",
+            &user_edit(&b, &version, "responder", "false", true),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    let stored = stored_user(&ui, "vic").await;
+    assert_eq!(stored.version, 2);
+    assert!(stored.value.disabled);
+    assert_eq!(
+        (stored.value.role, stored.value.sites),
+        (Role::Responder, vec![id("hq")])
+    );
+    // Vic's session ended with the account.
+    let gone = ui.get(Some(&vic), "/").await;
+    assert_eq!(gone.status, StatusCode::SEE_OTHER);
+    assert!(ui.db.credential_by_login("vic").await.unwrap().is_some());
+
+    // An edit based on the old version is refused, and says why.
+    let stale = ui
+        .post(
+            Some(&b),
+            "/users/vic",
+            &user_edit(&b, &version, "viewer", "true", false),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert!(
+        stale.text.contains("Changed by someone else"),
+        "{}",
+        stale.text
+    );
+    assert_eq!(stored_user(&ui, "vic").await.version, 2);
+}
+
+#[tokio::test]
+async fn the_last_administrator_cannot_demote_narrow_or_disable_themself() {
+    let ui = Ui::demo().await;
+    ui.user("root", Role::Admin).await;
+    let b = ui.login("root").await;
+    let version = version_in(&ui.get(Some(&b), "/users/root/edit").await.text);
+    for (role, all_sites, disabled) in [
+        ("viewer", "true", false),
+        ("admin", "false", false),
+        ("admin", "true", true),
+    ] {
+        let refused = ui
+            .post(
+                Some(&b),
+                "/users/root",
+                &user_edit(&b, &version, role, all_sites, disabled),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{role}");
+        assert!(
+            refused
+                .text
+                .contains("last enabled administrator with access to every site"),
+            "{}",
+            refused.text
+        );
+        assert!(refused.text.contains("has-error"), "beside the field");
+    }
+    let root = stored_user(&ui, "root").await;
+    assert_eq!((root.version, root.value.role), (1, Role::Admin));
+
+    // With a second administrator, the first may step down.
+    ui.user("root2", Role::Admin).await;
+    let ok = ui
+        .post(
+            Some(&b),
+            "/users/root",
+            &user_edit(&b, &version, "viewer", "true", false),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+    assert_eq!(stored_user(&ui, "root").await.value.role, Role::Viewer);
+}
+
+#[tokio::test]
+async fn only_an_administrator_of_every_site_manages_users() {
+    let ui = Ui::demo().await;
+    ui.user("mgr", Role::SecurityManager).await;
+    ui.user("root", Role::Admin).await;
+    let m = ui.login("mgr").await;
+    for path in ["/users", "/users/new", "/users/root", "/users/root/edit"] {
+        assert_eq!(
+            ui.get(Some(&m), path).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    let create = [
+        ("csrf_token", m.csrf.as_str()),
+        ("id", "sneaky"),
+        ("display_name", "Sneaky"),
+        ("role", "admin"),
+        ("all_sites", "true"),
+    ];
+    assert_eq!(
+        ui.post(Some(&m), "/users", &create).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        ui.post(
+            Some(&m),
+            "/users/root",
+            &user_edit(&m, "1", "viewer", "true", false)
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        ui.post(Some(&m), "/users/root/password", &[("csrf_token", &m.csrf)])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let store: &dyn Store = &*ui.db;
+    assert!(
+        store
+            .get::<User>(&ui.org, &id("sneaky"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(stored_user(&ui, "root").await.version, 1);
+
+    // An administrator's form without the session's token is refused too.
+    let b = ui.login("root").await;
+    let no_token = ui.post(Some(&b), "/users", &create[1..]).await;
+    assert_eq!(no_token.status, StatusCode::FORBIDDEN);
+    assert!(
+        store
+            .get::<User>(&ui.org, &id("sneaky"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_reset_password_is_shown_once_and_ends_the_sessions() {
+    let ui = Ui::demo().await;
+    ui.user("root", Role::Admin).await;
+    ui.user("vic", Role::Viewer).await;
+    let b = ui.login("root").await;
+    let vic = ui.login("vic").await;
+    let page = ui.get(Some(&b), "/users/vic").await;
+    assert!(
+        page.text.contains("action=\"/users/vic/password\""),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("href=\"/users/vic/edit\""));
+    assert_csp_clean(&page.text);
+    let reset = ui
+        .post(Some(&b), "/users/vic/password", &[("csrf_token", &b.csrf)])
+        .await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.text);
+    assert_eq!(reset.headers[header::CACHE_CONTROL], "no-store");
+    let password = one_time_password(&reset.text);
+    assert_eq!(ui.get(Some(&vic), "/").await.status, StatusCode::SEE_OTHER);
+    let old = ui
+        .post(None, "/login", &[("login", "vic"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    let ask = ui
+        .post(None, "/login", &[("login", "vic"), ("password", &password)])
+        .await;
+    assert_eq!(ask.status, StatusCode::OK);
+    assert!(ask.text.contains("name=\"new_password\""));
+    let audit = audit_text(&ui).await;
+    assert!(audit.contains("\\\"must_change\\\":true"), "{audit}");
+    assert!(!audit.contains(&password));
+}
