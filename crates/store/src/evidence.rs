@@ -129,8 +129,12 @@ pub trait EvidenceStore: Send + Sync + std::fmt::Debug {
     /// Attach a file the organisation already holds (by digest) to another
     /// item, as [`EvidenceStore::put_evidence`] does: `Ok(None)` when there
     /// is no such file.
-    async fn attach(&self, actor: &str, sha256: &str, to: &AttachTo<'_>)
-    -> Result<Option<Attached>>;
+    async fn attach(
+        &self,
+        actor: &str,
+        sha256: &str,
+        to: &AttachTo<'_>,
+    ) -> Result<Option<Attached>>;
 
     /// A stored file with its bytes.
     async fn evidence(&self, org: &Id, sha256: &str) -> Result<Option<EvidenceFile>>;
