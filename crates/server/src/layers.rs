@@ -218,3 +218,28 @@ pub fn apply(router: Router<AppState>, state: &AppState) -> Router<AppState> {
 
 /// How long to wait for requests in flight at shutdown.
 pub const DRAIN: Duration = Duration::from_secs(30);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_evidence_uploads_get_the_larger_body_limit() {
+        let post = Method::POST;
+        assert!(is_evidence_upload(&post, "/audits/hq-2025/evidence"));
+        for path in [
+            "/audits//evidence",
+            "/audits/hq-2025/evidence/",
+            "/audits/hq-2025/evidence/abc",
+            "/audits/hq-2025/items/PER-01",
+            "/api/v1/audits/hq-2025/evidence",
+            "/risks/hq-2025/evidence",
+        ] {
+            assert!(!is_evidence_upload(&post, path), "{path}");
+        }
+        assert!(!is_evidence_upload(
+            &Method::PUT,
+            "/audits/hq-2025/evidence"
+        ));
+    }
+}
