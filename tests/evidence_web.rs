@@ -335,8 +335,36 @@ async fn a_file_over_the_limit_is_refused_with_413_and_nothing_is_stored() {
     .await;
     assert_eq!(b.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", b.text);
     assert!(b.text.contains("nothing was stored"), "{}", b.text);
+    // Or in a field that is not the file.
+    let long = "x".repeat(21 * 1024 * 1024);
+    let body = form(
+        &[("csrf_token", &session.1), ("item", &long)],
+        Some(("small.png", PNG)),
+    );
+    let c = post(
+        &web,
+        cookie,
+        &format!("/audits/{HQ_AUDIT}/evidence"),
+        body,
+        false,
+    )
+    .await;
+    assert_eq!(c.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", c.text);
     assert!(attachments(&web, HQ_AUDIT).await.is_empty());
     assert!(evidence_log(&web).await.is_empty());
+    // A photo of exactly the limit is taken whole (far above the 1 MiB of
+    // other requests and axum's own 2 MB default).
+    let mut photo = PNG.to_vec();
+    photo.resize(20 * 1024 * 1024, 3);
+    let ok = upload(&web, &session, HQ_AUDIT, &item, "full.png", &photo).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+    let stored = web
+        .db
+        .evidence(&web.org, &sha256(&photo))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.bytes == photo);
     assert!(
         web.db
             .evidence(&web.org, &sha256(&big))
@@ -363,7 +391,12 @@ async fn a_file_over_the_limit_is_refused_with_413_and_nothing_is_stored() {
     file.truncate(1000);
     let at = upload(&small, &session, HQ_AUDIT, &item, "at.png", &file).await;
     assert_eq!(at.status, StatusCode::SEE_OTHER, "{}", at.text);
-    assert_eq!(attachments(&web, HQ_AUDIT).await.len(), 1);
+    let names: Vec<String> = attachments(&web, HQ_AUDIT)
+        .await
+        .into_iter()
+        .map(|a| a.display_name)
+        .collect();
+    assert_eq!(names, ["full.png", "at.png"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
