@@ -61,7 +61,7 @@ async fn post_form(web: &Web, cookie: &str, path: &str, fields: &[(&str, &str)])
 }
 
 /// The value of a hidden field of a page's form.
-fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html
         .find(&marker)
@@ -80,7 +80,7 @@ fn escaped(s: &str) -> String {
 }
 
 /// No inline script and no style attribute: the CSP forbids both.
-fn assert_csp_clean(html: &str) {
+pub(crate) fn assert_csp_clean(html: &str) {
     let lower = html.to_lowercase();
     for (i, _) in lower.match_indices("<script") {
         let tag_end = lower[i..].find('>').unwrap() + i;

@@ -58,7 +58,8 @@ async fn browser_manager_and_viewer() {
         .await;
     web.user_with_password(VIEWER.0, Role::Viewer, VIEWER.1)
         .await;
-    let state = AppState::new(db.clone(), ServerConfig::default(), Arc::new(|_, _| Ok(())));
+    let state = AppState::new(db.clone(), ServerConfig::default(), Arc::new(|_, _| Ok(())))
+        .with_audits(Arc::new(rampart_analyst::AuditAnalyst));
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .await
         .unwrap();
@@ -266,6 +267,41 @@ async fn manager_flow(b: &Browser, web: &Web) {
             .context("the risk is not in the register filtered on accepted risks")?;
         ensure!(row.contains("Accept"), "the register row reads {row:?}");
         ensure!(row.contains("630 / 1000"), "the register row reads {row:?}");
+        Ok(())
+    })
+    .await;
+
+    b.step("evidence-upload", async {
+        // A photo from the phone's file picker, sent by the browser's own
+        // multipart encoding (the CSRF token must precede the file).
+        let dir = tempfile::tempdir()?;
+        let photo = dir.path().join("gate 3.png");
+        std::fs::write(
+            &photo,
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0",
+        )?;
+        let path = "/audits/hq-inspection-2025/inspect";
+        b.goto(&format!("{path}?item=1")).await?;
+        b.find(Locator::Id("evidence-file"))
+            .await?
+            .send_keys(&photo.display().to_string())
+            .await?;
+        b.find(Locator::Css(".evidence-form button[type='submit']"))
+            .await?
+            .click()
+            .await?;
+        b.wait_path(path).await?;
+        let listed = b.text(Locator::Css(".evidence-list li")).await?;
+        ensure!(
+            listed.starts_with("gate 3.png"),
+            "the item lists {listed:?}"
+        );
+        ensure!(listed.contains("PNG image"), "the item lists {listed:?}");
+        let stored = web
+            .db
+            .attachments_of(&web.org, &Id::new("hq-inspection-2025")?)
+            .await?;
+        ensure!(stored.len() == 1, "stored attachments: {stored:?}");
         Ok(())
     })
     .await;

@@ -8,9 +8,10 @@ use rampart_domain::{
     Asset, AssetKind, EntityKind, Id, OrgDocument, Rating, Role, Site, User, Zone,
 };
 use rampart_store::{
-    ApiToken, AuditQuery, AuthStore, Credential, FailedLogin, FieldFilter, FieldPath, FilterOp,
-    FilterValue, ImportMode, ListQuery, Record, RecordWrite, Session, SortField, SortKey, Store,
-    StoreError, StoredRecord, UserScopeChange, export_document, import_document,
+    ApiToken, AttachTo, AuditQuery, AuthStore, Credential, EvidenceStore, EvidenceUpload,
+    FailedLogin, FieldFilter, FieldPath, FilterOp, FilterValue, ImportMode, ListQuery, Record,
+    RecordWrite, Session, SortField, SortKey, Store, StoreError, StoredRecord, UserScopeChange,
+    export_document, import_document,
 };
 use rampart_store_postgres::PostgresStore;
 use rampart_store_sqlite::SqliteStore;
@@ -34,6 +35,13 @@ impl Subject {
     }
 
     fn auth(&self) -> &dyn AuthStore {
+        match self {
+            Subject::Sqlite(s, _) => s,
+            Subject::Postgres(s, _) => s,
+        }
+    }
+
+    fn evidence(&self) -> &dyn EvidenceStore {
         match self {
             Subject::Sqlite(s, _) => s,
             Subject::Postgres(s, _) => s,
@@ -110,6 +118,8 @@ conformance!(
     concurrent_failed_logins_are_all_counted,
     audit_pages_filter_and_page_backwards,
     a_replacing_import_keeps_the_users_and_drops_only_what_the_file_lost,
+    evidence_is_stored_once_by_content_and_attached_in_one_transaction,
+    evidence_outlives_the_replacement_of_its_organisation,
 );
 
 fn demo() -> OrgDocument {
@@ -2442,4 +2452,243 @@ async fn a_replacing_import_keeps_the_users_and_drops_only_what_the_file_lost(s:
         .await
         .expect("replace again");
     assert_eq!((again.users_kept, again.user_changes.len()), (2, 0));
+// ---------------------------------------------------------------------------
+// Audit evidence.
+
+/// SHA-256("abc"), FIPS 180-2 appendix B.1: the content address is checked
+/// against a value computed elsewhere.
+const ABC_SHA256: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+fn to<'a>(org: &'a Id, audit: &'a Id, item: &'a str, name: &'a str) -> AttachTo<'a> {
+    AttachTo {
+        org,
+        audit,
+        item,
+        display_name: name,
+        at: "2026-01-01T00:00:00.000000Z",
+    }
+}
+
+/// How many files the store holds (an update touches every row).
+async fn stored_files(s: &Subject) -> u64 {
+    s.raw("UPDATE evidence SET size = size").await
+}
+
+async fn evidence_is_stored_once_by_content_and_attached_in_one_transaction(s: &Subject) {
+    let (store, ev) = (s.store(), s.evidence());
+    let org = load_demo(store).await.organisation.id;
+    let hq = id("hq-inspection-2025");
+    let dc = id("dc-inspection-2025");
+    let first = ev
+        .put_evidence(
+            "ann@web",
+            &EvidenceUpload {
+                to: to(&org, &hq, "PER-04", "gate.txt"),
+                media_type: "text/plain",
+                bytes: b"abc",
+            },
+        )
+        .await
+        .expect("put");
+    assert!(first.stored_new && first.attached_new);
+    let a = &first.attachment;
+    assert_eq!(a.sha256, ABC_SHA256);
+    assert_eq!(
+        (
+            a.item.as_str(),
+            a.display_name.as_str(),
+            a.attached_by.as_str()
+        ),
+        ("PER-04", "gate.txt", "ann@web")
+    );
+    assert_eq!((a.media_type.as_str(), a.size), ("text/plain", 3));
+
+    // The same bytes again, on another item, by someone else: one file.
+    let audit_before = audit_state(store).await;
+    let again = ev
+        .put_evidence(
+            "bob@web",
+            &EvidenceUpload {
+                to: to(&org, &hq, "KEY-04", "copy.txt"),
+                media_type: "text/plain",
+                bytes: b"abc",
+            },
+        )
+        .await
+        .expect("put again");
+    assert!(!again.stored_new && again.attached_new);
+    assert_eq!(stored_files(s).await, 1);
+    assert_eq!(audit_state(store).await.0, audit_before.0 + 1);
+    let file = ev
+        .evidence(&org, ABC_SHA256)
+        .await
+        .expect("read")
+        .expect("file");
+    assert_eq!(file.bytes, b"abc");
+    assert_eq!(file.evidence.uploaded_by, "ann@web", "the first uploader");
+    assert_eq!(file.evidence.size, 3);
+
+    // And to the same item once more: nothing changes, nothing is audited.
+    let audit_before = audit_state(store).await;
+    let same = ev
+        .put_evidence(
+            "bob@web",
+            &EvidenceUpload {
+                to: to(&org, &hq, "PER-04", "renamed.txt"),
+                media_type: "text/plain",
+                bytes: b"abc",
+            },
+        )
+        .await
+        .expect("put the same");
+    assert!(!same.stored_new && !same.attached_new);
+    assert_eq!(same.attachment.display_name, "gate.txt");
+    assert_eq!(audit_state(store).await, audit_before);
+
+    // A larger binary file round-trips byte for byte.
+    let photo: Vec<u8> = (0..3 * 1024 * 1024u32)
+        .map(|i| (i * 7 % 251) as u8)
+        .collect();
+    let big = ev
+        .put_evidence(
+            "ann@web",
+            &EvidenceUpload {
+                to: to(&org, &hq, "PER-04", "gate.jpg"),
+                media_type: "image/jpeg",
+                bytes: &photo,
+            },
+        )
+        .await
+        .expect("put photo");
+    let back = ev
+        .evidence(&org, &big.attachment.sha256)
+        .await
+        .expect("read")
+        .expect("photo");
+    assert_eq!(back.bytes.len(), photo.len());
+    assert!(back.bytes == photo);
+    assert_eq!(back.evidence.media_type, "image/jpeg");
+
+    let list = ev.attachments_of(&org, &hq).await.expect("list");
+    let summary: Vec<(&str, &str)> = list
+        .iter()
+        .map(|a| (a.item.as_str(), a.display_name.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("PER-04", "gate.txt"),
+            ("KEY-04", "copy.txt"),
+            ("PER-04", "gate.jpg")
+        ]
+    );
+    assert!(ev.attachments_of(&org, &dc).await.expect("list").is_empty());
+
+    // Attach a stored file by its digest; an unknown digest attaches nothing.
+    let linked = ev
+        .attach("ann@web", ABC_SHA256, &to(&org, &dc, "PER-01", "abc.txt"))
+        .await
+        .expect("attach")
+        .expect("a stored file");
+    assert!(!linked.stored_new && linked.attached_new);
+    assert_eq!(linked.attachment.size, 3);
+    let unknown = "0".repeat(64);
+    assert!(
+        ev.attach("ann@web", &unknown, &to(&org, &dc, "PER-01", "x.txt"))
+            .await
+            .expect("attach unknown")
+            .is_none()
+    );
+    assert!(ev.evidence(&org, &unknown).await.expect("read").is_none());
+
+    // An audit that does not exist: refused, nothing stored, nothing audited.
+    let audit_before = audit_state(store).await;
+    let files_before = stored_files(s).await;
+    let missing = id("no-such-audit");
+    let err = ev
+        .put_evidence(
+            "ann@web",
+            &EvidenceUpload {
+                to: to(&org, &missing, "PER-01", "lost.txt"),
+                media_type: "text/plain",
+                bytes: b"never stored",
+            },
+        )
+        .await
+        .expect_err("no such audit");
+    assert!(
+        matches!(&err, StoreError::NotFound { kind: EntityKind::Audit, id } if id.as_str() == "no-such-audit"),
+        "{err:?}"
+    );
+    assert_eq!(stored_files(s).await, files_before);
+    assert_eq!(audit_state(store).await, audit_before);
+    assert!(
+        ev.attach(
+            "ann@web",
+            ABC_SHA256,
+            &to(&org, &missing, "PER-01", "x.txt")
+        )
+        .await
+        .is_err()
+    );
+
+    // Each upload is audited with where, what and which bytes, never the bytes.
+    let page = store
+        .audit_page(&AuditQuery {
+            org: Some(org.clone()),
+            kind: Some("evidence".into()),
+            limit: 10,
+            ..AuditQuery::default()
+        })
+        .await
+        .expect("audit page");
+    let summary: Vec<(&str, &str)> = page
+        .iter()
+        .map(|e| (e.actor.as_str(), e.entity_id.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("ann@web", "dc-inspection-2025"),
+            ("ann@web", "hq-inspection-2025"),
+            ("bob@web", "hq-inspection-2025"),
+            ("ann@web", "hq-inspection-2025"),
+        ]
+    );
+    let after: Value =
+        serde_json::from_str(page[3].after.as_deref().expect("after")).expect("JSON");
+    assert_eq!(after["sha256"], ABC_SHA256);
+    assert_eq!(after["name"], "gate.txt");
+    assert_eq!(after["item"], "PER-04");
+    assert_eq!(after["stored_new"], true);
+    let text = audit_text(store).await;
+    assert!(!text.contains("never stored"));
+    assert!(text.len() < photo.len() / 2, "the bytes are not in the log");
+    let v = store.verify_audit_log().await.expect("verify");
+    assert!(v.is_intact(), "{v:?}");
+}
+
+async fn evidence_outlives_the_replacement_of_its_organisation(s: &Subject) {
+    let (store, ev) = (s.store(), s.evidence());
+    let doc = load_demo(store).await;
+    let org = doc.organisation.id.clone();
+    let hq = id("hq-inspection-2025");
+    ev.put_evidence(
+        "ann@web",
+        &EvidenceUpload {
+            to: to(&org, &hq, "PER-04", "gate.txt"),
+            media_type: "text/plain",
+            bytes: b"abc",
+        },
+    )
+    .await
+    .expect("put");
+    // `rampart import --replace` writes every record anew.
+    import_document(store, "tester", &doc, ImportMode::Replace, &no_progress)
+        .await
+        .expect("replace");
+    let list = ev.attachments_of(&org, &hq).await.expect("list");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].sha256, ABC_SHA256);
+    assert!(ev.evidence(&org, ABC_SHA256).await.expect("read").is_some());
 }

@@ -12,6 +12,7 @@ mod cctv;
 mod cli_org;
 mod compliance_cli;
 mod designs;
+mod evidence_web;
 #[cfg(feature = "oidc")]
 mod oidc;
 mod pps;

@@ -42,6 +42,10 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 1024, value_name = "KIB")]
     pub max_body_kib: usize,
 
+    /// Largest audit evidence file (photo, PDF, ...) accepted, in MiB.
+    #[arg(long, default_value_t = 20, value_name = "MIB")]
+    pub max_evidence_mib: u64,
+
     /// Log lines as JSON (for a log collector) or as text.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -90,6 +94,7 @@ impl ServeArgs {
             secure_cookies: self.secure_cookies,
             session_idle: Duration::from_secs(self.session_idle_minutes.max(1) * 60),
             max_body_bytes: self.max_body_kib.max(1) * 1024,
+            max_evidence_bytes: self.max_evidence_mib.max(1) * 1024 * 1024,
             trusted_origins: self.trusted_origins.clone(),
             trust_forwarded_for: self.trust_forwarded_for,
             #[cfg(feature = "oidc")]

@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use jiff::civil::Date;
 use rampart_compliance::audit::Tally;
+use rampart_compliance::evidence::{self, EvidenceError, EvidencePolicy};
 use rampart_compliance::library::{self, BUILTIN_PREFIX};
 use rampart_compliance::oscal::OscalError;
 use rampart_compliance::remediation::ExpiryState;
@@ -27,8 +28,8 @@ use rampart_compliance::{Outcome, RemediationStatus, RiskAcceptance};
 use rampart_domain::{Audit, AuditStatus, Framework};
 use rampart_server::audits::{
     AcceptanceView, AnswerError, AuditAnalysis, AuditSummary, AuditView, ChecklistItem,
-    EXPIRY_WARNING_DAYS, Expiry, FindingView, ItemAnswer, PoamView, RemediationView, ResultView,
-    SectionView, TallyView,
+    EXPIRY_WARNING_DAYS, EvidenceCheck, EvidenceRefusal, Expiry, FindingView, ItemAnswer, PoamView,
+    RemediationView, ResultView, SectionView, TallyView,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -592,6 +593,25 @@ impl AuditAnalysis for AuditAnalyst {
             .iter()
             .map(|(o, l)| (o.as_str().to_owned(), (*l).to_owned()))
             .collect()
+    }
+
+    fn check_evidence(
+        &self,
+        claimed_name: &str,
+        bytes: &[u8],
+        max_bytes: u64,
+    ) -> Result<EvidenceCheck, EvidenceRefusal> {
+        let policy = EvidencePolicy::new(max_bytes);
+        match evidence::check(claimed_name, bytes, &policy) {
+            Ok(meta) => Ok(EvidenceCheck {
+                media_type: meta.media_type.mime().to_owned(),
+                display_name: meta.display_name,
+            }),
+            Err(e @ EvidenceError::TooLarge { .. }) => {
+                Err(EvidenceRefusal::TooLarge(e.to_string()))
+            }
+            Err(e) => Err(EvidenceRefusal::Refused(e.to_string())),
+        }
     }
 }
 

@@ -67,6 +67,17 @@ pub trait AuditAnalysis: Send + Sync + Debug {
     /// The outcomes an item may be given: (code, label), in the order a
     /// form offers them.
     fn outcomes(&self) -> Vec<(String, String)>;
+
+    /// What an uploaded evidence file is, from its content (never its
+    /// name), and the uploader's name made safe to show; or why it is
+    /// refused (over `max_bytes`, empty, a type not accepted, a name that
+    /// says otherwise, an SVG that could run script).
+    fn check_evidence(
+        &self,
+        claimed_name: &str,
+        bytes: &[u8],
+        max_bytes: u64,
+    ) -> Result<EvidenceCheck, EvidenceRefusal>;
 }
 
 /// A server without the compliance engine.
@@ -101,6 +112,45 @@ impl AuditAnalysis for NoAudits {
     }
     fn outcomes(&self) -> Vec<(String, String)> {
         Vec::new()
+    }
+    fn check_evidence(&self, _: &str, _: &[u8], _: u64) -> Result<EvidenceCheck, EvidenceRefusal> {
+        Err(EvidenceRefusal::Refused(
+            "evidence files cannot be checked, so none is accepted, in this server".to_owned(),
+        ))
+    }
+}
+
+/// An evidence file that passed the checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceCheck {
+    /// The IANA media type found from the content (`image/jpeg`).
+    pub media_type: String,
+    /// The uploader's name, safe to show: never a path.
+    pub display_name: String,
+}
+
+/// Why an evidence file is refused, in words for the uploader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EvidenceRefusal {
+    /// Over the size limit (413).
+    TooLarge(String),
+    /// Anything else about the file (422).
+    Refused(String),
+}
+
+/// What a person calls a media type the evidence checks accept.
+pub fn media_type_label(mime: &str) -> &str {
+    match mime {
+        "image/jpeg" => "JPEG image",
+        "image/png" => "PNG image",
+        "image/gif" => "GIF image",
+        "image/webp" => "WebP image",
+        "image/heic" => "HEIC image",
+        "application/pdf" => "PDF document",
+        "text/plain" => "Plain text",
+        "text/csv" => "CSV text",
+        "image/svg+xml" => "SVG drawing",
+        other => other,
     }
 }
 

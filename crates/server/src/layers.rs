@@ -5,14 +5,14 @@
 use std::time::{Duration, Instant};
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::csrf::CsrfLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -38,10 +38,13 @@ async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     let csp = if docs { CSP_DOCS } else { CSP };
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(csp),
-    );
+    // A handler may set a stricter policy of its own (evidence downloads).
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(csp),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -81,6 +84,58 @@ async fn record_metrics(State(state): State<AppState>, req: Request, next: Next)
         started.elapsed().as_secs_f64(),
     );
     res
+}
+
+/// Room for the form around an evidence file: the multipart boundaries,
+/// part headers, the CSRF token and the item.
+pub const MULTIPART_OVERHEAD: u64 = 64 * 1024;
+
+/// Whether a request is an evidence upload (`POST /audits/{id}/evidence`),
+/// the one request allowed a body larger than `max_body_bytes`: up to the
+/// evidence limit and the form around it. Its handler says itself, in a
+/// page, when a file is too large.
+pub fn is_evidence_upload(method: &Method, path: &str) -> bool {
+    let mut parts = path.split('/');
+    *method == Method::POST
+        && parts.next() == Some("")
+        && parts.next() == Some("audits")
+        && parts.next().is_some_and(|id| !id.is_empty())
+        && parts.next() == Some("evidence")
+        && parts.next().is_none()
+}
+
+/// The body size limit: a declared length over it is refused at once (413);
+/// a body that turns out longer fails when read, which the extractors
+/// answer with 413 too.
+async fn body_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let evidence = is_evidence_upload(req.method(), req.uri().path());
+    let limit = if evidence {
+        usize::try_from(
+            state
+                .config
+                .max_evidence_bytes
+                .saturating_add(MULTIPART_OVERHEAD),
+        )
+        .unwrap_or(usize::MAX)
+    } else {
+        state.config.max_body_bytes
+    };
+    if !evidence {
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the body is larger than this server accepts",
+            )
+            .into_response();
+        }
+    }
+    let req = req.map(|b| Body::new(http_body_util::Limited::new(b, limit)));
+    next.run(req).await
 }
 
 /// Problem details for the answers the layers themselves give (timeouts,
@@ -137,7 +192,7 @@ pub fn apply(router: Router<AppState>, state: &AppState) -> Router<AppState> {
             StatusCode::REQUEST_TIMEOUT,
             state.config.request_timeout,
         ))
-        .layer(RequestBodyLimitLayer::new(state.config.max_body_bytes))
+        .layer(middleware::from_fn_with_state(state.clone(), body_limit))
         .layer(CompressionLayer::new().gzip(true))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
@@ -163,3 +218,28 @@ pub fn apply(router: Router<AppState>, state: &AppState) -> Router<AppState> {
 
 /// How long to wait for requests in flight at shutdown.
 pub const DRAIN: Duration = Duration::from_secs(30);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_evidence_uploads_get_the_larger_body_limit() {
+        let post = Method::POST;
+        assert!(is_evidence_upload(&post, "/audits/hq-2025/evidence"));
+        for path in [
+            "/audits//evidence",
+            "/audits/hq-2025/evidence/",
+            "/audits/hq-2025/evidence/abc",
+            "/audits/hq-2025/items/PER-01",
+            "/api/v1/audits/hq-2025/evidence",
+            "/risks/hq-2025/evidence",
+        ] {
+            assert!(!is_evidence_upload(&post, path), "{path}");
+        }
+        assert!(!is_evidence_upload(
+            &Method::PUT,
+            "/audits/hq-2025/evidence"
+        ));
+    }
+}

@@ -30,6 +30,9 @@ pub struct ServerConfig {
     pub session_absolute: Duration,
     /// Requests with a larger body are refused (413).
     pub max_body_bytes: usize,
+    /// Audit evidence files larger than this are refused (413). Uploads are
+    /// the one kind of request allowed a body larger than `max_body_bytes`.
+    pub max_evidence_bytes: u64,
     /// Requests taking longer are cut off (408).
     pub request_timeout: Duration,
     /// Failed logins for one login name within `lockout_window` before the
@@ -59,6 +62,7 @@ impl Default for ServerConfig {
             session_idle: Duration::from_secs(30 * 60),
             session_absolute: Duration::from_secs(12 * 3600),
             max_body_bytes: 1024 * 1024,
+            max_evidence_bytes: 20 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             max_login_failures: 5,
             max_address_failures: 50,

@@ -10,6 +10,7 @@
 //! knows PostgreSQL's SQL.
 
 mod auth;
+mod evidence;
 mod list;
 
 use std::str::FromStr;

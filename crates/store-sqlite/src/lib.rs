@@ -10,6 +10,7 @@
 //! knows SQLite's SQL.
 
 mod auth;
+mod evidence;
 mod list;
 
 use std::str::FromStr;

@@ -17,6 +17,7 @@
 pub mod audit;
 pub mod auth;
 mod error;
+pub mod evidence;
 mod group;
 mod record;
 mod replace;
@@ -28,6 +29,9 @@ use rampart_domain::{EntityKind, Id, OrgDocument, Organisation};
 pub use audit::{AuditEntry, AuditVerification, ChangeAction};
 pub use auth::{ApiToken, AuthStore, Credential, FailedLogin, Session, Throttle};
 pub use error::StoreError;
+pub use evidence::{
+    AttachTo, Attached, Attachment, Evidence, EvidenceFile, EvidenceStore, EvidenceUpload,
+};
 pub use group::{Group, group_value, merge_groups};
 pub use record::{
     FieldFilter, FieldPath, FilterOp, FilterValue, ListQuery, Record, SortField, SortKey, Stored,
@@ -193,11 +197,12 @@ impl RecordWrite {
     }
 }
 
-/// A whole backend: the entity store and the authentication state. Both
-/// backends implement both; the server holds one `Arc<dyn Database>`.
-pub trait Database: Store + AuthStore {}
+/// A whole backend: the entity store, the authentication state and the
+/// audit evidence. Both backends implement all three; the server holds one
+/// `Arc<dyn Database>`.
+pub trait Database: Store + AuthStore + EvidenceStore {}
 
-impl<T: Store + AuthStore> Database for T {}
+impl<T: Store + AuthStore + EvidenceStore> Database for T {}
 
 /// Which audit entries to read, for [`Store::audit_page`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -360,3 +360,29 @@ fn stored_frameworks_are_read_as_the_command_line_reads_them() {
     let e = audit_content(&bad).expect_err("no outcome");
     assert!(e.to_string().starts_with("audit a1: its content"), "{e}");
 }
+
+#[test]
+fn evidence_is_checked_by_the_compliance_engine_from_its_content() {
+    use rampart_server::audits::{EvidenceCheck, EvidenceRefusal};
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    assert_eq!(
+        AuditAnalyst.check_evidence("C:\\photos\\gate 3.png", png, 1024),
+        Ok(EvidenceCheck {
+            media_type: "image/png".to_owned(),
+            display_name: "gate 3.png".to_owned(),
+        })
+    );
+    assert!(matches!(
+        AuditAnalyst.check_evidence("gate.png", png, 4),
+        Err(EvidenceRefusal::TooLarge(m)) if m.contains("over the limit of 4 bytes")
+    ));
+    let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
+    assert!(matches!(
+        AuditAnalyst.check_evidence("plan.svg", svg, 1024),
+        Err(EvidenceRefusal::Refused(m)) if m.contains("<script>")
+    ));
+    assert!(matches!(
+        AuditAnalyst.check_evidence("gate.jpg", png, 1024),
+        Err(EvidenceRefusal::Refused(m)) if m.contains("PNG image")
+    ));
+}

@@ -31,6 +31,7 @@ use jiff::civil::Date;
 use rampart_domain::{Audit, AuditStatus, Entity, EntityKind, Framework, Id, Site};
 use rampart_store::Stored;
 
+use super::evidence::{self, EvidenceRow};
 use super::pages::{
     FilterField, FilterOption, ListPage, MAX_ROWS, Results, ResultsFragment, load, load_one,
     names_by_id,
@@ -61,11 +62,11 @@ type Params = Query<BTreeMap<String, String>>;
 /// How often a save is applied again when the audit keeps changing under it.
 const SAVE_TRIES: usize = 5;
 
-fn may_write(p: &Principal) -> bool {
+pub(super) fn may_write(p: &Principal) -> bool {
     access::allows(p.user.role, EntityKind::Audit, Action::Write)
 }
 
-fn in_frame(p: &Principal, problem: Problem, title: &str) -> PageError {
+pub(super) fn in_frame(p: &Principal, problem: Problem, title: &str) -> PageError {
     PageError(problem, Some(Layout::new(p, title, "/audits")))
 }
 
@@ -405,7 +406,42 @@ struct AuditPage {
     remediation: Table,
     acceptances: Table,
     items: Table,
+    /// Every file attached to the audit's items, in checklist order.
+    evidence: Table,
+    upload: Option<UploadForm>,
     version: String,
+}
+
+/// The form that adds an evidence file to an item: on the audit page with
+/// a choice of item, on the inspection page for its item.
+pub(super) struct UploadForm {
+    action: String,
+    csrf: String,
+    /// (id, label, selected): the items offered; one, hidden, on the
+    /// inspection page.
+    items: Vec<(String, String, bool)>,
+    /// Where to come back to: `audit` or `inspect`.
+    back: &'static str,
+    /// The size limit, in words.
+    max: String,
+}
+
+fn upload_form(
+    state: &AppState,
+    p: &Principal,
+    a: &Audit,
+    items: Vec<(String, String, bool)>,
+    back: &'static str,
+) -> Option<UploadForm> {
+    may_write(p).then(|| UploadForm {
+        action: format!("/audits/{}/evidence", a.id),
+        csrf: p.csrf_token().unwrap_or("").to_owned(),
+        items,
+        back,
+        max: evidence::size_text(
+            i64::try_from(state.config.max_evidence_bytes).unwrap_or(i64::MAX),
+        ),
+    })
 }
 
 fn changed<T>(s: &Stored<T>) -> String {
@@ -483,7 +519,8 @@ async fn audit_page(
     let page = match &view {
         Some(v) => {
             facts.extend(audit_facts(v));
-            detail_page(&p, &stored, facts, v, &people, &framework)
+            let files = evidence::by_item(&state, &p, &a.id).await?;
+            detail_page(&state, &p, &stored, facts, v, &people, &framework, &files)
         }
         None => AuditPage {
             layout: Layout::new(&p, a.title.clone(), "/audits"),
@@ -500,6 +537,8 @@ async fn audit_page(
             remediation: Table::default(),
             acceptances: Table::default(),
             items: Table::default(),
+            evidence: Table::default(),
+            upload: None,
             version: changed(&stored),
         },
     };
@@ -555,13 +594,16 @@ fn date_cell(d: Option<Date>, overdue: bool) -> Cell {
     if overdue { c.class("overdue") } else { c }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn detail_page(
+    state: &AppState,
     p: &Principal,
     stored: &Stored<Audit>,
     facts: Vec<(&'static str, Cell)>,
     v: &AuditView,
     people: &BTreeMap<Id, String>,
     framework: &Framework,
+    files: &BTreeMap<String, Vec<EvidenceRow>>,
 ) -> AuditPage {
     let a = &stored.value;
     let mut sections = Table::new(
@@ -716,9 +758,14 @@ fn detail_page(
     let mut items = Table::new(
         format!("Checklist: {} items in scope", v.items.len()),
         &[
-            "#", "Item", "Section", "Outcome", "Notes", "Auditor", "Recorded",
+            "#", "Item", "Section", "Outcome", "Notes", "Auditor", "Recorded", "Evidence",
         ],
         "No item is in scope.",
+    );
+    let mut evidence = Table::new(
+        "Evidence files",
+        &["Item", "File", "Type", "Size", "Uploaded by", "Uploaded"],
+        "No evidence file is attached yet.",
     );
     for i in &v.items {
         let site = i.site_result().or(i.results.first());
@@ -743,8 +790,35 @@ fn detail_page(
             Cell::text(site.map(|r| r.notes.clone()).unwrap_or_default()),
             Cell::text(site.map(|r| r.auditor.clone()).unwrap_or_default()),
             Cell::text(site.map(|r| r.recorded_at.clone()).unwrap_or_default()),
+            match files.get(&i.id).map_or(0, Vec::len) {
+                0 => Cell::text(""),
+                n => Cell::link(
+                    format!("{n} file{}", if n == 1 { "" } else { "s" }),
+                    format!("/audits/{}/inspect?item={}#evidence", a.id, i.position),
+                ),
+            },
         ]);
+        for f in files.get(&i.id).into_iter().flatten() {
+            evidence.rows.push(vec![
+                Cell::text(format!("{} {}", i.label, i.title)),
+                Cell::link(f.name.clone(), f.href.clone()),
+                Cell::text(f.kind.clone()),
+                Cell::num(f.size.clone()),
+                Cell::text(f.uploaded_by.clone()),
+                Cell::text(f.uploaded_at.clone()),
+            ]);
+        }
     }
+    let upload = upload_form(
+        state,
+        p,
+        a,
+        v.items
+            .iter()
+            .map(|i| (i.id.clone(), format!("{} {}", i.label, i.title), false))
+            .collect(),
+        "audit",
+    );
     let writer = may_write(p);
     AuditPage {
         layout: Layout::new(p, a.title.clone(), "/audits"),
@@ -761,6 +835,8 @@ fn detail_page(
         remediation,
         acceptances,
         items,
+        evidence,
+        upload,
         version: changed(stored),
     }
 }
@@ -801,6 +877,9 @@ struct InspectPage {
     /// A problem with the whole answer (a conflict, a refused save).
     alert: Option<String>,
     form: Option<AnswerForm>,
+    /// The files attached to this item.
+    evidence: Vec<EvidenceRow>,
+    upload: Option<UploadForm>,
 }
 
 impl InspectPage {
@@ -836,6 +915,7 @@ struct Typed<'a> {
     based_on: String,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn inspect_page(
     state: &AppState,
     p: &Principal,
@@ -844,6 +924,7 @@ fn inspect_page(
     items: Vec<ChecklistItem>,
     index: usize,
     typed: Typed<'_>,
+    files: &BTreeMap<String, Vec<EvidenceRow>>,
 ) -> InspectPage {
     let a = &stored.value;
     let total = items.len();
@@ -902,12 +983,20 @@ fn inspect_page(
         saved: typed.saved,
         alert: typed.alert,
         form,
+        evidence: files.get(&item.id).cloned().unwrap_or_default(),
+        upload: upload_form(
+            state,
+            p,
+            a,
+            vec![(item.id.clone(), String::new(), true)],
+            "inspect",
+        ),
         item,
     }
 }
 
 /// The checklist of a stored audit, or the page that says why there is none.
-async fn checklist(
+pub(super) async fn checklist(
     state: &AppState,
     p: &Principal,
     a: &Audit,
@@ -965,6 +1054,15 @@ async fn inspect(
         .get("saved")
         .and_then(|s| items.iter().find(|i| &i.id == s))
         .map(|i| format!("Saved your answer to {} {}.", i.label, i.title));
+    let files = evidence::by_item(&state, &p, &stored.value.id).await?;
+    let added = params.get("added").and_then(|sha| {
+        files
+            .get(&items[index].id)?
+            .iter()
+            .find(|f| f.href.ends_with(&format!("/{sha}")))
+            .map(|f| format!("Added {} to the evidence of this item.", f.name))
+    });
+    let saved = saved.or(added);
     let site = site_name(&state, &p, &stored.value.site).await?;
     let based_on = marker(&items[index]);
     let notes = items[index]
@@ -987,6 +1085,7 @@ async fn inspect(
             version: stored.version,
             based_on,
         },
+        &files,
     );
     Ok(html(StatusCode::OK, &page))
 }
@@ -1047,6 +1146,7 @@ async fn save_item(
         .find(|(k, _)| k == "based_on")
         .map(|(_, v)| v.clone());
     let site = site_name(&state, &p, &stored.value.site).await?;
+    let files = evidence::by_item(&state, &p, &stored.value.id).await?;
     let answer = ItemAnswer {
         item: item_id.clone(),
         outcome: outcome.clone(),
@@ -1078,6 +1178,7 @@ async fn save_item(
                 version,
                 based_on,
             },
+            &files,
         )
     };
     if !state.audits.outcomes().iter().any(|(c, _)| *c == outcome) {

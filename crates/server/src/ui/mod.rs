@@ -22,6 +22,7 @@ mod audits;
 mod catalogue_forms;
 mod countermeasures;
 mod designs;
+mod evidence;
 mod forms;
 mod pages;
 mod reports;
@@ -61,6 +62,7 @@ pub fn router() -> Router<AppState> {
     let r = countermeasures::routes(r);
     let r = audits::routes(r);
     let r = users::routes(r);
+    let r = evidence::routes(r);
     reports::routes(account::routes(r))
 }
 

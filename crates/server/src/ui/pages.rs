@@ -2244,6 +2244,7 @@ async fn audit_log(
         .chain([
             ("credential".to_owned(), "Credential".to_owned()),
             ("api_token".to_owned(), "API token".to_owned()),
+            ("evidence".to_owned(), "Audit evidence".to_owned()),
         ])
         .collect();
     let mut actor = FilterField::select("actor", "Actor", &params, "", Vec::new());
