@@ -2452,6 +2452,8 @@ async fn a_replacing_import_keeps_the_users_and_drops_only_what_the_file_lost(s:
         .await
         .expect("replace again");
     assert_eq!((again.users_kept, again.user_changes.len()), (2, 0));
+}
+
 // ---------------------------------------------------------------------------
 // Audit evidence.
 
