@@ -53,24 +53,7 @@ async fn page(web: &Web, cookie: &str, path: &str) -> Answer {
 
 /// Log in through the API: the session cookie and its CSRF token.
 async fn session(web: &Web, login: &str, password: &str) -> (String, String) {
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri("/api/v1/auth/login")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(
-            json!({"login": login, "password": password}).to_string(),
-        ))
-        .unwrap();
-    let a = web.send(req).await;
-    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-    let cookie = a.headers[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    (cookie, a.body["csrf_token"].as_str().unwrap().to_owned())
+    web.session(login, password).await
 }
 
 fn after<'a>(html: &'a str, marker: &str) -> &'a str {
