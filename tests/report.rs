@@ -292,7 +292,7 @@ fn poppler(tool: &str, args: &[&str]) -> Option<String> {
 }
 
 /// The text of a PDF, every run of whitespace one space.
-fn pdf_text(path: &Path) -> Option<String> {
+pub(crate) fn pdf_text(path: &Path) -> Option<String> {
     let text = poppler("pdftotext", &[path.to_str().unwrap(), "-"])?;
     Some(text.split_whitespace().collect::<Vec<_>>().join(" "))
 }

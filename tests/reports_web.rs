@@ -9,26 +9,12 @@ use crate::web::Web;
 
 const PW: &str = "correct horse battery";
 
+/// The text of a PDF (empty where poppler-utils is missing outside CI).
 fn pdf_text(bytes: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("r.pdf");
     std::fs::write(&path, bytes).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg("-layout")
-        .arg(&path)
-        .arg("-")
-        .output();
-    match out {
-        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
-        _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "pdftotext (poppler-utils) is needed in CI"
-            );
-            eprintln!("SKIPPED the PDF text check: pdftotext (poppler-utils) is not installed");
-            String::new()
-        }
-    }
+    crate::report::pdf_text(&path).unwrap_or_default()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -419,12 +419,7 @@ fn frontier_of(
             return "Nothing more".to_owned();
         }
         ids.iter()
-            .map(|id| {
-                view.candidates
-                    .iter()
-                    .find(|c| &c.id == id)
-                    .map_or_else(|| id.clone(), |c| c.label.clone())
-            })
+            .map(|id| view.label_of(id))
             .collect::<Vec<_>>()
             .join(", ")
     };

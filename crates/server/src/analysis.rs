@@ -103,6 +103,16 @@ pub struct PlanView {
     pub left_out: Vec<String>,
 }
 
+impl PlanView {
+    /// A candidate's label by its id (the id itself if it is not one).
+    pub fn label_of(&self, id: &str) -> String {
+        self.candidates
+            .iter()
+            .find(|c| c.id == id)
+            .map_or_else(|| id.to_owned(), |c| c.label.clone())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct CandidateView {
     /// The applied control's id.

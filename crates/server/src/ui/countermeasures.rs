@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use rampart_domain::{AppliedControl, Control, EntityKind, RiskScenario, Site};
 
-use super::pages::{Figure, load, load_one, organisation};
+use super::pages::{Figure, input_key, load, load_one, organisation};
 use super::{Cell, Layout, PAGE_TRIALS, PageResult, PageUser, Table, html, money};
 use crate::access::Action;
 use crate::analysis::{CountermeasureInput, PlanView};
@@ -176,12 +176,6 @@ fn fill(page: &mut CountermeasuresPage, v: &PlanView, cur: &str) {
         ("Search", v.search.clone()),
     ];
     let r = &v.recommended;
-    let label = |id: &str| {
-        v.candidates
-            .iter()
-            .find(|c| c.id == id)
-            .map_or_else(|| id.to_owned(), |c| c.label.clone())
-    };
     page.recommended = Some(if r.controls.is_empty() {
         format!(
             "Nothing within {}: no candidate both fits the budget and lowers the annual loss.",
@@ -192,7 +186,7 @@ fn fill(page: &mut CountermeasuresPage, v: &PlanView, cur: &str) {
             "{}: {} a year, residual annual loss {} (down {} from {}), ROSI {}.",
             r.controls
                 .iter()
-                .map(|c| label(c))
+                .map(|c| v.label_of(c))
                 .collect::<Vec<_>>()
                 .join(", "),
             money(r.annual_cost, cur),
@@ -241,22 +235,21 @@ async fn plan(
     state: &AppState,
     input: CountermeasureInput,
 ) -> Result<Option<Arc<PlanView>>, Problem> {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for r in &input.risks {
-        h.update(serde_json::to_vec(r).unwrap_or_default());
-    }
-    for a in &input.applied {
-        h.update(serde_json::to_vec(a).unwrap_or_default());
-    }
-    for c in &input.catalogue {
-        h.update(serde_json::to_vec(c).unwrap_or_default());
-    }
-    h.update(format!(
-        "{}|{:?}|{}|{}",
-        input.currency, input.budget, input.trials, input.seed
-    ));
-    let key = format!("countermeasures:{}", hex::encode(h.finalize()));
+    let bytes = |v: serde_json::Result<Vec<u8>>| v.unwrap_or_default();
+    let key = input_key(
+        "countermeasures",
+        input
+            .risks
+            .iter()
+            .map(|r| bytes(serde_json::to_vec(r)))
+            .chain(input.applied.iter().map(|a| bytes(serde_json::to_vec(a))))
+            .chain(input.catalogue.iter().map(|c| bytes(serde_json::to_vec(c))))
+            .chain([format!(
+                "{}|{:?}|{}|{}",
+                input.currency, input.budget, input.trials, input.seed
+            )
+            .into_bytes()]),
+    );
     if let Some(hit) = state.cached::<Option<Arc<PlanView>>>(&key) {
         return Ok((*hit).clone());
     }

@@ -3018,13 +3018,13 @@ pub async fn fair_view(
     risks: Vec<RiskScenario>,
     currency: &str,
 ) -> Result<Option<Arc<FairView>>, Problem> {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for r in &risks {
-        h.update(serde_json::to_vec(r).unwrap_or_default());
-    }
-    h.update(currency.as_bytes());
-    let key = format!("fair:{}", hex::encode(h.finalize()));
+    let key = input_key(
+        "fair",
+        risks
+            .iter()
+            .map(|r| serde_json::to_vec(r).unwrap_or_default())
+            .chain([currency.as_bytes().to_vec()]),
+    );
     if let Some(hit) = state.cached::<Option<Arc<FairView>>>(&key) {
         return Ok((*hit).clone());
     }
@@ -3038,6 +3038,17 @@ pub async fn fair_view(
             .map(Arc::new);
     state.cache(key, Arc::new(view.clone()));
     Ok(view)
+}
+
+/// The cache key of an engine's answer: `prefix:` and the SHA-256 of its
+/// inputs, in order.
+pub fn input_key(prefix: &str, parts: impl IntoIterator<Item = Vec<u8>>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in parts {
+        h.update(part);
+    }
+    format!("{prefix}:{}", hex::encode(h.finalize()))
 }
 
 /// Annual loss figures as a table, one row per scenario.
