@@ -542,3 +542,144 @@ fn the_audit_report_gives_scores_findings_and_remediation() {
         assert!(text.contains(e.as_str()), "no {e:?}");
     }
 }
+
+/// (items, settled, overdue, milestones done, milestones) over the demo's
+/// remediation plans of `site` (or all), counted here from the file.
+fn remediation_counts(doc: &OrgDocument, site: Option<&str>, as_of: &str) -> [usize; 5] {
+    let mut c = [0; 5];
+    for a in doc
+        .audits
+        .iter()
+        .filter(|a| site.is_none_or(|s| a.site.as_str() == s))
+    {
+        let Some(items) = a.content["remediation"]["items"].as_array() else {
+            continue;
+        };
+        for i in items {
+            c[0] += 1;
+            let st = i["status"].as_str().unwrap();
+            c[1] += usize::from(st == "closed" || st == "risk_accepted");
+            c[2] += usize::from(
+                (st == "open" || st == "in_progress")
+                    && i["due"].as_str().is_some_and(|d| d < as_of),
+            );
+            let ms = i["milestones"].as_array().map_or(&[][..], Vec::as_slice);
+            c[3] += ms.iter().filter(|m| m.get("done").is_some()).count();
+            c[4] += ms.len();
+        }
+    }
+    c
+}
+
+#[test]
+fn the_remediation_status_counts_items_overdue_work_and_expiring_acceptances() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_store(dir.path());
+    let doc = demo_doc();
+    // Ten days before the warehouse's acceptance of the missing vehicle
+    // barrier runs out (it is valid through 2026-03-31).
+    let as_of = "2026-03-21";
+    let [items, settled, overdue, done, milestones] = remediation_counts(&doc, None, as_of);
+    assert!(
+        items > 0 && overdue > 0 && settled > 0,
+        "the demo has work in every state"
+    );
+    let plans = doc
+        .audits
+        .iter()
+        .filter(|a| a.content["remediation"].is_object())
+        .count();
+    let summary = format!(
+        "{items} items in {plans} plans: {settled} settled (closed or risk-accepted, {:.0}%), {} open, of which {overdue} overdue; {done} of {milestones} milestones done.",
+        settled as f64 / items as f64 * 100.0,
+        items - settled
+    );
+    let html = String::from_utf8(write(
+        &db,
+        &["remediation"],
+        "html",
+        &dir.path().join("r.html"),
+        as_of,
+    ))
+    .unwrap();
+    for title in rampart_report::REMEDIATION_SECTIONS.map(|s| s.1) {
+        assert!(html.contains(&format!("<h2>{title}</h2>")), "no {title}");
+    }
+    assert!(html.contains(&summary), "no {summary:?} in\n{html}");
+    assert!(html.contains("acc-whs-hvm"));
+    assert!(html.contains("expires in 10 days"), "{html}");
+    // The overdue table lists exactly the overdue items.
+    let section = &html[html.find("<section id=\"overdue\">").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert_eq!(section.matches("<tr><td>").count(), overdue, "{section}");
+
+    // After the expiry, the acceptance is flagged as expired.
+    let later = String::from_utf8(write(
+        &db,
+        &["remediation"],
+        "html",
+        &dir.path().join("l.html"),
+        "2026-05-01",
+    ))
+    .unwrap();
+    assert!(later.contains("expired 31 days ago"), "{later}");
+
+    // One site: only its plans.
+    let [w_items, w_settled, w_overdue, ..] = remediation_counts(&doc, Some("whs"), as_of);
+    assert!(w_items < items);
+    let site = String::from_utf8(write(
+        &db,
+        &["remediation", "--site", "whs"],
+        "html",
+        &dir.path().join("w.html"),
+        as_of,
+    ))
+    .unwrap();
+    let expected = format!(
+        "{w_items} items in 1 plan: {w_settled} settled (closed or risk-accepted, {:.0}%), {} open, of which {w_overdue} overdue;",
+        w_settled as f64 / w_items as f64 * 100.0,
+        w_items - w_settled
+    );
+    assert!(site.contains(&expected), "no {expected:?} in\n{site}");
+    assert!(
+        !site.contains("dc-800-53-2025"),
+        "another site's plan leaked"
+    );
+
+    // The PDF says the same, and the same date gives the same bytes.
+    let pdf = dir.path().join("r.pdf");
+    let one = write(&db, &["remediation"], "pdf", &pdf, as_of);
+    assert_eq!(
+        one,
+        write(
+            &db,
+            &["remediation"],
+            "pdf",
+            &dir.path().join("s.pdf"),
+            as_of
+        )
+    );
+    if let Some(text) = pdf_text(&pdf) {
+        for title in rampart_report::REMEDIATION_SECTIONS.map(|s| s.1) {
+            assert!(text.contains(title), "no {title}");
+        }
+        assert!(text.contains(&summary), "no {summary:?} in\n{text}");
+        assert!(text.contains("expires in 10 days"));
+    }
+
+    // An unknown site is a clear error.
+    let out = rampart(&[
+        "report",
+        "remediation",
+        "--db",
+        &db,
+        "--site",
+        "nowhere",
+        "--format",
+        "html",
+        "-o",
+        dir.path().join("x.html").to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no site nowhere"), "{}", stderr(&out));
+}

@@ -136,3 +136,35 @@ async fn an_audit_report_needs_the_audits_site_and_bad_requests_say_why() {
         assert!(a.text.contains(words), "{q}: {}", a.text);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_remediation_status_of_a_site_shows_only_that_sites_plans() {
+    let web = Web::sqlite().await;
+    web.scoped_user_with_password("wh-lead", Role::SecurityManager, PW, &["whs"])
+        .await;
+    let (cookie, _) = web.session("wh-lead", PW).await;
+    let (page, _) = web.page(&cookie, "/reports").await;
+    assert!(page.text.contains("value=\"remediation\""), "{}", page.text);
+
+    let (whole, _) = web
+        .page(&cookie, "/reports/build?kind=remediation&format=html")
+        .await;
+    assert_eq!(whole.status, StatusCode::FORBIDDEN, "{}", whole.text);
+
+    let (html, _) = web
+        .page(
+            &cookie,
+            "/reports/build?kind=remediation&site=whs&format=html&as_of=2026-03-21",
+        )
+        .await;
+    assert_eq!(html.status, StatusCode::OK, "{}", html.text);
+    assert_eq!(
+        html.headers[header::CONTENT_DISPOSITION].to_str().unwrap(),
+        "attachment; filename=\"whs-remediation-2026-03-21.html\""
+    );
+    assert!(html.text.contains("whs-inspection-2025"), "{}", html.text);
+    assert!(html.text.contains("expires in 10 days"), "{}", html.text);
+    for hidden in ["hq-inspection-2025", "dc-800-53-2025"] {
+        assert!(!html.text.contains(hidden), "{hidden} leaked");
+    }
+}

@@ -1,5 +1,5 @@
-//! `rampart report`: the security assessment report, the briefing and the
-//! audit report. Reads the organisation from the store, has
+//! `rampart report`: the security assessment report, the briefing, the
+//! audit report and the remediation plan status. Reads the organisation from the store, has
 //! `rampart_analyst::report` build the model (the engines run on what the
 //! store holds) and `rampart-report` render it, and writes the file.
 
@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use jiff::civil::Date;
 use rampart_analyst::report::{
-    DEFAULT_SEED, DEFAULT_TRIALS, Format, Kind, Provenance, Settings, audit_report, build, render,
+    DEFAULT_SEED, DEFAULT_TRIALS, Format, Kind, Provenance, Settings, audit_report, build,
+    remediation_report, render,
 };
 use rampart_domain::{Id, OrgDocument};
 
@@ -47,6 +48,33 @@ enum ReportCommand {
     ///
     /// Example: rampart report audit --audit hq-inspection-2025 --format pdf -o hq-audit.pdf
     Audit(AuditArgs),
+    /// The status of the remediation plans (plans of action and milestones)
+    /// of the organisation, or of one site: items by severity and status,
+    /// the overdue items, each owner's open work, the risk acceptances and
+    /// when they expire, then every plan item by item.
+    ///
+    /// Example: rampart report remediation --site dc --format pdf -o dc-remediation.pdf --as-of 2026-05-01
+    Remediation(RemediationArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct RemediationArgs {
+    /// Report on this site only (default: the whole organisation).
+    #[arg(long, value_name = "ID")]
+    site: Option<String>,
+    /// The organisation, when the store holds several.
+    #[arg(long, value_name = "ID")]
+    org: Option<String>,
+    /// Output format.
+    #[arg(long)]
+    format: ReportFormat,
+    /// The file to write.
+    #[arg(long, short, value_name = "FILE")]
+    output: PathBuf,
+    /// The date the report speaks for, which decides what is overdue and
+    /// which acceptances have expired (default: today).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    as_of: Option<Date>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -111,6 +139,19 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
                 ReportFormat::Html => rampart_report::audit_html(&model).into_bytes(),
                 ReportFormat::Pdf => rampart_report::audit_pdf(&model)
                     .with_context(|| format!("the PDF of audit {}", a.audit))?,
+            };
+            super::org::write_atomically(&a.output, &bytes)?;
+            ctx.note(format!("wrote {}", a.output.display()));
+            Ok(())
+        }
+        ReportCommand::Remediation(a) => {
+            let as_of = a.as_of.unwrap_or_else(|| jiff::Zoned::now().date());
+            let doc = load(ctx, a.org.as_deref())?;
+            let model = remediation_report(&provenance(ctx), &doc, a.site.as_deref(), as_of)?;
+            let bytes = match a.format {
+                ReportFormat::Html => rampart_report::remediation_html(&model).into_bytes(),
+                ReportFormat::Pdf => rampart_report::remediation_pdf(&model)
+                    .context("the PDF of the remediation status")?,
             };
             super::org::write_atomically(&a.output, &bytes)?;
             ctx.note(format!("wrote {}", a.output.display()));

@@ -554,7 +554,6 @@ fn audit_result(
     person: &dyn Fn(&Option<Id>) -> Option<String>,
 ) -> rm::AuditResult {
     use crate::audits::{audit_content, engine_framework, header};
-    use rampart_compliance::RemediationStatus;
     use rampart_compliance::finding::FindingSource;
     let framework = doc.frameworks.iter().find(|f| f.id == a.framework);
     let mut out = rm::AuditResult {
@@ -589,12 +588,7 @@ fn audit_result(
             return out;
         }
     };
-    let severity = |s: rampart_compliance::Severity| match s {
-        rampart_compliance::Severity::Low => rm::Severity::Low,
-        rampart_compliance::Severity::Medium => rm::Severity::Medium,
-        rampart_compliance::Severity::High => rm::Severity::High,
-        rampart_compliance::Severity::Critical => rm::Severity::Critical,
-    };
+    let severity = severity_of;
     let tally = |t: &rampart_compliance::audit::Tally| rm::Tally {
         compliant: t.compliant,
         partially_compliant: t.partially_compliant,
@@ -624,27 +618,7 @@ fn audit_result(
     out.findings
         .sort_by(|x, y| y.severity.cmp(&x.severity).then_with(|| x.id.cmp(&y.id)));
     if let Some(plan) = &content.remediation {
-        let overdue: Vec<&str> = plan.overdue(as_of).iter().map(|i| i.id.as_str()).collect();
-        out.remediation = plan
-            .items
-            .iter()
-            .map(|i| rm::RemediationItem {
-                id: i.id.clone(),
-                finding: i.finding.clone(),
-                title: i.title.clone(),
-                severity: severity(i.severity),
-                status: label(&i.status),
-                settled: matches!(
-                    i.status,
-                    RemediationStatus::Closed | RemediationStatus::RiskAccepted
-                ),
-                owner: i.owner.clone(),
-                due: i.due.map(|d| d.to_string()),
-                overdue: overdue.contains(&i.id.as_str()),
-                milestones_done: i.milestones.iter().filter(|m| m.done.is_some()).count(),
-                milestones: i.milestones.len(),
-            })
-            .collect();
+        out.remediation = remediation_items(plan, as_of);
     }
     out.scope.push(if content.scope.zones.is_empty() {
         "Zones: the whole site.".to_owned()
@@ -693,6 +667,143 @@ fn audit_result(
         Err(e) => out.problem = Some(e.to_string()),
     }
     out
+}
+
+fn severity_of(s: rampart_compliance::Severity) -> rm::Severity {
+    match s {
+        rampart_compliance::Severity::Low => rm::Severity::Low,
+        rampart_compliance::Severity::Medium => rm::Severity::Medium,
+        rampart_compliance::Severity::High => rm::Severity::High,
+        rampart_compliance::Severity::Critical => rm::Severity::Critical,
+    }
+}
+
+/// A stored remediation plan's items, as they stand on `as_of`.
+fn remediation_items(
+    plan: &rampart_compliance::RemediationPlan,
+    as_of: Date,
+) -> Vec<rm::RemediationItem> {
+    use rampart_compliance::RemediationStatus;
+    let overdue: Vec<&str> = plan.overdue(as_of).iter().map(|i| i.id.as_str()).collect();
+    plan.items
+        .iter()
+        .map(|i| rm::RemediationItem {
+            id: i.id.clone(),
+            finding: i.finding.clone(),
+            title: i.title.clone(),
+            severity: severity_of(i.severity),
+            status: label(&i.status),
+            settled: matches!(
+                i.status,
+                RemediationStatus::Closed | RemediationStatus::RiskAccepted
+            ),
+            owner: i.owner.clone(),
+            due: i.due.map(|d| d.to_string()),
+            overdue: overdue.contains(&i.id.as_str()),
+            milestones_done: i.milestones.iter().filter(|m| m.done.is_some()).count(),
+            milestones: i.milestones.len(),
+        })
+        .collect()
+}
+
+/// The remediation plan status report's model: every audit's plan of the
+/// organisation, or of one site, and the risk acceptances beside them, as
+/// they stand on `as_of`. An audit whose stored content cannot be read is
+/// named in the model, not raised.
+pub fn remediation_report(
+    prov: &Provenance,
+    doc: &OrgDocument,
+    site: Option<&str>,
+    as_of: Date,
+) -> Result<rm::RemediationReport> {
+    use crate::audits::audit_content;
+    let org = &doc.organisation;
+    let site_name = |id: &Id| {
+        doc.sites
+            .iter()
+            .find(|s| &s.id == id)
+            .map_or_else(|| id.to_string(), |s| s.name.clone())
+    };
+    let scope = match site {
+        None => "The whole organisation".to_owned(),
+        Some(id) => {
+            let Some(s) = doc.sites.iter().find(|s| s.id.as_str() == id) else {
+                bail!(
+                    "organisation {} has no site {id} (it has: {})",
+                    org.id,
+                    doc.sites
+                        .iter()
+                        .map(|s| s.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            };
+            format!("{} ({})", s.name, s.id)
+        }
+    };
+    let mut out = rm::RemediationReport {
+        organisation: organisation_of(doc),
+        as_of: as_of.to_string(),
+        document: rm::DocumentControl {
+            reference: format!(
+                "{}-remediation-{}{as_of}",
+                org.id,
+                site.map(|s| format!("{s}-")).unwrap_or_default()
+            ),
+            ..document_control(prov)
+        },
+        scope,
+        plans: Vec::new(),
+        acceptances: Vec::new(),
+        problems: Vec::new(),
+    };
+    let mut audits: Vec<&domain::Audit> = doc
+        .audits
+        .iter()
+        .filter(|a| site.is_none_or(|s| a.site.as_str() == s))
+        .collect();
+    audits.sort_by(|a, b| {
+        a.planned_start
+            .cmp(&b.planned_start)
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    for a in audits {
+        let content = match audit_content(a) {
+            Ok(c) => c,
+            Err(e) => {
+                out.problems
+                    .push(format!("Audit {} could not be read: {e:#}", a.id));
+                continue;
+            }
+        };
+        if let Some(plan) = &content.remediation {
+            out.plans.push(rm::PlanStatus {
+                id: plan.id.clone(),
+                title: plan.title.clone(),
+                audit: format!("{} ({})", a.title, a.id),
+                site: site_name(&a.site),
+                items: remediation_items(plan, as_of),
+            });
+        }
+        for acc in &content.acceptances {
+            let days_left = as_of
+                .until(acc.expires)
+                .map(|s| i64::from(s.get_days()))
+                .unwrap_or(0);
+            out.acceptances.push(rm::AcceptanceStatus {
+                id: acc.id.clone(),
+                audit: a.title.clone(),
+                finding: acc.finding.clone(),
+                approver: acc.approver.clone(),
+                approved_on: acc.approved_on.to_string(),
+                expires: acc.expires.to_string(),
+                days_left,
+            });
+        }
+    }
+    out.acceptances
+        .sort_by(|x, y| x.expires.cmp(&y.expires).then_with(|| x.id.cmp(&y.id)));
+    Ok(out)
 }
 
 /// The audit report's model: one audit of the organisation.
@@ -1282,6 +1393,26 @@ impl rampart_server::reports::Reports for crate::Analyst {
                 };
                 return Ok((format!("{org}-audit-{audit}-{as_of}.{ext}"), bytes));
             }
+            let scope = request.site.as_ref().map_or(org, Id::as_str);
+            let kind = match request.kind {
+                ReportKind::Assessment => Kind::Assessment,
+                ReportKind::Briefing => Kind::Briefing,
+                ReportKind::Remediation => {
+                    let model = remediation_report(
+                        &prov,
+                        doc,
+                        request.site.as_ref().map(Id::as_str),
+                        as_of,
+                    )?;
+                    let bytes = if pdf {
+                        rampart_report::remediation_pdf(&model)
+                            .context("the PDF of the remediation status")?
+                    } else {
+                        rampart_report::remediation_html(&model).into_bytes()
+                    };
+                    return Ok((format!("{scope}-remediation-{as_of}.{ext}"), bytes));
+                }
+            };
             let settings = Settings {
                 trials: DEFAULT_TRIALS,
                 seed: DEFAULT_SEED,
@@ -1294,11 +1425,6 @@ impl rampart_server::reports::Reports for crate::Analyst {
                 as_of,
                 &settings,
             )?;
-            let kind = match request.kind {
-                ReportKind::Assessment => Kind::Assessment,
-                ReportKind::Briefing => Kind::Briefing,
-            };
-            let scope = request.site.as_ref().map_or(org, Id::as_str);
             let name = format!("{scope}-{}-{as_of}.{ext}", request.kind.code());
             Ok((
                 name,

@@ -4,7 +4,8 @@ use std::fmt::Write as _;
 
 use crate::charts;
 use crate::model::{
-    AuditReport, AuditResult, Coverage, Level, Protection, Report, Risk, Scope, Severity, Site,
+    AcceptanceStatus, AuditReport, AuditResult, Coverage, Level, Protection, RemediationReport,
+    Report, Risk, Scope, Severity, Site, StatusCount,
 };
 use crate::summary;
 use crate::{amount, escape, money};
@@ -1414,35 +1415,224 @@ pub fn audit_html(r: &AuditReport) -> String {
             open,
             overdue
         );
-        h.push_str("<table>\n<thead><tr><th>Item</th><th>Finding</th><th>Severity</th><th>Status</th><th>Owner</th><th>Due</th><th class=\"num\">Milestones</th></tr></thead>\n<tbody>\n");
-        for it in &a.remediation {
-            let _ = writeln!(
-                h,
-                "<tr><td>{} <small>({})</small></td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td class=\"num\">{} / {}</td></tr>",
-                escape(&it.title),
-                escape(&it.id),
-                escape(&it.finding),
-                severity_html(it.severity),
-                escape(&it.status),
-                if it.overdue {
-                    " <span class=\"out\">overdue</span>"
-                } else {
-                    ""
-                },
-                opt(it.owner.as_ref()),
-                opt(it.due.as_ref()),
-                it.milestones_done,
-                it.milestones
-            );
-        }
-        h.push_str("</tbody>\n</table>\n");
+        remediation_table(&mut h, &a.remediation);
     }
     end(&mut h);
     foot(&mut h, &r.document, &r.as_of);
     h
 }
 
+/// The items of a remediation plan as a table.
+fn remediation_table(h: &mut String, items: &[crate::model::RemediationItem]) {
+    h.push_str("<table>\n<thead><tr><th>Item</th><th>Finding</th><th>Severity</th><th>Status</th><th>Owner</th><th>Due</th><th class=\"num\">Milestones</th></tr></thead>\n<tbody>\n");
+    for it in items {
+        let _ = writeln!(
+            h,
+            "<tr><td>{} <small>({})</small></td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td class=\"num\">{} / {}</td></tr>",
+            escape(&it.title),
+            escape(&it.id),
+            escape(&it.finding),
+            severity_html(it.severity),
+            escape(&it.status),
+            if it.overdue {
+                " <span class=\"out\">overdue</span>"
+            } else {
+                ""
+            },
+            opt(it.owner.as_ref()),
+            opt(it.due.as_ref()),
+            it.milestones_done,
+            it.milestones
+        );
+    }
+    h.push_str("</tbody>\n</table>\n");
+}
+
 #[cfg(test)]
 pub(crate) fn base64_for_tests(data: &[u8]) -> String {
     base64(data)
+}
+
+// ================================================================ remediation status
+
+/// The sections of the remediation plan status report: (anchor, heading).
+pub const REMEDIATION_SECTIONS: [(&str, &str); 5] = [
+    ("summary", "1. Summary"),
+    ("overdue", "2. Overdue items"),
+    ("owners", "3. Open items by owner"),
+    ("acceptances", "4. Risk acceptances"),
+    ("plans", "5. Plans of action and milestones"),
+];
+
+/// The remediation plan status report as a standalone HTML document.
+pub fn remediation_html(r: &RemediationReport) -> String {
+    let mut h = String::with_capacity(32 * 1024);
+    head_of(
+        &mut h,
+        &r.document.generator,
+        &format!("Remediation plan status: {}", r.organisation.name),
+    );
+    let _ = writeln!(
+        h,
+        "<header class=\"cover\"><p>{}</p><h1>Remediation plan status</h1><p class=\"org\">{}</p><p>{} — as of {}</p></header>",
+        escape(&r.document.classification),
+        escape(&r.organisation.name),
+        escape(&r.scope),
+        escape(&r.as_of)
+    );
+    let sec = |h: &mut String, i: usize| {
+        let (id, title) = REMEDIATION_SECTIONS[i];
+        let _ = write!(h, "<section id=\"{id}\">\n<h2>{}</h2>\n", escape(title));
+    };
+    // 1. Summary
+    sec(&mut h, 0);
+    for p in &r.problems {
+        missing(&mut h, p);
+    }
+    if r.plans.is_empty() {
+        missing(
+            &mut h,
+            "No audit in scope has a remediation plan yet: plan the remediation of an audit's findings to track it here.",
+        );
+    } else {
+        let _ = writeln!(h, "<p>{}</p>", escape(&remediation_summary(r)));
+        h.push_str("<table>\n<thead><tr><th>Severity</th><th class=\"num\">Items</th><th class=\"num\">Settled</th><th class=\"num\">Open</th><th class=\"num\">Overdue</th><th class=\"num\">Milestones done</th></tr></thead>\n<tbody>\n");
+        let row = |h: &mut String, name: String, c: &StatusCount| {
+            let _ = writeln!(
+                h,
+                "<tr><td>{name}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{} / {}</td></tr>",
+                c.total, c.settled, c.open, c.overdue, c.milestones_done, c.milestones
+            );
+        };
+        for (s, c) in r.by_severity() {
+            row(&mut h, severity_html(s), &c);
+        }
+        h.push_str("</tbody>\n<tfoot>\n");
+        row(&mut h, "All".to_owned(), &r.totals());
+        h.push_str("</tfoot>\n</table>\n");
+    }
+    end(&mut h);
+    // 2. Overdue
+    sec(&mut h, 1);
+    let overdue = r.overdue();
+    if overdue.is_empty() {
+        let _ = writeln!(h, "<p>No item is overdue on {}.</p>", escape(&r.as_of));
+    } else {
+        h.push_str("<table>\n<thead><tr><th>Item</th><th>Plan</th><th>Severity</th><th>Status</th><th>Owner</th><th>Due</th></tr></thead>\n<tbody>\n");
+        for (p, it) in overdue {
+            let _ = writeln!(
+                h,
+                "<tr><td>{} <small>({})</small></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&it.title),
+                escape(&it.id),
+                escape(&p.site),
+                severity_html(it.severity),
+                escape(&it.status),
+                opt(it.owner.as_ref()),
+                opt(it.due.as_ref())
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
+    end(&mut h);
+    // 3. Owners
+    sec(&mut h, 2);
+    let owners = r.by_owner();
+    if owners.is_empty() {
+        let _ = writeln!(h, "<p>No item is open.</p>");
+    } else {
+        h.push_str("<table>\n<thead><tr><th>Owner</th><th class=\"num\">Open</th><th class=\"num\">Overdue</th><th>Next due</th></tr></thead>\n<tbody>\n");
+        for o in owners {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                escape(&o.owner),
+                o.open,
+                o.overdue,
+                opt(o.next_due.as_ref())
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
+    end(&mut h);
+    // 4. Acceptances
+    sec(&mut h, 3);
+    if r.acceptances.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p>No risk has been accepted in the audits in scope.</p>"
+        );
+    } else {
+        let _ = writeln!(
+            h,
+            "<p>{}, {} expired or expiring within {} days.</p>",
+            plural(r.acceptances.len(), "acceptance", "acceptances"),
+            r.acceptances_needing_attention(),
+            AcceptanceStatus::WARN_DAYS
+        );
+        h.push_str("<table>\n<thead><tr><th>Acceptance</th><th>Audit</th><th>Finding</th><th>Approver</th><th>Approved</th><th>Expires</th><th>State</th></tr></thead>\n<tbody>\n");
+        for a in &r.acceptances {
+            let state = escape(&a.state());
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&a.id),
+                escape(&a.audit),
+                escape(&a.finding),
+                escape(&a.approver),
+                escape(&a.approved_on),
+                escape(&a.expires),
+                if a.days_left <= AcceptanceStatus::WARN_DAYS {
+                    format!("<span class=\"out\">{state}</span>")
+                } else {
+                    state
+                }
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
+    end(&mut h);
+    // 5. Plans
+    sec(&mut h, 4);
+    if r.plans.is_empty() {
+        missing(&mut h, "No plan to show.");
+    }
+    for p in &r.plans {
+        let _ = writeln!(
+            h,
+            "<h3>{} <small>({})</small></h3>\n<p>Audit {} at {}.</p>",
+            escape(&p.title),
+            escape(&p.id),
+            escape(&p.audit),
+            escape(&p.site)
+        );
+        remediation_table(&mut h, &p.items);
+    }
+    end(&mut h);
+    foot(&mut h, &r.document, &r.as_of);
+    h
+}
+
+/// The summary paragraph of the remediation status report (shared with the PDF).
+pub(crate) fn remediation_summary(r: &RemediationReport) -> String {
+    let t = r.totals();
+    let settled_share = if t.total == 0 {
+        0.0
+    } else {
+        t.settled as f64 / t.total as f64 * 100.0
+    };
+    format!(
+        "{} in {}: {} settled (closed or risk-accepted, {:.0}%), {} open, of which {} overdue; {} of {} milestones done. {} of {} risk acceptances expired or expiring within {} days.",
+        plural(t.total, "item", "items"),
+        plural(r.plans.len(), "plan", "plans"),
+        t.settled,
+        settled_share,
+        t.open,
+        t.overdue,
+        t.milestones_done,
+        t.milestones,
+        r.acceptances_needing_attention(),
+        r.acceptances.len(),
+        AcceptanceStatus::WARN_DAYS
+    )
 }

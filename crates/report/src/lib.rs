@@ -20,9 +20,12 @@ pub mod model;
 mod pdf;
 pub mod summary;
 
-pub use html::{AUDIT_SECTIONS, SECTIONS, assessment_html, audit_html, briefing_html};
+pub use html::{
+    AUDIT_SECTIONS, REMEDIATION_SECTIONS, SECTIONS, assessment_html, audit_html, briefing_html,
+    remediation_html,
+};
 #[cfg(feature = "pdf")]
-pub use pdf::{PdfError, assessment_pdf, audit_pdf, briefing_pdf, pdf};
+pub use pdf::{PdfError, assessment_pdf, audit_pdf, briefing_pdf, pdf, remediation_pdf};
 
 /// Escapes text for HTML and XML content and attribute values.
 pub fn escape(s: &str) -> String {

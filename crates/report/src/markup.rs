@@ -10,7 +10,8 @@
 use std::fmt::Write as _;
 
 use crate::model::{
-    AuditReport, AuditResult, Coverage, Level, LossStats, Protection, Report, Risk, Scope, Severity,
+    AcceptanceStatus, AuditReport, AuditResult, Coverage, Level, LossStats, Protection,
+    RemediationReport, Report, Risk, Scope, Severity, StatusCount,
 };
 use crate::{amount, briefing, charts, money, summary};
 
@@ -1508,8 +1509,12 @@ fn audit_remediation(w: &mut W, a: &AuditResult) {
         open,
         overdue
     ));
-    let rows: Vec<Vec<String>> = a
-        .remediation
+    remediation_table(w, &a.remediation);
+}
+
+/// The items of a remediation plan as a table.
+fn remediation_table(w: &mut W, items: &[crate::model::RemediationItem]) {
+    let rows: Vec<Vec<String>> = items
         .iter()
         .map(|it| {
             vec![
@@ -1536,6 +1541,193 @@ fn audit_remediation(w: &mut W, a: &AuditResult) {
             ("Owner", "1fr", "left"),
             ("Due", "auto", "left"),
             ("Milestones", "auto", "right"),
+        ],
+        &rows,
+        None,
+    );
+}
+
+/// The remediation plan status report as Typst markup.
+pub fn remediation_typst(r: &RemediationReport) -> TypstDocument {
+    let d = &r.document;
+    let mut w = W::new(preamble(
+        &format!("Remediation plan status: {}", r.organisation.name),
+        &d.prepared_by,
+        &r.as_of,
+        &format!("{} — {}", d.reference, d.classification),
+        &format!("{} — as of {}", d.generator, r.as_of),
+    ));
+    let _ = writeln!(
+        w.s,
+        "#text(size: 9pt, fill: luma(80))[{}]\n\n#text(size: 22pt, weight: \"bold\", fill: accent)[Remediation plan status]\n\n#text(size: 14pt)[{}]\n\n{} — as of {}\n",
+        m(&d.classification),
+        m(&r.organisation.name),
+        m(&r.scope),
+        m(&r.as_of)
+    );
+    for (i, (_, title)) in crate::html::REMEDIATION_SECTIONS.iter().enumerate() {
+        w.heading(2, title);
+        match i {
+            0 => remediation_summary(&mut w, r),
+            1 => remediation_overdue(&mut w, r),
+            2 => remediation_owners(&mut w, r),
+            3 => remediation_acceptances(&mut w, r),
+            _ => {
+                if r.plans.is_empty() {
+                    w.missing("No plan to show.");
+                }
+                for p in &r.plans {
+                    w.heading(3, &format!("{} ({})", p.title, p.id));
+                    w.p(&format!("Audit {} at {}.", p.audit, p.site));
+                    remediation_table(&mut w, &p.items);
+                }
+            }
+        }
+    }
+    w.finish(&r.as_of, &d.reference)
+}
+
+fn remediation_summary(w: &mut W, r: &RemediationReport) {
+    for p in &r.problems {
+        w.missing(p);
+    }
+    if r.plans.is_empty() {
+        w.missing("No audit in scope has a remediation plan yet: plan the remediation of an audit's findings to track it here.");
+        return;
+    }
+    w.p(&crate::html::remediation_summary(r));
+    let row = |name: String, c: &StatusCount| {
+        vec![
+            name,
+            c.total.to_string(),
+            c.settled.to_string(),
+            c.open.to_string(),
+            c.overdue.to_string(),
+            format!("{} / {}", c.milestones_done, c.milestones),
+        ]
+    };
+    let rows: Vec<Vec<String>> = r
+        .by_severity()
+        .iter()
+        .map(|(s, c)| row(severity(*s), c))
+        .collect();
+    let foot = row("All".to_owned(), &r.totals());
+    w.table(
+        &[
+            ("Severity", "1fr", "left"),
+            ("Items", "auto", "right"),
+            ("Settled", "auto", "right"),
+            ("Open", "auto", "right"),
+            ("Overdue", "auto", "right"),
+            ("Milestones done", "auto", "right"),
+        ],
+        &rows,
+        Some(&foot),
+    );
+}
+
+fn remediation_overdue(w: &mut W, r: &RemediationReport) {
+    let overdue = r.overdue();
+    if overdue.is_empty() {
+        w.p(&format!("No item is overdue on {}.", r.as_of));
+        return;
+    }
+    let rows: Vec<Vec<String>> = overdue
+        .iter()
+        .map(|(p, it)| {
+            vec![
+                format!("{} ({})", m(&it.title), m(&it.id)),
+                m(&p.site),
+                severity(it.severity),
+                m(&it.status),
+                opt(it.owner.as_ref()),
+                opt(it.due.as_ref()),
+            ]
+        })
+        .collect();
+    w.table(
+        &[
+            ("Item", "2fr", "left"),
+            ("Site", "1fr", "left"),
+            ("Severity", "auto", "left"),
+            ("Status", "auto", "left"),
+            ("Owner", "1fr", "left"),
+            ("Due", "auto", "left"),
+        ],
+        &rows,
+        None,
+    );
+}
+
+fn remediation_owners(w: &mut W, r: &RemediationReport) {
+    let owners = r.by_owner();
+    if owners.is_empty() {
+        w.p("No item is open.");
+        return;
+    }
+    let rows: Vec<Vec<String>> = owners
+        .iter()
+        .map(|o| {
+            vec![
+                m(&o.owner),
+                o.open.to_string(),
+                o.overdue.to_string(),
+                opt(o.next_due.as_ref()),
+            ]
+        })
+        .collect();
+    w.table(
+        &[
+            ("Owner", "2fr", "left"),
+            ("Open", "auto", "right"),
+            ("Overdue", "auto", "right"),
+            ("Next due", "auto", "left"),
+        ],
+        &rows,
+        None,
+    );
+}
+
+fn remediation_acceptances(w: &mut W, r: &RemediationReport) {
+    if r.acceptances.is_empty() {
+        w.p("No risk has been accepted in the audits in scope.");
+        return;
+    }
+    w.p(&format!(
+        "{}, {} expired or expiring within {} days.",
+        plural(r.acceptances.len(), "acceptance", "acceptances"),
+        r.acceptances_needing_attention(),
+        AcceptanceStatus::WARN_DAYS
+    ));
+    let rows: Vec<Vec<String>> = r
+        .acceptances
+        .iter()
+        .map(|a| {
+            let state = m(&a.state());
+            vec![
+                m(&a.id),
+                m(&a.audit),
+                m(&a.finding),
+                m(&a.approver),
+                m(&a.approved_on),
+                m(&a.expires),
+                if a.days_left <= AcceptanceStatus::WARN_DAYS {
+                    format!("#out[{state}]")
+                } else {
+                    state
+                },
+            ]
+        })
+        .collect();
+    w.table(
+        &[
+            ("Acceptance", "1fr", "left"),
+            ("Audit", "1fr", "left"),
+            ("Finding", "1fr", "left"),
+            ("Approver", "1fr", "left"),
+            ("Approved", "auto", "left"),
+            ("Expires", "auto", "left"),
+            ("State", "auto", "left"),
         ],
         &rows,
         None,

@@ -518,3 +518,187 @@ pub struct AuditReport {
     pub site: String,
     pub audit: AuditResult,
 }
+
+/// The remediation plan status report: every plan of action and milestones
+/// of the organisation (or of one site), the risk acceptances beside them,
+/// as of a date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemediationReport {
+    pub organisation: Organisation,
+    /// The date the report speaks for, `YYYY-MM-DD`.
+    pub as_of: String,
+    pub document: DocumentControl,
+    /// What the report covers, in words ("the whole organisation", a site).
+    pub scope: String,
+    /// One per audit that has a plan, in the caller's order.
+    pub plans: Vec<PlanStatus>,
+    /// Risk acceptances of the audits in scope, soonest expiry first.
+    pub acceptances: Vec<AcceptanceStatus>,
+    /// Audits whose stored plan could not be read, one line each.
+    pub problems: Vec<String>,
+}
+
+/// One audit's remediation plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanStatus {
+    /// The plan's id and title.
+    pub id: String,
+    pub title: String,
+    /// The audit it answers: title and id.
+    pub audit: String,
+    /// The audited site's name.
+    pub site: String,
+    pub items: Vec<RemediationItem>,
+}
+
+/// A risk acceptance and how long it has left.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AcceptanceStatus {
+    pub id: String,
+    /// The audit it was granted in (title).
+    pub audit: String,
+    /// The finding (or plan item) it accepts.
+    pub finding: String,
+    pub approver: String,
+    pub approved_on: String,
+    pub expires: String,
+    /// Days from the as-of date to the expiry: negative once expired
+    /// (an acceptance is valid through its expiry date).
+    pub days_left: i64,
+}
+
+impl AcceptanceStatus {
+    /// Days within which an expiry is worth a warning.
+    pub const WARN_DAYS: i64 = 30;
+
+    pub fn expired(&self) -> bool {
+        self.days_left < 0
+    }
+
+    /// Its state in words: "expired 3 days ago", "expires today", "expires in 12 days", "valid".
+    pub fn state(&self) -> String {
+        let days = |n: i64| format!("{n} day{}", if n == 1 { "" } else { "s" });
+        match self.days_left {
+            d if d < 0 => format!("expired {} ago", days(-d)),
+            0 => "expires today".to_owned(),
+            d if d <= Self::WARN_DAYS => format!("expires in {}", days(d)),
+            _ => "valid".to_owned(),
+        }
+    }
+}
+
+/// Items of one severity (or of all): how many, and where they stand.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatusCount {
+    pub total: usize,
+    /// Closed or risk-accepted.
+    pub settled: usize,
+    pub open: usize,
+    pub overdue: usize,
+    pub milestones_done: usize,
+    pub milestones: usize,
+}
+
+impl StatusCount {
+    fn add(&mut self, it: &RemediationItem) {
+        self.total += 1;
+        if it.settled {
+            self.settled += 1;
+        } else {
+            self.open += 1;
+        }
+        if it.overdue {
+            self.overdue += 1;
+        }
+        self.milestones_done += it.milestones_done;
+        self.milestones += it.milestones;
+    }
+}
+
+/// One owner's open work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerLoad {
+    /// The owner, or "(no owner)".
+    pub owner: String,
+    pub open: usize,
+    pub overdue: usize,
+    /// The earliest due date of the owner's open items.
+    pub next_due: Option<String>,
+}
+
+impl RemediationReport {
+    /// Every item with the plan it belongs to, in the plans' order.
+    pub fn items(&self) -> impl Iterator<Item = (&PlanStatus, &RemediationItem)> {
+        self.plans
+            .iter()
+            .flat_map(|p| p.items.iter().map(move |i| (p, i)))
+    }
+
+    /// Counts over every item.
+    pub fn totals(&self) -> StatusCount {
+        let mut c = StatusCount::default();
+        for (_, it) in self.items() {
+            c.add(it);
+        }
+        c
+    }
+
+    /// Counts per severity, most serious first (every severity, even empty).
+    pub fn by_severity(&self) -> Vec<(Severity, StatusCount)> {
+        Severity::DESCENDING
+            .iter()
+            .map(|&s| {
+                let mut c = StatusCount::default();
+                for (_, it) in self.items().filter(|(_, i)| i.severity == s) {
+                    c.add(it);
+                }
+                (s, c)
+            })
+            .collect()
+    }
+
+    /// Open and overdue items per owner: most overdue first, then most
+    /// open, then by name. Owners with nothing open are left out.
+    pub fn by_owner(&self) -> Vec<OwnerLoad> {
+        let mut map: std::collections::BTreeMap<&str, OwnerLoad> = Default::default();
+        for (_, it) in self.items().filter(|(_, i)| !i.settled) {
+            let owner = it.owner.as_deref().unwrap_or("(no owner)");
+            let e = map.entry(owner).or_insert_with(|| OwnerLoad {
+                owner: owner.to_owned(),
+                open: 0,
+                overdue: 0,
+                next_due: None,
+            });
+            e.open += 1;
+            e.overdue += usize::from(it.overdue);
+            if let Some(d) = &it.due
+                && e.next_due.as_ref().is_none_or(|n| d < n)
+            {
+                e.next_due = Some(d.clone());
+            }
+        }
+        let mut out: Vec<OwnerLoad> = map.into_values().collect();
+        out.sort_by(|a, b| {
+            b.overdue
+                .cmp(&a.overdue)
+                .then(b.open.cmp(&a.open))
+                .then_with(|| a.owner.cmp(&b.owner))
+        });
+        out
+    }
+
+    /// The overdue items, longest overdue (earliest due date) first, ties by id.
+    pub fn overdue(&self) -> Vec<(&PlanStatus, &RemediationItem)> {
+        let mut out: Vec<_> = self.items().filter(|(_, i)| i.overdue).collect();
+        out.sort_by(|(_, a), (_, b)| a.due.cmp(&b.due).then_with(|| a.id.cmp(&b.id)));
+        out
+    }
+
+    /// Acceptances expired or expiring within [`AcceptanceStatus::WARN_DAYS`].
+    pub fn acceptances_needing_attention(&self) -> usize {
+        self.acceptances
+            .iter()
+            .filter(|a| a.days_left <= AcceptanceStatus::WARN_DAYS)
+            .count()
+    }
+}

@@ -20,7 +20,7 @@ use typst::{Library, LibraryExt, World};
 use typst_layout::PagedDocument;
 
 use crate::markup::{self, TypstDocument};
-use crate::model::{AuditReport, Report};
+use crate::model::{AuditReport, RemediationReport, Report};
 
 /// Why a PDF could not be made.
 #[derive(Debug, Error, PartialEq)]
@@ -48,6 +48,11 @@ pub fn briefing_pdf(r: &Report) -> Result<Vec<u8>, PdfError> {
 /// The audit report as PDF.
 pub fn audit_pdf(r: &AuditReport) -> Result<Vec<u8>, PdfError> {
     pdf(&markup::audit_typst(r))
+}
+
+/// The remediation plan status report as PDF.
+pub fn remediation_pdf(r: &RemediationReport) -> Result<Vec<u8>, PdfError> {
+    pdf(&markup::remediation_typst(r))
 }
 
 /// The embedded fonts, read once.

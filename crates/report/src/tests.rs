@@ -513,3 +513,157 @@ fn the_frontier_is_a_staircase_through_its_points_with_the_choice_ringed() {
     // Nothing to draw is still a well-formed chart.
     roxmltree::Document::parse(&charts::frontier(&[], None, 0.0, "GBP", "none")).unwrap();
 }
+
+fn poam(
+    id: &str,
+    sev: Severity,
+    owner: Option<&str>,
+    due: &str,
+    settled: bool,
+    overdue: bool,
+) -> RemediationItem {
+    RemediationItem {
+        id: id.into(),
+        finding: format!("f-{id}"),
+        title: format!("Fix {id} {HOSTILE}"),
+        severity: sev,
+        status: if settled { "closed" } else { "open" }.into(),
+        settled,
+        owner: owner.map(Into::into),
+        due: Some(due.into()),
+        overdue,
+        milestones_done: usize::from(settled),
+        milestones: 1,
+    }
+}
+
+pub(crate) fn remediation_model() -> RemediationReport {
+    let m = model();
+    RemediationReport {
+        organisation: m.organisation,
+        as_of: "2026-05-01".into(),
+        document: m.document,
+        scope: "The whole organisation".into(),
+        plans: vec![
+            PlanStatus {
+                id: "p1".into(),
+                title: "Plan one".into(),
+                audit: "Audit one (a1)".into(),
+                site: "Site A".into(),
+                items: vec![
+                    poam("i1", Severity::High, Some("Ann"), "2026-04-01", false, true),
+                    poam("i2", Severity::Low, Some("Bob"), "2026-06-01", false, false),
+                    poam("i3", Severity::High, None, "2026-01-01", true, false),
+                ],
+            },
+            PlanStatus {
+                id: "p2".into(),
+                title: "Plan two".into(),
+                audit: "Audit two (a2)".into(),
+                site: "Site B".into(),
+                items: vec![
+                    poam(
+                        "i4",
+                        Severity::Critical,
+                        Some("Bob"),
+                        "2026-03-01",
+                        false,
+                        true,
+                    ),
+                    poam(
+                        "i5",
+                        Severity::Medium,
+                        Some("Bob"),
+                        "2026-07-01",
+                        false,
+                        false,
+                    ),
+                ],
+            },
+        ],
+        acceptances: vec![
+            AcceptanceStatus {
+                id: "acc-old".into(),
+                audit: "Audit one".into(),
+                finding: "f-x".into(),
+                approver: "CSO".into(),
+                approved_on: "2025-01-01".into(),
+                expires: "2026-04-30".into(),
+                days_left: -1,
+            },
+            AcceptanceStatus {
+                id: "acc-new".into(),
+                audit: "Audit two".into(),
+                finding: "f-y".into(),
+                approver: "CSO".into(),
+                approved_on: "2026-01-01".into(),
+                expires: "2026-12-31".into(),
+                days_left: 244,
+            },
+        ],
+        problems: Vec::new(),
+    }
+}
+
+#[test]
+fn remediation_status_counts_by_hand() {
+    let r = remediation_model();
+    let t = r.totals();
+    assert_eq!((t.total, t.settled, t.open, t.overdue), (5, 1, 4, 2));
+    assert_eq!((t.milestones_done, t.milestones), (1, 5));
+    let sev: Vec<(Severity, usize, usize)> = r
+        .by_severity()
+        .iter()
+        .map(|(s, c)| (*s, c.total, c.overdue))
+        .collect();
+    assert_eq!(
+        sev,
+        [
+            (Severity::Critical, 1, 1),
+            (Severity::High, 2, 1),
+            (Severity::Medium, 1, 0),
+            (Severity::Low, 1, 0)
+        ]
+    );
+    // Bob: 3 open, 1 overdue, next due 2026-03-01; Ann: 1 open, 1 overdue.
+    // The settled item without an owner is not anyone's open work.
+    let owners: Vec<(String, usize, usize, Option<String>)> = r
+        .by_owner()
+        .into_iter()
+        .map(|o| (o.owner, o.open, o.overdue, o.next_due))
+        .collect();
+    assert_eq!(
+        owners,
+        [
+            ("Bob".into(), 3, 1, Some("2026-03-01".into())),
+            ("Ann".into(), 1, 1, Some("2026-04-01".into()))
+        ]
+    );
+    let overdue: Vec<&str> = r.overdue().iter().map(|(_, i)| i.id.as_str()).collect();
+    assert_eq!(overdue, ["i4", "i1"], "earliest due first");
+    assert_eq!(r.acceptances_needing_attention(), 1);
+    assert_eq!(r.acceptances[0].state(), "expired 1 day ago");
+    assert_eq!(r.acceptances[1].state(), "valid");
+    let soon = AcceptanceStatus {
+        days_left: 1,
+        ..r.acceptances[1].clone()
+    };
+    assert_eq!(soon.state(), "expires in 1 day");
+}
+
+#[test]
+fn remediation_status_html_is_escaped_and_says_when_there_is_nothing() {
+    let r = remediation_model();
+    let html = crate::remediation_html(&r);
+    assert!(!html.contains("<script>"), "unescaped text");
+    assert!(html.contains("5 items in 2 plans: 1 settled (closed or risk-accepted, 20%), 4 open, of which 2 overdue; 1 of 5 milestones done. 1 of 2 risk acceptances expired or expiring within 30 days."), "{html}");
+    assert_eq!(html, crate::remediation_html(&r), "same model, same bytes");
+    let empty = RemediationReport {
+        plans: Vec::new(),
+        acceptances: Vec::new(),
+        ..r
+    };
+    let html = crate::remediation_html(&empty);
+    assert!(html.contains("No audit in scope has a remediation plan yet"));
+    assert!(html.contains("No item is overdue on 2026-05-01."));
+}

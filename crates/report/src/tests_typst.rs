@@ -198,3 +198,11 @@ mod pdf {
         );
     }
 }
+
+#[test]
+fn every_model_text_in_the_remediation_source_is_escaped() {
+    let doc = crate::markup::remediation_typst(&crate::tests::remediation_model());
+    assert!(!doc.source.contains(HOSTILE));
+    assert!(doc.source.contains(&escape_markup(HOSTILE)));
+    assert!(doc.source.contains("Remediation plan status"));
+}

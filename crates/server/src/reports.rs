@@ -17,6 +17,8 @@ pub enum ReportKind {
     Assessment,
     /// The one-page executive briefing.
     Briefing,
+    /// The status of the remediation plans (plans of action and milestones).
+    Remediation,
 }
 
 impl ReportKind {
@@ -24,12 +26,14 @@ impl ReportKind {
         match self {
             ReportKind::Assessment => "assessment",
             ReportKind::Briefing => "briefing",
+            ReportKind::Remediation => "remediation",
         }
     }
     pub fn parse(s: &str) -> Option<ReportKind> {
         match s {
             "assessment" => Some(ReportKind::Assessment),
             "briefing" => Some(ReportKind::Briefing),
+            "remediation" => Some(ReportKind::Remediation),
             _ => None,
         }
     }

@@ -1,5 +1,6 @@
 //! The Reports page: build and download the security assessment report,
-//! the executive briefing or an audit's report, as PDF or HTML.
+//! the executive briefing, the remediation plan status or an audit's
+//! report, as PDF or HTML.
 //!
 //! Who may have what: a report of one site needs that site in the user's
 //! scope (otherwise 404, as for every record of the site); a report of the
@@ -133,7 +134,9 @@ async fn build(
         ReportKind::parse(get("kind")).ok_or_else(|| {
             framed(
                 &p,
-                Problem::bad_request("kind: assessment or briefing (or give an audit)"),
+                Problem::bad_request(
+                    "kind: assessment, briefing or remediation (or give an audit)",
+                ),
             )
         })?
     };
