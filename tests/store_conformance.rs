@@ -9,9 +9,9 @@ use rampart_domain::{
 };
 use rampart_store::{
     ApiToken, AttachTo, AuditQuery, AuthStore, Credential, EvidenceStore, EvidenceUpload,
-    FailedLogin, FieldFilter, FieldPath, FilterOp, FilterValue, ImportMode, ListQuery, Record,
-    RecordWrite, Session, SortField, SortKey, Store, StoreError, StoredRecord, UserScopeChange,
-    export_document, import_document,
+    FailedLogin, FieldFilter, FieldPath, FilterOp, FilterValue, ImportMode, Invariant, ListQuery,
+    Record, RecordWrite, Session, SortField, SortKey, Store, StoreError, StoredRecord,
+    UserScopeChange, export_document, import_document,
 };
 use rampart_store_postgres::PostgresStore;
 use rampart_store_sqlite::SqliteStore;
@@ -120,6 +120,7 @@ conformance!(
     a_replacing_import_keeps_the_users_and_drops_only_what_the_file_lost,
     evidence_is_stored_once_by_content_and_attached_in_one_transaction,
     evidence_outlives_the_replacement_of_its_organisation,
+    an_invariant_lets_only_one_of_two_racing_writes_break_even,
 );
 
 fn demo() -> OrgDocument {
@@ -1403,6 +1404,14 @@ async fn filtered_sorted_lists_and_counts_agree_with_the_oracle(s: &Subject) {
                 .expect("count"),
             count
         );
+        // The page and its total in one call: the same records, whole, and the same total.
+        let listed = store.list_records(&org, *kind, &page).await.expect("page");
+        let (paged, paged_total) = store
+            .page_records(&org, *kind, &page)
+            .await
+            .expect("page_records");
+        assert_eq!(paged, listed, "page_records of {kind} {q:?}");
+        assert_eq!(paged_total, count, "page_records total of {kind} {q:?}");
     }
     // The cases above are not all trivially empty.
     let nonempty = {
@@ -2442,7 +2451,7 @@ async fn a_replacing_import_keeps_the_users_and_drops_only_what_the_file_lost(s:
         .expect("get")
         .expect("solo");
     let err = store
-        .delete_record("t", &org, EntityKind::Site, &id("solo"), solo.version)
+        .delete_record("t", &org, EntityKind::Site, &id("solo"), solo.version, None)
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Referenced { .. }), "{err:?}");
@@ -2693,4 +2702,124 @@ async fn evidence_outlives_the_replacement_of_its_organisation(s: &Subject) {
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].sha256, ABC_SHA256);
     assert!(ev.evidence(&org, ABC_SHA256).await.expect("read").is_some());
+}
+
+/// The rule of the test below: at least one administrator among the users.
+fn one_admin_left(records: &[StoredRecord]) -> Result<(), String> {
+    let admins = records
+        .iter()
+        .filter_map(|r| r.clone().decode::<User>().ok())
+        .filter(|u| u.value.role == Role::Admin)
+        .count();
+    if admins > 0 {
+        Ok(())
+    } else {
+        Err("no administrator would be left".into())
+    }
+}
+
+async fn an_invariant_lets_only_one_of_two_racing_writes_break_even(s: &Subject) {
+    let store = s.store();
+    let org = load_demo(store).await.organisation.id;
+    for name in ["ann", "bob"] {
+        let uid = add_user(store, &org, name).await;
+        let mut u = store
+            .get::<User>(&org, &uid)
+            .await
+            .expect("get")
+            .expect("user")
+            .value;
+        u.role = Role::Admin;
+        store.update("t", &org, &u, 1).await.expect("make admin");
+    }
+    let rule = Invariant {
+        kind: EntityKind::User,
+        holds: &one_admin_left,
+    };
+    let before = audit_state(store).await;
+    // Each administrator demotes the other at the same moment: each write
+    // alone keeps an administrator, both together would leave none.
+    let demote = |name: &'static str| {
+        let org = org.clone();
+        let rule = &rule;
+        async move {
+            let mut u = store
+                .get::<User>(&org, &id(name))
+                .await
+                .expect("get")
+                .expect("user")
+                .value;
+            u.role = Role::Viewer;
+            let rec = Record::from_entity(&u).expect("record");
+            store.update_record(name, &org, &rec, 2, Some(rule)).await
+        }
+    };
+    let results = futures_join_all([demote("ann"), demote("bob")]).await;
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    let refused: Vec<&StoreError> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert_eq!(ok, 1, "{results:?}");
+    assert!(
+        matches!(refused[..], [StoreError::Refused(why)] if why == "no administrator would be left"),
+        "{refused:?}"
+    );
+    let users = store
+        .list::<User>(&org, &ListQuery::all())
+        .await
+        .expect("list");
+    assert_eq!(
+        users.iter().filter(|u| u.value.role == Role::Admin).count(),
+        1
+    );
+    let after = audit_state(store).await;
+    assert_eq!(
+        after.2,
+        before.2 + 1,
+        "one audit entry, for the write that landed"
+    );
+
+    // Deleting the last administrator is refused the same way, and nothing changes.
+    let admin = users
+        .iter()
+        .find(|u| u.value.role == Role::Admin)
+        .expect("admin");
+    let err = store
+        .delete_record(
+            "t",
+            &org,
+            EntityKind::User,
+            &admin.value.id,
+            admin.version,
+            Some(&rule),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Refused(_)), "{err:?}");
+    assert!(
+        store
+            .get::<User>(&org, &admin.value.id)
+            .await
+            .expect("get")
+            .is_some()
+    );
+    assert_eq!(
+        audit_state(store).await,
+        after,
+        "the refused delete left no trace"
+    );
+    // A write the rule does not concern passes.
+    let other = users
+        .iter()
+        .find(|u| u.value.role != Role::Admin)
+        .expect("demoted");
+    store
+        .delete_record(
+            "t",
+            &org,
+            EntityKind::User,
+            &other.value.id,
+            other.version,
+            Some(&rule),
+        )
+        .await
+        .expect("deleting a non-administrator keeps the rule");
 }

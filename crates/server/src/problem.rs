@@ -142,6 +142,7 @@ impl From<StoreError> for Problem {
             StoreError::AlreadyExists { .. } => Problem::conflict(e.to_string()),
             StoreError::Conflict { .. } => Problem::conflict(e.to_string()),
             StoreError::Referenced { .. } => Problem::conflict(e.to_string()),
+            StoreError::Refused(why) => Problem::conflict(why.clone()),
             StoreError::DanglingReference { target_kind, .. } => {
                 Problem::field(&format!("/{}", target_kind.as_str()), e.to_string())
             }

@@ -23,7 +23,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rampart_domain::{Entity, EntityKind, Id};
 use rampart_store::{
-    FieldFilter, FieldPath, FilterOp, FilterValue, ListQuery, SortField, SortKey, StoredRecord,
+    FieldFilter, FieldPath, FilterOp, FilterValue, Invariant, ListQuery, SortField, SortKey,
+    StoredRecord,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -366,10 +367,26 @@ async fn store_update<E: Entity>(
     } else {
         None
     };
+    let rule = Invariant {
+        kind: EntityKind::User,
+        holds: &users::last_admin_rule,
+    };
+    let invariant = accounts
+        .as_ref()
+        .is_some_and(|(o, n)| users::needs_last_admin_rule(o, n))
+        .then_some(&rule);
+    let record = rampart_store::Record::from_entity(entity)?;
     let stored = state
         .store()
-        .update(&principal.actor(), &principal.org, entity, version)
-        .await?;
+        .update_record(
+            &principal.actor(),
+            &principal.org,
+            &record,
+            version,
+            invariant,
+        )
+        .await?
+        .decode()?;
     if let Some((old_user, new_user)) = accounts {
         users::after_change(state, &principal.org, &old_user, &new_user).await?;
     }
@@ -427,14 +444,10 @@ pub async fn list_page<R: Resource>(
     if !site_scoped(R::Entity::KIND) {
         q.sites = None;
     }
-    let (records, total) = tokio::try_join!(
-        state
-            .store()
-            .list_records(&principal.org, R::Entity::KIND, &q),
-        state
-            .store()
-            .count_records(&principal.org, R::Entity::KIND, &q),
-    )?;
+    let (records, total) = state
+        .store()
+        .page_records(&principal.org, R::Entity::KIND, &q)
+        .await?;
     let items = records
         .into_iter()
         .map(|r| to_versioned::<R>(r, principal))
@@ -714,6 +727,10 @@ pub async fn delete<R: Resource>(
     if R::Entity::KIND == EntityKind::User && id == principal.user.id {
         return Err(Problem::conflict("you cannot delete your own account"));
     }
+    let rule = Invariant {
+        kind: EntityKind::User,
+        holds: &users::last_admin_rule,
+    };
     state
         .store()
         .delete_record(
@@ -722,6 +739,7 @@ pub async fn delete<R: Resource>(
             R::Entity::KIND,
             &id,
             version,
+            (R::Entity::KIND == EntityKind::User).then_some(&rule),
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -7,6 +7,9 @@
 //! - The organisation never loses its last enabled administrator with
 //!   access to every site: a change that would demote, narrow or disable
 //!   that account is refused, naming the field ([`check_change`]).
+//!   The same rule is checked again inside the store's write transaction
+//!   ([`last_admin_rule`]), so two administrators demoting or deleting
+//!   each other at the same moment cannot both succeed.
 //! - Disabling an account ends its sessions at once ([`after_change`]);
 //!   its API tokens stop working while it is disabled (authentication
 //!   refuses a disabled user) but are not revoked, so enabling it again
@@ -20,7 +23,7 @@
 //! records, and writes each change with its audit entry.
 
 use rampart_domain::{EntityKind, Id, Role, User};
-use rampart_store::{ListQuery, Stored};
+use rampart_store::{ListQuery, Stored, StoredRecord};
 
 use crate::auth::{self, Principal};
 use crate::endpoints;
@@ -77,6 +80,31 @@ pub async fn check_change(state: &AppState, org: &Id, old: &User, new: &User) ->
     ))
 }
 
+/// The store-side form of [`check_change`], for
+/// [`rampart_store::Invariant`]: among the user records as the write would
+/// leave them, at least one is an enabled administrator with access to
+/// every site. Checked inside the write's transaction (writes are
+/// serialised), it closes the race two concurrent changes would otherwise
+/// win together.
+pub fn last_admin_rule(records: &[StoredRecord]) -> Result<(), String> {
+    let admins = records
+        .iter()
+        .filter_map(|r| r.clone().decode::<User>().ok())
+        .filter(|u| is_account_admin(&u.value))
+        .count();
+    if admins > 0 {
+        Ok(())
+    } else {
+        Err("the organisation would be left without an enabled administrator with access to every site (another change just made this account the last one): reload and make another account an administrator of every site first".to_owned())
+    }
+}
+
+/// Whether a change of a user record needs [`last_admin_rule`] checked in its
+/// transaction: it takes an account administrator away.
+pub fn needs_last_admin_rule(old: &User, new: &User) -> bool {
+    is_account_admin(old) && !is_account_admin(new)
+}
+
 /// What follows a change that was written: a disabled account's sessions end.
 pub async fn after_change(state: &AppState, org: &Id, old: &User, new: &User) -> ApiResult<()> {
     if new.disabled && !old.disabled {
@@ -118,9 +146,10 @@ pub async fn create_with_one_time_password(
             "another account already logs in with this name",
         ));
     }
-    let stored = resource::create_entity(state, p, user).await?;
+    // The password first: nothing is written if it cannot be made.
     let password = auth::random_password()?;
-    endpoints::set_password_of(
+    let stored = resource::create_entity(state, p, user).await?;
+    if let Err(e) = endpoints::set_password_of(
         state,
         p,
         user.id.as_str(),
@@ -128,7 +157,27 @@ pub async fn create_with_one_time_password(
         &password,
         true,
     )
-    .await?;
+    .await
+    {
+        // The record and the credential live in two stores' transactions:
+        // an account that cannot log in is taken away again (both steps
+        // are in the audit log), rather than left half made.
+        if let Err(undo) = state
+            .store()
+            .delete_record(
+                &p.actor(),
+                &p.org,
+                EntityKind::User,
+                &user.id,
+                stored.version,
+                None,
+            )
+            .await
+        {
+            tracing::error!(user = %user.id, error = %undo, "an account without a password could not be removed again");
+        }
+        return Err(e);
+    }
     Ok((stored, password))
 }
 

@@ -21,8 +21,8 @@ use rampart_domain::{EntityKind, Id, Organisation};
 use rampart_store::audit::Chain;
 use rampart_store::{
     AuditEntry, AuditQuery, Backend, ChangeAction, DatabaseUrl, FieldPath, Group, ImportMode,
-    ImportSummary, ListQuery, Progress, Record, RecordWrite, Result, Store, StoreError, Stored,
-    StoredRecord, UserScopeChange, group_value, import_audit_text, import_reference_rows,
+    ImportSummary, Invariant, ListQuery, Progress, Record, RecordWrite, Result, Store, StoreError,
+    Stored, StoredRecord, UserScopeChange, group_value, import_audit_text, import_reference_rows,
     keep_user, key_from_row, merge_groups, now_text, organisation_from_row, record_from_row,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -282,6 +282,33 @@ async fn insert_in(
 }
 
 /// [`Store::update_record`] inside an open write transaction.
+/// Check `invariant` on the records of its kind as the transaction sees
+/// them (after its writes); an error leaves `tx` to roll back.
+async fn check_in(
+    tx: &mut Transaction<'_, Postgres>,
+    org: &Id,
+    invariant: Option<&Invariant<'_>>,
+) -> Result<()> {
+    let Some(inv) = invariant else { return Ok(()) };
+    let sql = format!(
+        "{} WHERE org_id = $1 AND kind = $2 ORDER BY seq",
+        list::RECORD_COLUMNS
+    );
+    let rows: Vec<list::RecordRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(org.as_str())
+        .bind(inv.kind.as_str())
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(db)?;
+    let records = rows
+        .into_iter()
+        .map(|(kind, id, site, body, version, updated_at, updated_by)| {
+            record_from_row(&kind, id, site, &body, version, updated_at, updated_by)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    inv.check(&records)
+}
+
 async fn update_in(
     tx: &mut Transaction<'_, Postgres>,
     actor: &str,
@@ -664,6 +691,19 @@ impl Store for PostgresStore {
             .collect()
     }
 
+    async fn page_records(
+        &self,
+        org: &Id,
+        kind: EntityKind,
+        query: &ListQuery,
+    ) -> Result<(Vec<StoredRecord>, i64)> {
+        // Two connections at once: the page and its count.
+        tokio::try_join!(
+            self.list_records(org, kind, query),
+            self.count_records(org, kind, query)
+        )
+    }
+
     async fn count_records(&self, org: &Id, kind: EntityKind, query: &ListQuery) -> Result<i64> {
         let mut qb = list::count_query(org.as_str(), kind.as_str(), query);
         qb.build_query_scalar::<i64>()
@@ -721,10 +761,12 @@ impl Store for PostgresStore {
         org: &Id,
         record: &Record,
         expected_version: i64,
+        invariant: Option<&Invariant<'_>>,
     ) -> Result<StoredRecord> {
         let now = now_text();
         let mut tx = self.write_tx().await?;
         let stored = update_in(&mut tx, actor, org, record, expected_version, &now).await?;
+        check_in(&mut tx, org, invariant).await?;
         tx.commit().await.map_err(db)?;
         Ok(stored)
     }
@@ -760,6 +802,7 @@ impl Store for PostgresStore {
         kind: EntityKind,
         id: &Id,
         expected_version: i64,
+        invariant: Option<&Invariant<'_>>,
     ) -> Result<()> {
         let now = now_text();
         let (o, k, i) = (org.as_str(), kind.as_str(), id.as_str());
@@ -821,6 +864,7 @@ impl Store for PostgresStore {
             None,
         );
         append_audit(&mut tx, &entry).await?;
+        check_in(&mut tx, org, invariant).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
     }

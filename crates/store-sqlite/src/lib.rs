@@ -21,8 +21,8 @@ use rampart_domain::{EntityKind, Id, Organisation};
 use rampart_store::audit::Chain;
 use rampart_store::{
     AuditEntry, AuditQuery, Backend, ChangeAction, DatabaseUrl, FieldPath, Group, ImportMode,
-    ImportSummary, ListQuery, Progress, Record, RecordWrite, Result, Store, StoreError, Stored,
-    StoredRecord, UserScopeChange, group_value, import_audit_text, import_reference_rows,
+    ImportSummary, Invariant, ListQuery, Progress, Record, RecordWrite, Result, Store, StoreError,
+    Stored, StoredRecord, UserScopeChange, group_value, import_audit_text, import_reference_rows,
     keep_user, key_from_row, merge_groups, now_text, organisation_from_row, record_from_row,
 };
 use sqlx::sqlite::{
@@ -219,6 +219,34 @@ async fn insert_in(
 }
 
 /// [`Store::update_record`] inside an open write transaction.
+/// Check `invariant` on the records of its kind as the transaction sees
+/// them (after its writes); an error leaves `tx` to roll back.
+async fn check_in(
+    tx: &mut Transaction<'_, Sqlite>,
+    org: &Id,
+    invariant: Option<&Invariant<'_>>,
+) -> Result<()> {
+    let Some(inv) = invariant else { return Ok(()) };
+    let (o, k) = (org.as_str(), inv.kind.as_str());
+    let sql = format!(
+        "{} WHERE org_id = ?1 AND kind = ?2 ORDER BY seq",
+        list::RECORD_COLUMNS
+    );
+    let rows: Vec<list::RecordRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(o)
+        .bind(k)
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(db)?;
+    let records = rows
+        .into_iter()
+        .map(|(kind, id, site, body, version, updated_at, updated_by)| {
+            record_from_row(&kind, id, site, &body, version, updated_at, updated_by)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    inv.check(&records)
+}
+
 async fn update_in(
     tx: &mut Transaction<'_, Sqlite>,
     actor: &str,
@@ -606,6 +634,29 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn page_records(
+        &self,
+        org: &Id,
+        kind: EntityKind,
+        query: &ListQuery,
+    ) -> Result<(Vec<StoredRecord>, i64)> {
+        let mut qb = list::page_query(org.as_str(), kind.as_str(), query)?;
+        let (total, page): (i64, String) = qb
+            .build_query_as()
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
+        let rows: Vec<list::RecordRow> = serde_json::from_str(&page)
+            .map_err(|e| StoreError::Database(format!("reading a page of {kind}: {e}")))?;
+        let records = rows
+            .into_iter()
+            .map(|(kind, id, site, body, version, updated_at, updated_by)| {
+                record_from_row(&kind, id, site, &body, version, updated_at, updated_by)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((records, total))
+    }
+
     async fn count_records(&self, org: &Id, kind: EntityKind, query: &ListQuery) -> Result<i64> {
         let mut qb = list::count_query(org.as_str(), kind.as_str(), query)?;
         qb.build_query_scalar::<i64>()
@@ -663,10 +714,12 @@ impl Store for SqliteStore {
         org: &Id,
         record: &Record,
         expected_version: i64,
+        invariant: Option<&Invariant<'_>>,
     ) -> Result<StoredRecord> {
         let now = now_text();
         let mut tx = self.write_tx().await?;
         let stored = update_in(&mut tx, actor, org, record, expected_version, &now).await?;
+        check_in(&mut tx, org, invariant).await?;
         tx.commit().await.map_err(db)?;
         Ok(stored)
     }
@@ -702,6 +755,7 @@ impl Store for SqliteStore {
         kind: EntityKind,
         id: &Id,
         expected_version: i64,
+        invariant: Option<&Invariant<'_>>,
     ) -> Result<()> {
         let now = now_text();
         let (o, k, i) = (org.as_str(), kind.as_str(), id.as_str());
@@ -763,6 +817,7 @@ impl Store for SqliteStore {
             None,
         );
         append_audit(&mut tx, &entry).await?;
+        check_in(&mut tx, org, invariant).await?;
         tx.commit().await.map_err(db)?;
         Ok(())
     }

@@ -264,6 +264,33 @@ pub(crate) fn list_query(org: &str, kind: &str, query: &ListQuery) -> Result<Que
     Ok(qb)
 }
 
+/// A page and its total in one statement that returns one row: the total,
+/// and the page as one JSON array of `[kind, id, site, body, version,
+/// updated_at, updated_by]` rows in the page's order (SQLite 3.44's
+/// ordered aggregate, on the page's own keys). One row, rather than
+/// one per record, is what makes it cheap: sqlx hands each row over from
+/// its SQLite thread on its own.
+pub(crate) fn page_query(org: &str, kind: &str, query: &ListQuery) -> Result<QueryBuilder<Sqlite>> {
+    let mut qb = QueryBuilder::new("SELECT (SELECT COUNT(*) FROM records");
+    push_conditions(&mut qb, org, kind, query)?;
+    qb.push(
+        "), (SELECT json_group_array(json_array(kind, id, site_id, body, version, updated_at, updated_by)",
+    );
+    // The aggregate's own order: the same keys as the page's.
+    push_order(&mut qb, &query.sort, query.sites.is_some());
+    qb.push(
+        ") FROM (SELECT kind, id, site_id, body, version, updated_at, updated_by, seq FROM records",
+    );
+    push_conditions(&mut qb, org, kind, query)?;
+    push_order(&mut qb, &query.sort, query.sites.is_some());
+    qb.push(" LIMIT ")
+        .push_bind(query.limit.unwrap_or(-1))
+        .push(" OFFSET ")
+        .push_bind(query.offset)
+        .push("))");
+    Ok(qb)
+}
+
 /// How many records `query` selects, its page aside.
 pub(crate) fn count_query(
     org: &str,

@@ -52,6 +52,10 @@ pub enum StoreError {
         reason: String,
     },
 
+    /// An [`crate::Invariant`] the write would have broken; nothing was written.
+    #[error("{0}")]
+    Refused(String),
+
     #[error("cannot encode an entity: {0}")]
     Encode(String),
 

@@ -76,6 +76,34 @@ pub struct ImportSummary {
     pub user_changes: Vec<UserScopeChange>,
 }
 
+/// A rule a write must leave true, checked inside the write's transaction,
+/// after the write, on every record of `kind` in the organisation as it
+/// would be committed. Writes are serialised (SQLite: `BEGIN IMMEDIATE`;
+/// PostgreSQL: one advisory lock), so two writes racing each other cannot
+/// both pass a rule that only one of them may pass: the second sees the
+/// first. A rule that does not hold refuses the write
+/// ([`StoreError::Refused`] with its reason) and nothing is written.
+pub struct Invariant<'a> {
+    pub kind: EntityKind,
+    /// `Err(why)` when the records as they would be break the rule.
+    pub holds: &'a (dyn Fn(&[StoredRecord]) -> std::result::Result<(), String> + Send + Sync),
+}
+
+impl std::fmt::Debug for Invariant<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Invariant")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Invariant<'_> {
+    /// Check the rule on the records of its kind.
+    pub fn check(&self, records: &[StoredRecord]) -> Result<()> {
+        (self.holds)(records).map_err(StoreError::Refused)
+    }
+}
+
 /// Called with the number of entities written so far during a long import.
 pub type Progress<'a> = &'a (dyn Fn(u64) + Send + Sync);
 
@@ -120,6 +148,20 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// How many records of a kind match `query` (its limit and offset aside).
     async fn count_records(&self, org: &Id, kind: EntityKind, query: &ListQuery) -> Result<i64>;
 
+    /// One page of a list and the total it is a page of: what
+    /// [`Store::list_records`] and [`Store::count_records`] answer, in one
+    /// call that a backend may answer in one round trip.
+    async fn page_records(
+        &self,
+        org: &Id,
+        kind: EntityKind,
+        query: &ListQuery,
+    ) -> Result<(Vec<StoredRecord>, i64)> {
+        let records = self.list_records(org, kind, query).await?;
+        let total = self.count_records(org, kind, query).await?;
+        Ok((records, total))
+    }
+
     /// How many records of a kind match `query` (its sort and page aside),
     /// grouped by the values of the content fields `group`: one entry per
     /// distinct combination, the values in `group`'s order, a missing or
@@ -140,13 +182,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Create one record. Its references must exist.
     async fn insert_record(&self, actor: &str, org: &Id, record: &Record) -> Result<StoredRecord>;
 
-    /// Replace a record's content if its version is still `expected_version`.
+    /// Replace a record's content if its version is still `expected_version`
+    /// (and the `invariant`, if any, holds after it).
     async fn update_record(
         &self,
         actor: &str,
         org: &Id,
         record: &Record,
         expected_version: i64,
+        invariant: Option<&Invariant<'_>>,
     ) -> Result<StoredRecord>;
 
     /// Apply `writes` in order, all in one transaction: each with exactly
@@ -162,7 +206,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         writes: &[RecordWrite],
     ) -> Result<Vec<StoredRecord>>;
 
-    /// Delete a record if its version is still `expected_version` and nothing refers to it.
+    /// Delete a record if its version is still `expected_version`, nothing
+    /// refers to it (and the `invariant`, if any, holds after it).
     async fn delete_record(
         &self,
         actor: &str,
@@ -170,6 +215,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         kind: EntityKind,
         id: &Id,
         expected_version: i64,
+        invariant: Option<&Invariant<'_>>,
     ) -> Result<()>;
 
     /// Audit entries with `seq > after`, oldest first, at most `limit`.
@@ -312,7 +358,7 @@ impl dyn Store + '_ {
         expected_version: i64,
     ) -> Result<Stored<E>> {
         let rec = Record::from_entity(e)?;
-        self.update_record(actor, org, &rec, expected_version)
+        self.update_record(actor, org, &rec, expected_version, None)
             .await?
             .decode()
     }
@@ -332,7 +378,7 @@ impl dyn Store + '_ {
         id: &Id,
         expected_version: i64,
     ) -> Result<()> {
-        self.delete_record(actor, org, E::KIND, id, expected_version)
+        self.delete_record(actor, org, E::KIND, id, expected_version, None)
             .await
     }
 

@@ -142,9 +142,20 @@ async fn delete<E: FormKind>(
             ),
         ));
     };
+    let rule = rampart_store::Invariant {
+        kind: EntityKind::User,
+        holds: &crate::users::last_admin_rule,
+    };
     state
         .store()
-        .delete_record(&p.actor(), &p.org, E::KIND, stored.value.id(), version)
+        .delete_record(
+            &p.actor(),
+            &p.org,
+            E::KIND,
+            stored.value.id(),
+            version,
+            (E::KIND == EntityKind::User).then_some(&rule),
+        )
         .await
         .map_err(|e| in_frame(&p, e.into()))?;
     Ok(Redirect::to(E::BASE).into_response())
