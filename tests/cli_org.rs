@@ -234,6 +234,24 @@ fn bad_files_get_clear_errors() {
         "{}",
         stderr(&out)
     );
+    // A machine-written file is one long line: its problems are told by
+    // line and column, without drawing the line (no panic of the renderer).
+    let text = std::fs::read_to_string(crate::util::root().join("examples/demo-organisation.yaml"))
+        .unwrap();
+    let mut doc = rampart_orgfile::parse("demo", &text, rampart_orgfile::Format::Yaml).unwrap();
+    doc.applied_controls
+        .retain(|c| c.id.as_str() != "ac-dc-mantrap");
+    let one_line = dir.path().join("one-line.json");
+    std::fs::write(&one_line, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let out = rampart(&["import", "--db", &db, one_line.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("refers to applied_control \"ac-dc-mantrap\", which does not exist"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
     std::fs::write(dir.path().join("bin.yaml"), [0xff, 0xfe, 0x00]).unwrap();
     let out = rampart_in(dir.path(), &["import", "--db", &db, "bin.yaml"]);
     assert!(stderr(&out).contains("not UTF-8"), "{}", stderr(&out));

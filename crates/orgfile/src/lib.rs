@@ -161,10 +161,31 @@ fn syntax(
         column,
         message,
         src: NamedSource::new(name, text.to_owned()),
-        span: offset.map(|o| {
+        span: offset.filter(|&o| drawable(text, o)).map(|o| {
             SourceSpan::from((o.min(text.len()), 1usize.min(text.len().saturating_sub(o))))
         }),
     })
+}
+
+/// The longest line a problem is drawn under, with its source shown.
+const DRAWABLE_LINE: usize = 400;
+
+/// Whether the line holding byte `offset` is short enough to be shown under
+/// a problem. A machine-written file may be one line of megabytes: its
+/// problems are told by line and column alone (and the renderer is spared a
+/// line it cannot lay out).
+fn drawable(text: &str, offset: usize) -> bool {
+    let bytes = text.as_bytes();
+    let at = offset.min(bytes.len());
+    let start = bytes[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = bytes[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| at + i);
+    end - start <= DRAWABLE_LINE
 }
 
 /// The parser's message without its own location suffix (we print ours).
@@ -289,7 +310,7 @@ fn locate(name: &str, text: &str, problems: Vec<Problem>) -> OrgFileError {
                 column,
                 message: problem.to_string(),
                 src: src.clone(),
-                span: offset.map(|o| {
+                span: offset.filter(|&o| drawable(text, o)).map(|o| {
                     SourceSpan::from((o.min(text.len()), len.min(text.len().saturating_sub(o))))
                 }),
                 label,
