@@ -443,3 +443,171 @@ fn audit_calendar_feed() {
     );
     assert!(err.contains("overdue: audit dc-800-53-2025"), "{err}");
 }
+
+#[test]
+fn uploaded_evidence_is_exported_with_its_results() {
+    use rampart_store::{AttachTo, EvidenceStore, EvidenceUpload};
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let photo = b"\x89PNG\r\n\x1a\n a photo of the hall door".to_vec();
+    let digest = rampart_store::evidence::content_address(&photo);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store =
+            rampart_store_sqlite::SqliteStore::open(&rampart_store::DatabaseUrl::new(db.clone()))
+                .await
+                .unwrap();
+        let org = rampart_domain::Id::new("northwind").unwrap();
+        let audit = rampart_domain::Id::new("dc-800-53-2025").unwrap();
+        for (item, name) in [("pe-3", "hall door.png"), ("pe-12", "not yet assessed.png")] {
+            store
+                .put_evidence(
+                    "p-chen",
+                    &EvidenceUpload {
+                        to: AttachTo {
+                            org: &org,
+                            audit: &audit,
+                            item,
+                            display_name: name,
+                            // Later than the demo's seeding, so the document's time moves.
+                            at: "2030-05-20T09:00:00Z",
+                        },
+                        media_type: "image/png",
+                        bytes: &photo,
+                    },
+                )
+                .await
+                .unwrap();
+        }
+    });
+    let ar = dir.path().join("ar.json");
+    let out = rampart(&[
+        "export",
+        "oscal",
+        "assessment-results",
+        "--db",
+        &db,
+        "--audit",
+        "dc-800-53-2025",
+        "-o",
+        ar.to_str().unwrap(),
+    ]);
+    assert_ok(&out);
+    // pe-12 has no result yet: said, not exported.
+    assert!(
+        stderr(&out).contains("not yet assessed.png (pe-12)"),
+        "{}",
+        stderr(&out)
+    );
+    let doc = validate("oscal_assessment-results_schema.json", &ar);
+    let ar = &doc["assessment-results"];
+    assert!(
+        ar["metadata"]["last-modified"]
+            .as_str()
+            .unwrap()
+            .starts_with("2030-05-20T09:00:00"),
+        "{}",
+        ar["metadata"]
+    );
+    let resource = ar["back-matter"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["title"] == "hall door.png")
+        .expect("the photo is a resource of the back matter");
+    assert_eq!(resource["rlinks"][0]["hashes"][0]["value"], digest.as_str());
+    assert_eq!(resource["rlinks"][0]["media-type"], "image/png");
+    let uuid = resource["uuid"].as_str().unwrap();
+    let observations = ar["results"][0]["observations"].as_array().unwrap();
+    let citing: Vec<&Value> = observations
+        .iter()
+        .filter(|o| {
+            o["relevant-evidence"].as_array().is_some_and(|e| {
+                e.iter()
+                    .any(|e| e["href"].as_str() == Some(format!("#{uuid}").as_str()))
+            })
+        })
+        .collect();
+    assert_eq!(citing.len(), 1, "one observation, pe-3's, cites the photo");
+}
+
+#[test]
+fn the_design_review_finds_an_unprotected_critical_asset_from_the_stored_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("examples/demo-organisation.yaml")).unwrap();
+    let mut doc = rampart_orgfile::parse("demo", &text, rampart_orgfile::Format::Yaml).unwrap();
+    let critical = |doc: &rampart_domain::OrgDocument| -> Vec<String> {
+        doc.assets
+            .iter()
+            .filter(|a| a.site.as_str() == "dc" && a.value.get() >= 8)
+            .map(|a| a.id.to_string())
+            .collect()
+    };
+    let crit = critical(&doc);
+    assert!(!crit.is_empty(), "the data centre has critical assets");
+    // Take away every control protecting the first critical asset.
+    let bare = crit[0].clone();
+    for c in &mut doc.applied_controls {
+        c.protects.retain(|p| p.as_str() != bare);
+    }
+    let unprotected: Vec<String> = crit
+        .iter()
+        .filter(|a| {
+            !doc.applied_controls
+                .iter()
+                .any(|c| c.status.in_place() && c.protects.iter().any(|p| p.as_str() == a.as_str()))
+        })
+        .map(|a| format!("DR-critical-asset-{a}"))
+        .collect();
+    assert!(unprotected.contains(&format!("DR-critical-asset-{bare}")));
+    let file = dir.path().join("org.json");
+    std::fs::write(&file, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let db = db_arg(dir.path(), "r.db");
+    assert_ok(&rampart(&["import", "--db", &db, file.to_str().unwrap()]));
+
+    let out = rampart(&[
+        "audit",
+        "review",
+        "--db",
+        &db,
+        "--site",
+        "dc",
+        "--json",
+        "--trials",
+        "2000",
+        "--as-of",
+        "2026-05-01",
+    ]);
+    assert_ok(&out);
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["checked"]["critical_assets"], crit.len());
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    let found: Vec<String> = ids
+        .iter()
+        .filter(|i| i.starts_with("DR-critical-asset-"))
+        .map(|i| (*i).to_owned())
+        .collect();
+    assert_eq!(found, unprotected, "{v}");
+    assert!(ids.iter().all(|i| i.starts_with("DR-")), "{ids:?}");
+    // The zones checked are the data centre's floor-plan zones.
+    let zones: usize = doc
+        .floor_plans
+        .iter()
+        .filter(|p| p.site.as_str() == "dc")
+        .map(|p| p.plan["zones"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(v["checked"]["zones"], zones, "{v}");
+
+    let out = rampart(&["audit", "review", "--db", &db, "--site", "atlantis"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("no site atlantis"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -85,6 +85,35 @@ pub enum AuditCommand {
     ///
     /// Example: rampart audit calendar --site dc --days 90 -o audits.ics
     Calendar(CalendarArgs),
+    /// Review a site's design from the stored model and print the findings:
+    /// every exterior door (of the facility models) has a reader or an alarm
+    /// contact; every critical asset (value 8 or more) has an applied
+    /// control in place; every risk above the appetite has a treatment and
+    /// an owner; every zone of the floor plans meets its camera level.
+    /// Exits 0 whatever it finds; the findings are the answer.
+    ///
+    /// Example: rampart audit review --site dc --json
+    Review(ReviewArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReviewArgs {
+    /// The site to review.
+    #[arg(long, value_name = "ID")]
+    site: String,
+    /// The date the review speaks for (default: today).
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<jiff::civil::Date>,
+    /// Trials of the FAIR Monte Carlo that decides whether a FAIR risk is
+    /// above the organisation's annual-loss appetite.
+    #[arg(long, default_value_t = rampart_analyst::report::DEFAULT_TRIALS)]
+    trials: u64,
+    /// Print JSON: {"site", "checked": {...}, "findings": [{"id", "severity", "title", "description", "controls"}], "problems"}.
+    #[arg(long)]
+    json: bool,
+    /// The organisation, when the store holds several.
+    #[arg(long, value_name = "ID")]
+    org: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -378,7 +407,73 @@ pub fn audit(ctx: &Context, cmd: AuditCommand) -> Result<()> {
     match cmd {
         AuditCommand::List(args) => audit_list(ctx, args),
         AuditCommand::Calendar(args) => audit_calendar(ctx, args),
+        AuditCommand::Review(args) => audit_review(ctx, args),
     }
+}
+
+fn audit_review(ctx: &Context, args: ReviewArgs) -> Result<()> {
+    let doc = block_on(async {
+        let store = ctx.open_store().await?;
+        let org = super::org::pick_organisation(store.as_ref(), args.org.as_deref()).await?;
+        anyhow::Ok(rampart_store::export_document(store.as_ref(), &org).await?)
+    })??;
+    let as_of = args.as_of.unwrap_or_else(|| jiff::Zoned::now().date());
+    let settings = rampart_analyst::report::Settings {
+        trials: args.trials,
+        seed: rampart_analyst::report::DEFAULT_SEED,
+        note: None,
+    };
+    let spinner = ctx.spinner("running the engines on the stored site".to_owned());
+    let r = rampart_analyst::design_review::design_review(&doc, &args.site, as_of, &settings);
+    spinner.finish_and_clear();
+    let r = r?;
+    if args.json {
+        let findings: Vec<serde_json::Value> = r
+            .findings
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "id": f.id,
+                    "severity": f.severity,
+                    "title": f.title,
+                    "description": f.description,
+                    "controls": f.controls,
+                })
+            })
+            .collect();
+        let out = serde_json::json!({
+            "site": args.site,
+            "checked": {
+                "exterior_doors": r.checked[0],
+                "critical_assets": r.checked[1],
+                "risks": r.checked[2],
+                "zones": r.checked[3],
+            },
+            "findings": findings,
+            "problems": r.problems,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!(
+        "design review of {}: {} exterior door(s), {} critical asset(s), {} risk(s), {} zone(s) with a camera level checked",
+        r.site, r.checked[0], r.checked[1], r.checked[2], r.checked[3]
+    );
+    for p in &r.problems {
+        println!("  not checked: {p}");
+    }
+    if r.findings.is_empty() {
+        println!("no findings");
+    }
+    for f in &r.findings {
+        println!(
+            "{:<9} {:<40} {}",
+            format!("{:?}", f.severity).to_lowercase(),
+            f.id,
+            f.title
+        );
+    }
+    Ok(())
 }
 
 /// The organisation's audits, of one site or all.
@@ -577,27 +672,63 @@ async fn stored_framework(
 pub fn export_oscal(ctx: &Context, cmd: OscalExport) -> Result<()> {
     match cmd {
         OscalExport::AssessmentResults { audit, output, org } => {
-            let text = block_on(async {
-                let store = ctx.open_store().await?;
-                let org = super::org::pick_organisation(store.as_ref(), org.as_deref()).await?;
+            let (text, unanswered) = block_on(async {
+                let db = crate::db::open_database(&ctx.database_url()?).await?;
+                let store: &dyn Store = db.as_ref();
+                let org = super::org::pick_organisation(store, org.as_deref()).await?;
                 let id = Id::new(audit.as_str()).with_context(|| format!("--audit {audit:?}"))?;
                 let stored = store
                     .get::<Audit>(&org, &id)
                     .await?
                     .with_context(|| format!("organisation {org} has no audit {id}"))?;
                 let a = &stored.value;
-                let framework = stored_framework(store.as_ref(), &org, &a.framework).await?;
+                let framework = stored_framework(store, &org, &a.framework).await?;
                 let content = audit_content(a)?;
-                let opts = options(
-                    &stored.updated_at,
+                let mut engine_audit = content.audit(&header(a));
+                // Files uploaded to the audit's items are evidence of their
+                // results, beside what the results themselves name.
+                let mut unanswered = Vec::new();
+                let attachments = db.attachments_of(&org, &id).await?;
+                for att in &attachments {
+                    let evidence = rampart_compliance::audit::EvidenceRef {
+                        sha256: rampart_compliance::Sha256::new(&att.sha256)
+                            .map_err(|e| anyhow::anyhow!("stored evidence {}: {e}", att.sha256))?,
+                        description: att.display_name.clone(),
+                        media_type: Some(att.media_type.clone()),
+                    };
+                    let already = engine_audit.results.iter().any(|r| {
+                        r.item == att.item && r.evidence.iter().any(|e| e.sha256 == evidence.sha256)
+                    });
+                    if engine_audit.attach_evidence(&att.item, &evidence) == 0 && !already {
+                        unanswered.push(format!("{} ({})", att.display_name, att.item));
+                    }
+                }
+                // Attaching a file does not change the audit record: the
+                // document changes with the record or its latest attachment.
+                let latest = attachments
+                    .iter()
+                    .map(|a| a.attached_at.as_str())
+                    .chain([stored.updated_at.as_str()])
+                    .max()
+                    .unwrap_or_default();
+                let mut opts = options(
+                    latest,
                     stored.version,
                     format!("urn:rampart:{org}:assessment-plan:{id}"),
                 );
-                let text =
-                    export::assessment_results(&content.audit(&header(a)), &framework, &opts)
-                        .with_context(|| format!("audit {id}"))?;
-                anyhow::Ok(text)
+                if !attachments.is_empty() {
+                    opts.version = format!("{}.{}", stored.version, attachments.len());
+                }
+                let text = export::assessment_results(&engine_audit, &framework, &opts)
+                    .with_context(|| format!("audit {id}"))?;
+                anyhow::Ok((text, unanswered))
             })??;
+            if !unanswered.is_empty() {
+                ctx.note(format!(
+                    "not exported: evidence attached to items that have no result yet: {}",
+                    unanswered.join(", ")
+                ));
+            }
             super::org::write_atomically(&output, text.as_bytes())?;
             ctx.note(format!(
                 "wrote {} (OSCAL {} assessment results)",

@@ -11,6 +11,7 @@
 
 pub mod audits;
 pub mod countermeasures;
+pub mod design_review;
 pub mod report;
 
 pub use audits::AuditAnalyst;

@@ -244,6 +244,21 @@ pub struct Scorecard {
 }
 
 impl Audit {
+    /// Add `evidence` to every result recorded for `item` (each zone's)
+    /// that does not hold it yet (the same digest). Returns how many
+    /// results it was added to: 0 when the item has no result yet, or
+    /// already had it.
+    pub fn attach_evidence(&mut self, item: &str, evidence: &EvidenceRef) -> usize {
+        let mut added = 0;
+        for r in self.results.iter_mut().filter(|r| r.item == item) {
+            if !r.evidence.iter().any(|e| e.sha256 == evidence.sha256) {
+                r.evidence.push(evidence.clone());
+                added += 1;
+            }
+        }
+        added
+    }
+
     /// The ids of the items in scope, in framework order.
     pub fn items_in_scope<'f>(&self, framework: &'f Framework) -> Vec<&'f str> {
         let subset: Option<HashSet<&str>> = self
