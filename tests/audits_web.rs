@@ -44,7 +44,12 @@ async fn get(web: &Web, cookie: &str, path: &str) -> Answer {
     web.send(req).await
 }
 
-async fn post_form(web: &Web, cookie: &str, path: &str, fields: &[(&str, &str)]) -> Answer {
+pub(crate) async fn post_form(
+    web: &Web,
+    cookie: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> Answer {
     let body = fields
         .iter()
         .map(|(k, v)| format!("{}={}", enc(k), enc(v)))

@@ -571,3 +571,89 @@ async fn an_upload_without_the_csrf_token_is_refused() {
     assert!(attachments(&web, HQ_AUDIT).await.is_empty());
     assert!(evidence_log(&web).await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_taken_off_an_item_leaves_the_bytes_and_a_line_in_the_audit_log() {
+    let (web, session, item) = manager().await;
+    let cookie = &session.0;
+    let digest = sha256(PNG);
+    let a = upload(&web, &session, HQ_AUDIT, &item, "gate 3.png", PNG).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.text);
+    let (page, _) = get(&web, cookie, &format!("/audits/{HQ_AUDIT}")).await;
+    let choice = format!("{item}|{digest}");
+    assert!(
+        page.text.contains(&format!("<option value=\"{choice}\">")),
+        "{}",
+        page.text
+    );
+    let path = format!("/audits/{HQ_AUDIT}/evidence/remove");
+
+    // Without the session's CSRF token: refused, nothing removed.
+    let no_csrf =
+        crate::audits_web::post_form(&web, cookie, &path, &[("attachment", &choice)]).await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN, "{}", no_csrf.text);
+    assert_eq!(attachments(&web, HQ_AUDIT).await.len(), 1);
+    // A viewer may not.
+    web.user_with_password("eye", Role::Viewer, PW).await;
+    let viewer = web.session("eye", PW).await;
+    let refused = crate::audits_web::post_form(
+        &web,
+        &viewer.0,
+        &path,
+        &[("csrf_token", &viewer.1), ("attachment", &choice)],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    assert_eq!(attachments(&web, HQ_AUDIT).await.len(), 1);
+
+    let done = crate::audits_web::post_form(
+        &web,
+        cookie,
+        &path,
+        &[("csrf_token", &session.1), ("attachment", &choice)],
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    assert_eq!(location(&done), format!("/audits/{HQ_AUDIT}#evidence"));
+    assert!(attachments(&web, HQ_AUDIT).await.is_empty());
+    // The bytes are kept; the log says what was taken off, and by whom.
+    assert!(web.db.evidence(&web.org, &digest).await.unwrap().is_some());
+    let store: &dyn Store = &*web.db;
+    let last = store
+        .audit_page(&AuditQuery {
+            org: Some(web.org.clone()),
+            kind: Some("evidence".into()),
+            limit: 1,
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(last.action, "delete");
+    assert_eq!(last.actor, "mgr@web");
+    assert!(last.after.is_none());
+    let before: Value = serde_json::from_str(last.before.as_deref().unwrap()).unwrap();
+    assert_eq!(before["sha256"], digest.as_str());
+    assert_eq!(before["name"], "gate 3.png");
+
+    // Again: nothing there any more.
+    let again = crate::audits_web::post_form(
+        &web,
+        cookie,
+        &path,
+        &[("csrf_token", &session.1), ("attachment", &choice)],
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND, "{}", again.text);
+    let bad = crate::audits_web::post_form(
+        &web,
+        cookie,
+        &path,
+        &[
+            ("csrf_token", &session.1),
+            ("attachment", "../../etc/passwd"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+}

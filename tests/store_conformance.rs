@@ -121,6 +121,7 @@ conformance!(
     evidence_is_stored_once_by_content_and_attached_in_one_transaction,
     evidence_outlives_the_replacement_of_its_organisation,
     an_invariant_lets_only_one_of_two_racing_writes_break_even,
+    a_detached_file_keeps_its_bytes_and_its_other_attachments,
 );
 
 fn demo() -> OrgDocument {
@@ -2822,4 +2823,91 @@ async fn an_invariant_lets_only_one_of_two_racing_writes_break_even(s: &Subject)
         )
         .await
         .expect("deleting a non-administrator keeps the rule");
+}
+
+async fn a_detached_file_keeps_its_bytes_and_its_other_attachments(s: &Subject) {
+    let (store, ev) = (s.store(), s.evidence());
+    let org = load_demo(store).await.organisation.id;
+    let hq = id("hq-inspection-2025");
+    for (item, name) in [("PER-04", "gate.txt"), ("KEY-04", "copy.txt")] {
+        ev.put_evidence(
+            "ann@web",
+            &EvidenceUpload {
+                to: to(&org, &hq, item, name),
+                media_type: "text/plain",
+                bytes: b"abc",
+            },
+        )
+        .await
+        .expect("put");
+    }
+    let before = audit_state(store).await;
+    let gone = ev
+        .detach("bob@web", &org, &hq, "PER-04", ABC_SHA256)
+        .await
+        .expect("detach")
+        .expect("it was attached");
+    assert_eq!(
+        (
+            gone.display_name.as_str(),
+            gone.attached_by.as_str(),
+            gone.size
+        ),
+        ("gate.txt", "ann@web", 3)
+    );
+    let left: Vec<String> = ev
+        .attachments_of(&org, &hq)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|a| a.item)
+        .collect();
+    assert_eq!(left, ["KEY-04"]);
+    assert!(ev.evidence(&org, ABC_SHA256).await.expect("file").is_some());
+    let after = audit_state(store).await;
+    assert_eq!(after.2, before.2 + 1, "one audit entry");
+    let entry = store
+        .audit_entries(before.0, 10)
+        .await
+        .expect("entries")
+        .remove(0);
+    assert_eq!(
+        (
+            entry.action.as_str(),
+            entry.kind.as_str(),
+            entry.actor.as_str()
+        ),
+        ("delete", "evidence", "bob@web")
+    );
+    assert!(
+        entry
+            .before
+            .as_deref()
+            .is_some_and(|b| b.contains("gate.txt"))
+            && entry.after.is_none()
+    );
+    assert!(
+        store.verify_audit_log().await.expect("verify").is_intact(),
+        "the chain holds"
+    );
+    // Not attached (any more, or never): nothing written.
+    assert!(
+        ev.detach("bob@web", &org, &hq, "PER-04", ABC_SHA256)
+            .await
+            .expect("again")
+            .is_none()
+    );
+    assert!(
+        ev.detach(
+            "bob@web",
+            &org,
+            &id("dc-inspection-2025"),
+            "KEY-04",
+            ABC_SHA256
+        )
+        .await
+        .expect("other audit")
+        .is_none()
+    );
+    assert_eq!(audit_state(store).await, after);
 }

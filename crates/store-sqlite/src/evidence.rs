@@ -247,4 +247,68 @@ impl EvidenceStore for SqliteStore {
             })
             .collect()
     }
+
+    async fn detach(
+        &self,
+        actor: &str,
+        org: &Id,
+        audit: &Id,
+        item: &str,
+        sha256: &str,
+    ) -> Result<Option<Attachment>> {
+        let (o, a) = (org.as_str(), audit.as_str());
+        let mut tx = self.write_tx().await?;
+        let row: Option<(String, String, String, String, i64)> = sqlx::query_as(
+            "SELECT t.display_name, t.attached_by, t.attached_at, e.media_type, e.size
+             FROM evidence_attachments t
+             JOIN evidence e ON e.org_id = t.org_id AND e.sha256 = t.sha256
+             WHERE t.org_id = ?1 AND t.audit_id = ?2 AND t.item_id = ?3 AND t.sha256 = ?4",
+        )
+        .bind(o)
+        .bind(a)
+        .bind(item)
+        .bind(sha256)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        let Some((display_name, attached_by, attached_at, media_type, size)) = row else {
+            return Ok(None);
+        };
+        sqlx::query(
+            "DELETE FROM evidence_attachments
+             WHERE org_id = ?1 AND audit_id = ?2 AND item_id = ?3 AND sha256 = ?4",
+        )
+        .bind(o)
+        .bind(a)
+        .bind(item)
+        .bind(sha256)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        let gone = Attachment {
+            org: org.clone(),
+            audit: audit.clone(),
+            item: item.to_owned(),
+            sha256: sha256.to_owned(),
+            display_name,
+            attached_by,
+            attached_at,
+            media_type,
+            size,
+        };
+        let mut chain = audit_head(&mut tx).await?;
+        let entry = chain.append(
+            &now_text(),
+            actor,
+            ChangeAction::Delete,
+            o,
+            "evidence",
+            a,
+            Some(attachment_audit_text(&gone, false)),
+            None,
+        );
+        append_audit(&mut tx, &entry).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(Some(gone))
+    }
 }

@@ -75,10 +75,19 @@ pub(crate) fn push_conditions(
         .push_bind(org.to_owned())
         .push(" AND kind = ")
         .push_bind(kind.to_owned());
-    if let Some(sites) = &query.sites {
-        qb.push(" AND site_id IN (SELECT value FROM json_each(")
-            .push_bind(json_text(sites)?)
-            .push("))");
+    match query.sites.as_deref() {
+        None => {}
+        // One site (the common case): a plain equality the planner reads
+        // straight off records_by_site, with no table built from JSON.
+        Some([site]) => {
+            qb.push(" AND site_id = ")
+                .push_bind(site.as_str().to_owned());
+        }
+        Some(sites) => {
+            qb.push(" AND site_id IN (SELECT value FROM json_each(")
+                .push_bind(json_text(&sites)?)
+                .push("))");
+        }
     }
     for f in &query.filters {
         qb.push(" AND ");

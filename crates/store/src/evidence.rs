@@ -142,6 +142,21 @@ pub trait EvidenceStore: Send + Sync + std::fmt::Debug {
     /// The files attached to an audit's items, in the order they were
     /// attached.
     async fn attachments_of(&self, org: &Id, audit: &Id) -> Result<Vec<Attachment>>;
+
+    /// Take a file off one item of an audit, in one transaction with one
+    /// audit entry (a delete of kind `evidence` holding what was attached,
+    /// never the bytes). The bytes stay: other items may hold them, and
+    /// evidence once given is kept. `Ok(None)` when the file was not
+    /// attached there (and nothing is written); otherwise the attachment
+    /// that was removed.
+    async fn detach(
+        &self,
+        actor: &str,
+        org: &Id,
+        audit: &Id,
+        item: &str,
+        sha256: &str,
+    ) -> Result<Option<Attachment>>;
 }
 
 /// The content address of `bytes`: SHA-256, lower-case hex.

@@ -409,7 +409,17 @@ struct AuditPage {
     /// Every file attached to the audit's items, in checklist order.
     evidence: Table,
     upload: Option<UploadForm>,
+    /// The form that takes a file off an item, for those who may add one.
+    remove: Option<RemoveForm>,
     version: String,
+}
+
+/// The form that takes an evidence file off an item.
+pub(super) struct RemoveForm {
+    action: String,
+    csrf: String,
+    /// (`ITEM|SHA256`, label) of every attached file.
+    files: Vec<(String, String)>,
 }
 
 /// The form that adds an evidence file to an item: on the audit page with
@@ -539,6 +549,7 @@ async fn audit_page(
             items: Table::default(),
             evidence: Table::default(),
             upload: None,
+            remove: None,
             version: changed(&stored),
         },
     };
@@ -820,6 +831,23 @@ fn detail_page(
         "audit",
     );
     let writer = may_write(p);
+    let attached: Vec<(String, String)> = v
+        .items
+        .iter()
+        .flat_map(|i| {
+            files.get(&i.id).into_iter().flatten().map(move |f| {
+                (
+                    format!("{}|{}", i.id, f.sha256),
+                    format!("{} {}: {}", i.label, i.title, f.name),
+                )
+            })
+        })
+        .collect();
+    let remove = (writer && !attached.is_empty()).then(|| RemoveForm {
+        action: format!("/audits/{}/evidence/remove", a.id),
+        csrf: p.csrf_token().unwrap_or("").to_owned(),
+        files: attached,
+    });
     AuditPage {
         layout: Layout::new(p, a.title.clone(), "/audits"),
         heading: a.title.clone(),
@@ -837,6 +865,7 @@ fn detail_page(
         items,
         evidence,
         upload,
+        remove,
         version: changed(stored),
     }
 }

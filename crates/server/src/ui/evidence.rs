@@ -49,6 +49,7 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         "/audits/{id}/evidence",
         post(upload).layer(DefaultBodyLimit::disable()),
     )
+    .route("/audits/{id}/evidence/remove", post(remove))
     .route("/audits/{id}/evidence/{sha256}", get(download))
 }
 
@@ -75,6 +76,7 @@ pub fn size_text(bytes: i64) -> String {
 /// One attached file, as the pages list it.
 #[derive(Debug, Clone)]
 pub struct EvidenceRow {
+    pub sha256: String,
     pub name: String,
     pub href: String,
     pub kind: String,
@@ -86,6 +88,7 @@ pub struct EvidenceRow {
 impl EvidenceRow {
     pub fn of(a: &Attachment) -> EvidenceRow {
         EvidenceRow {
+            sha256: a.sha256.clone(),
             name: a.display_name.clone(),
             href: format!("/audits/{}/evidence/{}", a.audit, a.sha256),
             kind: media_type_label(&a.media_type).to_owned(),
@@ -301,6 +304,57 @@ async fn upload(
         )
     };
     Ok(Redirect::to(&to).into_response())
+}
+
+/// Take a file off an item (`POST /audits/{id}/evidence/remove`, a form
+/// with `csrf_token` and `attachment` = `ITEM|SHA256`): the same rules as an
+/// upload (role, scope, CSRF). The bytes are kept; the audit log records
+/// what was taken off, by whom.
+async fn remove(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(p): PageUser,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> PageResult {
+    let title = "Evidence not removed";
+    let values = super::FormData(form);
+    super::check_csrf(&p, &values, &headers).map_err(|e| in_frame(&p, e, "Not allowed"))?;
+    if !may_write(&p) {
+        return Err(in_frame(
+            &p,
+            Problem::forbidden("your role may not remove audit evidence"),
+            title,
+        ));
+    }
+    let stored = load_one::<Audit>(&state, &p, &id).await?;
+    let choice = values.get("attachment");
+    let Some((item, sha256)) = choice
+        .rsplit_once('|')
+        .filter(|(item, sha)| !item.is_empty() && is_content_address(sha))
+    else {
+        return Err(in_frame(
+            &p,
+            Problem::field("attachment", "choose a file to remove"),
+            title,
+        ));
+    };
+    let removed = state
+        .db
+        .detach(&p.actor(), &p.org, &stored.value.id, item, sha256)
+        .await
+        .map_err(|e| in_frame(&p, e.into(), title))?;
+    if removed.is_none() {
+        return Err(in_frame(
+            &p,
+            Problem::not_found(format!(
+                "audit {} has no file {sha256} on item {item:?}",
+                stored.value.id
+            )),
+            title,
+        ));
+    }
+    Ok(Redirect::to(&format!("/audits/{}#evidence", stored.value.id)).into_response())
 }
 
 /// `filename` for Content-Disposition: an ASCII fallback and the name
