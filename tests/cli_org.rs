@@ -236,8 +236,7 @@ fn bad_files_get_clear_errors() {
     );
     // A machine-written file is one long line: its problems are told by
     // line and column, without drawing the line (no panic of the renderer).
-    let text =
-        std::fs::read_to_string(root().join("examples/demo-organisation.yaml")).unwrap();
+    let text = std::fs::read_to_string(root().join("examples/demo-organisation.yaml")).unwrap();
     let mut doc = rampart_orgfile::parse("demo", &text, rampart_orgfile::Format::Yaml).unwrap();
     doc.applied_controls
         .retain(|c| c.id.as_str() != "ac-dc-mantrap");

@@ -611,3 +611,124 @@ fn the_design_review_finds_an_unprotected_critical_asset_from_the_stored_model()
         stderr(&out)
     );
 }
+
+/// A checklist workbook: one item per row, under the headers given.
+fn checklist_xlsx(path: &Path, headers: &[&str], rows: &[&[&str]]) {
+    use rampart_sheets::{Cell, Table};
+    let mut t = Table::new("Checklist", headers);
+    for r in rows {
+        t.push(r.iter().map(|c| Cell::text(*c)).collect());
+    }
+    let date = jiff::civil::date(2026, 12, 4);
+    std::fs::write(path, rampart_sheets::to_xlsx(&t, date).unwrap()).unwrap();
+}
+
+#[test]
+fn a_checklist_filled_in_as_a_spreadsheet_is_imported_and_its_errors_are_listed_by_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    // Columns in another order, an alias ("Item"), an extra column; rows of
+    // one section apart.
+    let headers = [
+        "Item",
+        "Title",
+        "Section",
+        "Section title",
+        "How to test",
+        "Look for",
+        "Criticality",
+        "Maps",
+        "Notes",
+    ];
+    let good = dir.path().join("loading-bay.xlsx");
+    checklist_xlsx(
+        &good,
+        &headers,
+        &[
+            &[
+                "LB-01",
+                "Dock doors locked out of hours",
+                "doors",
+                "Doors",
+                "Try each door at 22:00",
+                "Padlocks on the shutter rails",
+                "high",
+                "nist-sp-800-53-rev5: pe-3, pe-6",
+                "",
+            ],
+            &[
+                "LB-02",
+                "Yard lit to 20 lux",
+                "yard",
+                "Yard",
+                "Measure at the fence line",
+                "",
+                "",
+                "",
+                "ask facilities",
+            ],
+            &[
+                "LB-03",
+                "Shutter alarm contacts tested monthly",
+                "doors",
+                "",
+                "Read the test log",
+                "Signed log",
+                "critical",
+                "",
+                "",
+            ],
+        ],
+    );
+    let v = import_json(&db, &[good.to_str().unwrap()]);
+    assert_eq!(
+        v,
+        serde_json::json!({"framework": "loading-bay", "controls": 3})
+    );
+    assert!(framework_ids(&db).contains(&"loading-bay".to_owned()));
+
+    // Bad rows: all listed, by row, and nothing stored.
+    let bad = dir.path().join("bad-bay.xlsx");
+    checklist_xlsx(
+        &bad,
+        &headers,
+        &[
+            &["B-01", "Fine", "doors", "Doors", "", "", "severe", "", ""],
+            &[
+                "B-02",
+                "Also fine",
+                "doors",
+                "",
+                "",
+                "",
+                "",
+                "pe-3 pe-6",
+                "",
+            ],
+            &["B-03", "", "doors", "", "", "", "", "", ""],
+        ],
+    );
+    let out = rampart(&["framework", "import", "--db", &db, bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    for expected in [
+        "3 problem(s), nothing stored",
+        "row 2, column \"Criticality\": \"severe\" is not low, medium, high or critical",
+        "row 3, column \"Maps\"",
+        "row 4, column \"Title\"",
+    ] {
+        assert!(err.contains(expected), "no {expected:?} in:\n{err}");
+    }
+    assert!(!framework_ids(&db).contains(&"bad-bay".to_owned()));
+
+    // Not a workbook at all.
+    let fake = dir.path().join("fake.xlsx");
+    std::fs::write(&fake, b"id: not a workbook").unwrap();
+    let out = rampart(&["framework", "import", "--db", &db, fake.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("not an XLSX workbook"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -12,8 +12,9 @@ use anyhow::{Context as _, Result, bail};
 use rampart_compliance::export::{self, ExportOptions};
 use rampart_compliance::oscal::{self, CatalogSources};
 use rampart_compliance::stored::{AuditContent, AuditHeader};
-use rampart_compliance::{RemediationPlan, checklist};
+use rampart_compliance::{Criticality, RemediationPlan, checklist};
 use rampart_domain::{Audit, AuditStatus, Framework, Id, OrgDocument};
+use rampart_sheets::{ColumnSpec, Kind};
 use rampart_store::{ListQuery, Store};
 use serde::Serialize;
 
@@ -43,7 +44,10 @@ pub enum FrameworkCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
-    /// The OSCAL catalog or profile (`.json`) or the checklist (`.yaml`, `.yml`).
+    /// The OSCAL catalog or profile (`.json`), or a checklist: YAML (`.yaml`, `.yml`) or a
+    /// spreadsheet (`.xlsx`, first worksheet, one item per row, columns by header: Section,
+    /// Section title, ID, Title, Requirement, Look for, How to test, Criticality, Maps as
+    /// `FRAMEWORK: CONTROL, CONTROL; ...`).
     file: PathBuf,
     /// For a profile: the catalog it imports (OSCAL JSON).
     #[arg(long, value_name = "FILE")]
@@ -198,7 +202,8 @@ struct Read {
     controls: usize,
 }
 
-fn read_text(path: &Path) -> Result<String> {
+/// The bytes of a framework file, within the size a framework may be.
+fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     let meta =
         std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     if meta.len() > MAX_FRAMEWORK_BYTES {
@@ -209,7 +214,11 @@ fn read_text(path: &Path) -> Result<String> {
             MAX_FRAMEWORK_BYTES / (1024 * 1024)
         );
     }
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn read_text(path: &Path) -> Result<String> {
+    let bytes = read_bytes(path)?;
     String::from_utf8(bytes).map_err(|e| {
         anyhow::anyhow!(
             "{}: not UTF-8 text (invalid byte at offset {})",
@@ -245,9 +254,141 @@ fn id_from_name(path: &Path) -> String {
     }
 }
 
+/// The columns of a checklist written as a spreadsheet, one item per row.
+const CHECKLIST_COLUMNS: [ColumnSpec; 9] = [
+    ColumnSpec {
+        name: "Section",
+        aliases: &["Section id"],
+        kind: Kind::Text,
+        required: true,
+    },
+    ColumnSpec::new("Section title", Kind::Text, false),
+    ColumnSpec {
+        name: "ID",
+        aliases: &["Item", "Item id"],
+        kind: Kind::Text,
+        required: true,
+    },
+    ColumnSpec::new("Title", Kind::Text, true),
+    ColumnSpec {
+        name: "Requirement",
+        aliases: &["Text"],
+        kind: Kind::Text,
+        required: false,
+    },
+    ColumnSpec {
+        name: "Look for",
+        aliases: &["What to look for"],
+        kind: Kind::Text,
+        required: false,
+    },
+    ColumnSpec::new("How to test", Kind::Text, false),
+    ColumnSpec::new("Criticality", Kind::Text, false),
+    ColumnSpec {
+        name: "Maps",
+        aliases: &["Mappings"],
+        kind: Kind::Text,
+        required: false,
+    },
+];
+
+/// `nist-sp-800-53-rev5: pe-3, pe-6; iso-27001: A.7.1` as mappings.
+fn parse_maps(text: &str) -> std::result::Result<BTreeMap<String, Vec<String>>, String> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((fw, controls)) = part.split_once(':') else {
+            return Err(format!(
+                "{part:?}: write FRAMEWORK: CONTROL, CONTROL; FRAMEWORK: ..."
+            ));
+        };
+        let fw = fw.trim();
+        if fw.is_empty() {
+            return Err(format!("{part:?}: the framework is missing"));
+        }
+        out.entry(fw.to_owned()).or_default().extend(
+            controls
+                .split(',')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned),
+        );
+    }
+    Ok(out)
+}
+
+/// A checklist from the first worksheet of an XLSX workbook, one item per
+/// row, columns by header (`CHECKLIST_COLUMNS`); every problem is listed
+/// with its row before anything is stored.
+fn read_checklist_xlsx(args: &ImportArgs, name: &str) -> Result<Read> {
+    let bytes = read_bytes(&args.file)?;
+    let sheet =
+        rampart_sheets::read_xlsx(&bytes, &CHECKLIST_COLUMNS).with_context(|| name.to_owned())?;
+    let mut problems: Vec<String> = sheet.problems.iter().map(ToString::to_string).collect();
+    let mut rows = Vec::with_capacity(sheet.rows.len());
+    for r in &sheet.rows {
+        let text = |i: usize| r.cells[i].as_text().unwrap_or("").trim().to_owned();
+        let criticality = match text(7).to_ascii_lowercase().as_str() {
+            "" | "medium" => Criticality::Medium,
+            "low" => Criticality::Low,
+            "high" => Criticality::High,
+            "critical" => Criticality::Critical,
+            other => {
+                problems.push(format!(
+                    "row {}, column \"Criticality\": {other:?} is not low, medium, high or critical",
+                    r.row
+                ));
+                Criticality::Medium
+            }
+        };
+        let maps = parse_maps(&text(8)).unwrap_or_else(|e| {
+            problems.push(format!("row {}, column \"Maps\": {e}", r.row));
+            BTreeMap::new()
+        });
+        let requirement = text(4);
+        rows.push(checklist::ChecklistRow {
+            section: text(0),
+            section_title: text(1),
+            id: text(2),
+            title: text(3),
+            text: (!requirement.is_empty()).then_some(requirement),
+            look_for: text(5),
+            how_to_test: text(6),
+            criticality,
+            maps,
+        });
+    }
+    if !problems.is_empty() {
+        bail!(
+            "{name}: {} problem(s), nothing stored:\n  {}",
+            problems.len(),
+            problems.join("\n  ")
+        );
+    }
+    let id = args.id.clone().unwrap_or_else(|| id_from_name(&args.file));
+    let title = args
+        .file
+        .file_stem()
+        .map(|s| s.to_string_lossy().replace(['-', '_'], " "))
+        .unwrap_or_else(|| id.clone());
+    let framework = checklist::checklist_from_rows(&id, &title, "", rows)
+        .with_context(|| format!("{name}: not a checklist"))?;
+    let controls = framework.len();
+    Ok(Read {
+        framework,
+        controls,
+    })
+}
+
 fn read_framework(args: &ImportArgs) -> Result<Read> {
     let path = &args.file;
     let name = path.display().to_string();
+    if path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
+    {
+        return read_checklist_xlsx(args, &name);
+    }
     let text = read_text(path)?;
     let yaml = matches!(
         path.extension().and_then(|e| e.to_str()),

@@ -100,6 +100,77 @@ pub fn parse_checklist(text: &str) -> Result<Framework, ChecklistError> {
             message,
         }
     })?;
+    build(file)
+}
+
+/// One row of a checklist written as a table (a spreadsheet): the item
+/// with its section named on the row. Rows of one section need not be
+/// together; sections keep the order in which they first appear, items
+/// the order of their rows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChecklistRow {
+    pub section: String,
+    /// The section's title (the first non-empty one given for it; the id
+    /// when none is).
+    pub section_title: String,
+    pub id: String,
+    pub title: String,
+    pub text: Option<String>,
+    pub look_for: String,
+    pub how_to_test: String,
+    pub criticality: Criticality,
+    pub maps: BTreeMap<String, Vec<String>>,
+}
+
+/// A checklist from rows, with the same rules as [`parse_checklist`]
+/// (token ids, no duplicates, a title on every item).
+pub fn checklist_from_rows(
+    id: &str,
+    title: &str,
+    version: &str,
+    rows: Vec<ChecklistRow>,
+) -> Result<Framework, ChecklistError> {
+    let mut sections: Vec<FileSection> = Vec::new();
+    for r in rows {
+        let at = match sections.iter().position(|s| s.id == r.section) {
+            Some(i) => i,
+            None => {
+                sections.push(FileSection {
+                    id: r.section.clone(),
+                    title: String::new(),
+                    items: Vec::new(),
+                });
+                sections.len() - 1
+            }
+        };
+        let s = &mut sections[at];
+        if s.title.is_empty() && !r.section_title.trim().is_empty() {
+            s.title = r.section_title.trim().to_owned();
+        }
+        s.items.push(FileItem {
+            id: r.id,
+            title: r.title,
+            text: r.text,
+            look_for: r.look_for,
+            how_to_test: r.how_to_test,
+            criticality: r.criticality,
+            maps: r.maps,
+        });
+    }
+    for s in &mut sections {
+        if s.title.is_empty() {
+            s.title.clone_from(&s.id);
+        }
+    }
+    build(FileChecklist {
+        id: id.to_owned(),
+        title: title.to_owned(),
+        version: version.to_owned(),
+        sections,
+    })
+}
+
+fn build(file: FileChecklist) -> Result<Framework, ChecklistError> {
     let invalid = |location: String, message: &str| ChecklistError::Invalid {
         location,
         message: message.to_owned(),
