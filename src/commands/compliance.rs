@@ -82,10 +82,11 @@ pub enum AuditCommand {
     ///
     /// Example: rampart audit list --site dc --json
     List(AuditListArgs),
-    /// Write an iCalendar (RFC 5545) feed of the audits coming up: each an all-day event over
-    /// its planned dates, with a reminder. Subscribe to the file in a calendar application;
+    /// Write an iCalendar (RFC 5545) feed of the audits and recurring inspections coming up:
+    /// each an all-day event (an audit over its planned dates), with a reminder. Subscribe to the file in a calendar application;
     /// the same audit keeps its UID, so a rewritten feed updates events rather than adding
-    /// copies. Audits already overdue (planned end passed, not completed) are listed on stderr.
+    /// copies. Audits already overdue (planned end passed, not completed) and inspections not
+    /// done by their date are listed on stderr.
     ///
     /// Example: rampart audit calendar --site dc --days 90 -o audits.ics
     Calendar(CalendarArgs),
@@ -619,6 +620,15 @@ fn audit_review(ctx: &Context, args: ReviewArgs) -> Result<()> {
 
 /// The organisation's audits, of one site or all.
 fn stored_audits(ctx: &Context, org: Option<&str>, site: Option<&str>) -> Result<(Id, Vec<Audit>)> {
+    stored_of::<Audit>(ctx, org, site)
+}
+
+/// The organisation's records of one site-bound kind, of one site or all.
+fn stored_of<E: rampart_domain::Entity>(
+    ctx: &Context,
+    org: Option<&str>,
+    site: Option<&str>,
+) -> Result<(Id, Vec<E>)> {
     block_on(async {
         let store = ctx.open_store().await?;
         let org = super::org::pick_organisation(store.as_ref(), org).await?;
@@ -626,7 +636,7 @@ fn stored_audits(ctx: &Context, org: Option<&str>, site: Option<&str>) -> Result
             Some(s) => ListQuery::site(&Id::new(s).with_context(|| format!("--site {s:?}"))?),
             None => ListQuery::all(),
         };
-        let list = store.list::<Audit>(&org, &query).await?;
+        let list = store.list::<E>(&org, &query).await?;
         anyhow::Ok((org, list.into_iter().map(|s| s.value).collect::<Vec<_>>()))
     })?
 }
@@ -659,27 +669,58 @@ fn audit_calendar(ctx: &Context, args: CalendarArgs) -> Result<()> {
             reminder_days: args.remind_days,
         })
         .collect();
-    let agenda = schedule::agenda(&[], &planned, today, args.days)?;
+    let (_, stored_inspections) =
+        stored_of::<rampart_domain::Inspection>(ctx, args.org.as_deref(), args.site.as_deref())?;
+    let inspections: Vec<schedule::InspectionSchedule> = stored_inspections
+        .iter()
+        .map(|i| schedule::InspectionSchedule {
+            id: i.id.to_string(),
+            title: i.title.clone(),
+            site: Some(i.site.to_string()),
+            every: match i.every {
+                rampart_domain::Recurrence::Days(n) => schedule::Every::Days(n),
+                rampart_domain::Recurrence::Weeks(n) => schedule::Every::Weeks(n),
+                rampart_domain::Recurrence::Months(n) => schedule::Every::Months(n),
+            },
+            start: i.start,
+            until: i.until,
+            reminder_days: i.reminder_days,
+            done_through: i.done_through,
+        })
+        .collect();
+    let agenda = schedule::agenda(&inspections, &planned, today, args.days)?;
     let name = match &args.site {
-        Some(s) => format!("Rampart audits: {org}, site {s}"),
-        None => format!("Rampart audits: {org}"),
+        Some(s) => format!("Rampart audits and inspections: {org}, site {s}"),
+        None => format!("Rampart audits and inspections: {org}"),
     };
     let text = ical::feed(&name, &agenda.upcoming, stamp);
     super::org::write_atomically(&args.output, text.as_bytes())?;
+    let count =
+        |k: schedule::OccurrenceKind| agenda.upcoming.iter().filter(|o| o.kind == k).count();
     ctx.note(format!(
-        "wrote {} ({} upcoming audit(s) in the next {} days from {today})",
+        "wrote {} ({} upcoming audit(s) and {} inspection(s) in the next {} days from {today})",
         args.output.display(),
-        agenda.upcoming.len(),
+        count(schedule::OccurrenceKind::Audit),
+        count(schedule::OccurrenceKind::Inspection),
         args.days
     ));
     for o in &agenda.overdue {
-        ctx.note(format!(
-            "  overdue: audit {} at site {} (planned {} to {})",
-            o.source,
-            o.site.as_deref().unwrap_or("?"),
-            o.start,
-            o.end
-        ));
+        if o.kind == schedule::OccurrenceKind::Audit {
+            ctx.note(format!(
+                "  overdue: audit {} at site {} (planned {} to {})",
+                o.source,
+                o.site.as_deref().unwrap_or("?"),
+                o.start,
+                o.end
+            ));
+        } else {
+            ctx.note(format!(
+                "  overdue: inspection {} at site {} (due {})",
+                o.source,
+                o.site.as_deref().unwrap_or("?"),
+                o.start
+            ));
+        }
     }
     Ok(())
 }

@@ -44,6 +44,8 @@ pub struct OrgDocument {
     pub frameworks: Vec<Framework>,
     #[serde(default)]
     pub audits: Vec<Audit>,
+    #[serde(default)]
+    pub inspections: Vec<Inspection>,
 }
 
 /// One thing wrong with a document, located by entity kind, position in its
@@ -103,6 +105,7 @@ impl OrgDocument {
             floor_plans: Vec::new(),
             frameworks: Vec::new(),
             audits: Vec::new(),
+            inspections: Vec::new(),
         }
     }
 
@@ -121,6 +124,7 @@ impl OrgDocument {
             + self.floor_plans.len()
             + self.frameworks.len()
             + self.audits.len()
+            + self.inspections.len()
     }
 
     /// Every rule of the model; an empty list means the document is sound.
@@ -166,7 +170,15 @@ impl OrgDocument {
         let floor_plans = v.index(&self.floor_plans);
         let frameworks = v.index(&self.frameworks);
         let audits = v.index(&self.audits);
-        let _ = (devices, risks, facility_models, floor_plans, audits);
+        let inspections = v.index(&self.inspections);
+        let _ = (
+            devices,
+            risks,
+            facility_models,
+            floor_plans,
+            audits,
+            inspections,
+        );
 
         let ids = Ids {
             site: sites.keys().copied().collect(),
@@ -201,6 +213,7 @@ impl OrgDocument {
         v.entities(&self.floor_plans, &ids);
         v.entities(&self.frameworks, &ids);
         v.entities(&self.audits, &ids);
+        v.entities(&self.inspections, &ids);
 
         v.zone_cycles(&self.zones, &zones);
         v.risk_inputs(&self.risks, org);
@@ -243,7 +256,8 @@ impl<'a> Ids<'a> {
             | EntityKind::User
             | EntityKind::FacilityModel
             | EntityKind::FloorPlan
-            | EntityKind::Audit => None,
+            | EntityKind::Audit
+            | EntityKind::Inspection => None,
         }
     }
 }
@@ -611,5 +625,47 @@ mod tests {
             };
             assert_eq!(f.score(), r);
         }
+    }
+
+    #[test]
+    fn inspections_are_checked_for_their_schedule_and_references() {
+        let inspection = |every, until| Inspection {
+            id: id("fence"),
+            site: id("hq"),
+            title: "Fence walk".into(),
+            every,
+            start: jiff::civil::date(2025, 1, 6),
+            until,
+            reminder_days: 2,
+            done_through: None,
+            framework: None,
+            owner: None,
+        };
+        let mut d = doc();
+        d.inspections.push(inspection(Recurrence::Weeks(2), None));
+        assert_eq!(d.validate(), vec![]);
+        d.inspections[0] = inspection(Recurrence::Weeks(0), Some(jiff::civil::date(2024, 1, 1)));
+        let fields: Vec<_> = d.validate().iter().map(|p| p.field).collect();
+        assert_eq!(fields, [Some("every"), Some("until")]);
+        d.inspections[0] = Inspection {
+            owner: Some(id("nobody")),
+            ..inspection(Recurrence::Months(3), None)
+        };
+        let p = d.validate();
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(
+            (p[0].kind, p[0].field),
+            (Some(EntityKind::Inspection), Some("owner"))
+        );
+        // The file form: `every: {weeks: 2}`.
+        let parsed: Inspection = serde_json::from_value(serde_json::json!({
+            "id": "fence", "site": "hq", "title": "Fence walk",
+            "every": {"weeks": 2}, "start": "2025-01-06"
+        }))
+        .unwrap();
+        assert_eq!(
+            (parsed.every, parsed.reminder_days),
+            (Recurrence::Weeks(2), 7)
+        );
     }
 }

@@ -27,10 +27,11 @@ pub enum EntityKind {
     FloorPlan,
     Framework,
     Audit,
+    Inspection,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 14] = [
+    pub const ALL: [EntityKind; 15] = [
         EntityKind::Site,
         EntityKind::Zone,
         EntityKind::Asset,
@@ -45,6 +46,7 @@ impl EntityKind {
         EntityKind::FloorPlan,
         EntityKind::Framework,
         EntityKind::Audit,
+        EntityKind::Inspection,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +65,7 @@ impl EntityKind {
             EntityKind::FloorPlan => "floor_plan",
             EntityKind::Framework => "framework",
             EntityKind::Audit => "audit",
+            EntityKind::Inspection => "inspection",
         }
     }
 
@@ -87,6 +90,7 @@ impl EntityKind {
             EntityKind::FloorPlan => "floor_plans",
             EntityKind::Framework => "frameworks",
             EntityKind::Audit => "audits",
+            EntityKind::Inspection => "inspections",
         }
     }
 }
@@ -600,6 +604,54 @@ impl Entity for Audit {
         }
         if !self.content.is_null() {
             object(&mut out, "content", &self.content);
+        }
+        out
+    }
+}
+
+impl Entity for Inspection {
+    const KIND: EntityKind = EntityKind::Inspection;
+    fn id(&self) -> &Id {
+        &self.id
+    }
+    fn site(&self) -> Option<&Id> {
+        Some(&self.site)
+    }
+    fn references(&self) -> Vec<Reference<'_>> {
+        let mut out = vec![r("site", EntityKind::Site, &self.site)];
+        opt(
+            &mut out,
+            "framework",
+            EntityKind::Framework,
+            &self.framework,
+        );
+        opt(&mut out, "owner", EntityKind::Person, &self.owner);
+        out
+    }
+    fn check(&self) -> Vec<(&'static str, ProblemKind, String)> {
+        let mut out = Vec::new();
+        required(&mut out, "title", &self.title);
+        let n = self.every.count();
+        if n == 0 || n > 366 {
+            out.push((
+                "every",
+                ProblemKind::OutOfRange,
+                format!("an inspection recurs every 1 to 366 days, weeks or months, not {n}"),
+            ));
+        }
+        if self.until.is_some_and(|u| u < self.start) {
+            out.push((
+                "until",
+                ProblemKind::OutOfRange,
+                format!("the last date is before the first ({})", self.start),
+            ));
+        }
+        if self.reminder_days > 366 {
+            out.push((
+                "reminder_days",
+                ProblemKind::OutOfRange,
+                "a reminder comes at most 366 days before".to_owned(),
+            ));
         }
         out
     }

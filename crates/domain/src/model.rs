@@ -714,6 +714,57 @@ pub struct Audit {
     pub content: serde_json::Value,
 }
 
+/// A recurring inspection of a site: a walk-round or a test done on a
+/// schedule ("the perimeter fence every 2 weeks", "test the duress buttons
+/// every 3 months"), with a reminder before each, and how far it has been
+/// done. The calendar feed and the overdue list come from these.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inspection {
+    pub id: Id,
+    pub site: Id,
+    pub title: String,
+    pub every: Recurrence,
+    /// The first occurrence.
+    pub start: Date,
+    /// No occurrence after this date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Date>,
+    /// Remind this many days before each occurrence.
+    #[serde(default = "seven")]
+    pub reminder_days: u32,
+    /// Occurrences on or before this date have been done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_through: Option<Date>,
+    /// The checklist walked, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub framework: Option<Id>,
+    /// Who carries it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Id>,
+}
+
+fn seven() -> u32 {
+    7
+}
+
+/// How often an inspection recurs: `{days: 7}`, `{weeks: 2}`, `{months: 3}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Recurrence {
+    Days(u32),
+    Weeks(u32),
+    Months(u32),
+}
+
+impl Recurrence {
+    pub fn count(self) -> u32 {
+        match self {
+            Recurrence::Days(n) | Recurrence::Weeks(n) | Recurrence::Months(n) => n,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditStatus {

@@ -254,6 +254,8 @@ struct SpanIndex {
     frameworks: Items,
     #[serde(default)]
     audits: Items,
+    #[serde(default)]
+    inspections: Items,
 }
 
 impl SpanIndex {
@@ -272,6 +274,7 @@ impl SpanIndex {
             EntityKind::FloorPlan => &self.floor_plans,
             EntityKind::Framework => &self.frameworks,
             EntityKind::Audit => &self.audits,
+            EntityKind::Inspection => &self.inspections,
             EntityKind::User => return None,
         })
     }

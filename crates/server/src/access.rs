@@ -36,7 +36,14 @@ pub fn allows(role: Role, kind: EntityKind, action: Action) -> bool {
             matches!(role, R::Admin | R::SecurityManager)
         }
         (
-            K::Zone | K::Asset | K::Threat | K::Risk | K::FacilityModel | K::FloorPlan | K::Audit,
+            K::Zone
+            | K::Asset
+            | K::Threat
+            | K::Risk
+            | K::FacilityModel
+            | K::FloorPlan
+            | K::Audit
+            | K::Inspection,
             Action::Write,
         ) => matches!(role, R::Admin | R::SecurityManager | R::Assessor),
         (K::Device, Action::Write) => {

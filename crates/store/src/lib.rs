@@ -312,6 +312,7 @@ pub async fn export_document(store: &dyn Store, org: &Id) -> Result<OrgDocument>
     load!(floor_plans, EntityKind::FloorPlan);
     load!(frameworks, EntityKind::Framework);
     load!(audits, EntityKind::Audit);
+    load!(inspections, EntityKind::Inspection);
     Ok(doc)
 }
 

@@ -225,6 +225,7 @@ pub(crate) fn document_records(doc: &OrgDocument) -> Result<Vec<Record>> {
     push(&mut out, &doc.floor_plans)?;
     push(&mut out, &doc.frameworks)?;
     push(&mut out, &doc.audits)?;
+    push(&mut out, &doc.inspections)?;
     Ok(out)
 }
 

@@ -83,6 +83,7 @@ pub fn visible_document(mut doc: OrgDocument, p: &Principal) -> OrgDocument {
     doc.facility_models.retain(|f| sees(&f.site));
     doc.floor_plans.retain(|f| sees(&f.site));
     doc.audits.retain(|a| sees(&a.site));
+    doc.inspections.retain(|i| sees(&i.site));
     for t in &mut doc.threats {
         t.ratings.retain(|r| sees(&r.site));
     }
