@@ -28,8 +28,7 @@ use rampart_store::{
 };
 use sqlx::{Postgres, QueryBuilder};
 
-/// The columns a listed record is read from.
-pub(crate) type RecordRow = (String, String, Option<String>, String, i64, String, String);
+pub(crate) use rampart_store::RecordRow;
 
 pub(crate) const RECORD_COLUMNS: &str =
     "SELECT kind, id, site_id, body::text, version, updated_at, updated_by FROM records";

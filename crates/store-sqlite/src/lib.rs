@@ -24,6 +24,7 @@ use rampart_store::{
     ImportSummary, Invariant, ListQuery, Progress, Record, RecordWrite, Result, Store, StoreError,
     Stored, StoredRecord, UserScopeChange, group_value, import_audit_text, import_reference_rows,
     keep_user, key_from_row, merge_groups, now_text, organisation_from_row, record_from_row,
+    records_from_rows,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -238,12 +239,7 @@ async fn check_in(
         .fetch_all(&mut **tx)
         .await
         .map_err(db)?;
-    let records = rows
-        .into_iter()
-        .map(|(kind, id, site, body, version, updated_at, updated_by)| {
-            record_from_row(&kind, id, site, &body, version, updated_at, updated_by)
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let records = records_from_rows(rows)?;
     inv.check(&records)
 }
 
@@ -592,12 +588,7 @@ impl Store for SqliteStore {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(db)?;
-            return rows
-                .into_iter()
-                .map(|(kind, id, site, body, version, updated_at, updated_by)| {
-                    record_from_row(&kind, id, site, &body, version, updated_at, updated_by)
-                })
-                .collect();
+            return records_from_rows(rows);
         }
         // The common case keeps its compile-time checked (and benchmarked) query.
         let sites = query.sites.as_ref().map(json_text).transpose()?;
@@ -648,12 +639,7 @@ impl Store for SqliteStore {
             .map_err(db)?;
         let rows: Vec<list::RecordRow> = serde_json::from_str(&page)
             .map_err(|e| StoreError::Database(format!("reading a page of {kind}: {e}")))?;
-        let records = rows
-            .into_iter()
-            .map(|(kind, id, site, body, version, updated_at, updated_by)| {
-                record_from_row(&kind, id, site, &body, version, updated_at, updated_by)
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let records = records_from_rows(rows)?;
         Ok((records, total))
     }
 

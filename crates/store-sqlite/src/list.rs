@@ -27,8 +27,7 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use crate::json_text;
 
-/// The columns a listed record is read from.
-pub(crate) type RecordRow = (String, String, Option<String>, String, i64, String, String);
+pub(crate) use rampart_store::RecordRow;
 
 pub(crate) const RECORD_COLUMNS: &str =
     "SELECT kind, id, site_id, body, version, updated_at, updated_by FROM records";

@@ -269,6 +269,19 @@ pub fn key_from_row(kind: &str, id: String) -> Result<(EntityKind, Id)> {
     Ok((kind, id))
 }
 
+/// The columns a listed record is read from, as both backends select them:
+/// kind, id, site, body (JSON text), version, updated at, updated by.
+pub type RecordRow = (String, String, Option<String>, String, i64, String, String);
+
+/// [`record_from_row`] over rows of [`RecordRow`].
+pub fn records_from_rows(rows: Vec<RecordRow>) -> Result<Vec<StoredRecord>> {
+    rows.into_iter()
+        .map(|(kind, id, site, body, version, updated_at, updated_by)| {
+            record_from_row(&kind, id, site, &body, version, updated_at, updated_by)
+        })
+        .collect()
+}
+
 /// Build a [`StoredRecord`] from the columns a backend read, checking what
 /// the database cannot (a known kind, valid ids, readable JSON).
 pub fn record_from_row(
