@@ -19,7 +19,7 @@
 //! A model an engine cannot read is named in [`DesignReview::problems`],
 //! never silently passed.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use jiff::civil::Date;
 use rampart_compliance::design_review::{
     AssetProtection, DesignReviewInput, Door, RiskTreatment, ZoneCoverage, review,
@@ -54,15 +54,7 @@ pub fn design_review(
     settings: &Settings,
 ) -> Result<DesignReview> {
     let Some(s) = doc.sites.iter().find(|s| s.id.as_str() == site) else {
-        bail!(
-            "organisation {} has no site {site} (it has: {})",
-            doc.organisation.id,
-            doc.sites
-                .iter()
-                .map(|s| s.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        return Err(crate::report::no_such_site(doc, site));
     };
     let mut problems = Vec::new();
     let here = |id: &rampart_domain::Id| id == &s.id;

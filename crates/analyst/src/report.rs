@@ -706,6 +706,19 @@ fn remediation_items(
         .collect()
 }
 
+/// The error for a site the organisation does not have, naming those it has.
+pub fn no_such_site(doc: &OrgDocument, id: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "organisation {} has no site {id} (it has: {})",
+        doc.organisation.id,
+        doc.sites
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
 /// The remediation plan status report's model: every audit's plan of the
 /// organisation, or of one site, and the risk acceptances beside them, as
 /// they stand on `as_of`. An audit whose stored content cannot be read is
@@ -728,15 +741,7 @@ pub fn remediation_report(
         None => "The whole organisation".to_owned(),
         Some(id) => {
             let Some(s) = doc.sites.iter().find(|s| s.id.as_str() == id) else {
-                bail!(
-                    "organisation {} has no site {id} (it has: {})",
-                    org.id,
-                    doc.sites
-                        .iter()
-                        .map(|s| s.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
+                return Err(no_such_site(doc, id));
             };
             format!("{} ({})", s.name, s.id)
         }
@@ -887,15 +892,7 @@ pub fn build(
             let found: Vec<&domain::Site> =
                 doc.sites.iter().filter(|s| s.id.as_str() == want).collect();
             if found.is_empty() {
-                bail!(
-                    "organisation {} has no site {want} (it has: {})",
-                    org.id,
-                    doc.sites
-                        .iter()
-                        .map(|s| s.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
+                return Err(no_such_site(doc, want));
             }
             found
         }
