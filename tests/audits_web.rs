@@ -674,3 +674,55 @@ async fn answers_are_refused_without_the_token_the_role_or_the_site_and_bad_ones
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.text);
     assert_eq!(stored_audit(&web, audit).await.1, v0 + 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recurring_inspections_show_their_next_round_and_the_rounds_not_done() {
+    let web = Web::sqlite().await;
+    web.user_with_password("boss", Role::SecurityManager, PW)
+        .await;
+    scoped_user(&web, "wh", Role::Assessor, &["whs"]).await;
+    let (all, _) = session(&web, "boss").await;
+    let (wh, _) = session(&web, "wh").await;
+    let page = get(&web, &all, "/inspections").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    for title in [
+        "Perimeter fence, gates and lighting walk (night)",
+        "Duress buttons and alarm path to the monitoring centre tested",
+        "Dock shutters locked and alarm contacts tested out of hours",
+    ] {
+        assert!(page.text.contains(&escaped(title)), "no {title}");
+    }
+    // The dock doors, weekly from Monday 3 March 2025, done through 21
+    // April: counted here, every Monday from 28 April to yesterday is a
+    // round not done, and the next round is the first Monday from today.
+    let today = jiff::Zoned::now().date();
+    let mut d = jiff::civil::date(2025, 4, 28);
+    let mut missed = 0;
+    while d < today {
+        missed += 1;
+        d = d.checked_add(jiff::Span::new().days(7)).unwrap();
+    }
+    let row = {
+        let at = page.text.find("Dock shutters locked").unwrap();
+        let end = page.text[at..].find("</tr>").unwrap() + at;
+        page.text[at..end].to_owned()
+    };
+    assert!(row.contains(&format!("<td>{d}</td>")), "next {d}: {row}");
+    assert!(
+        row.contains(&format!("{missed} rounds since 2025-04-28")),
+        "{missed} missed: {row}"
+    );
+    assert!(row.contains("Petra Novak"), "{row}");
+    // A user of the warehouse sees its inspection only.
+    let scoped = get(&web, &wh, "/inspections").await;
+    assert_eq!(scoped.status, StatusCode::OK, "{}", scoped.text);
+    assert!(scoped.text.contains("Dock shutters locked"));
+    assert!(
+        !scoped.text.contains("Duress buttons"),
+        "another site leaked"
+    );
+    // The CSV of the same rows.
+    let csv = get(&web, &all, "/inspections?format=csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.text.lines().count(), 4, "{}", csv.text);
+}

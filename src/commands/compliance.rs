@@ -673,20 +673,7 @@ fn audit_calendar(ctx: &Context, args: CalendarArgs) -> Result<()> {
         stored_of::<rampart_domain::Inspection>(ctx, args.org.as_deref(), args.site.as_deref())?;
     let inspections: Vec<schedule::InspectionSchedule> = stored_inspections
         .iter()
-        .map(|i| schedule::InspectionSchedule {
-            id: i.id.to_string(),
-            title: i.title.clone(),
-            site: Some(i.site.to_string()),
-            every: match i.every {
-                rampart_domain::Recurrence::Days(n) => schedule::Every::Days(n),
-                rampart_domain::Recurrence::Weeks(n) => schedule::Every::Weeks(n),
-                rampart_domain::Recurrence::Months(n) => schedule::Every::Months(n),
-            },
-            start: i.start,
-            until: i.until,
-            reminder_days: i.reminder_days,
-            done_through: i.done_through,
-        })
+        .map(rampart_analyst::audits::schedule_of)
         .collect();
     let agenda = schedule::agenda(&inspections, &planned, today, args.days)?;
     let name = match &args.site {

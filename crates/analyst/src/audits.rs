@@ -588,6 +588,16 @@ impl AuditAnalysis for AuditAnalyst {
             .collect())
     }
 
+    fn inspections(
+        &self,
+        list: &[&rampart_domain::Inspection],
+        today: Date,
+    ) -> Vec<Result<rampart_server::audits::InspectionView, String>> {
+        list.iter()
+            .map(|i| inspection_view(&schedule_of(i), today).map_err(|e| e.to_string()))
+            .collect()
+    }
+
     fn outcomes(&self) -> Vec<(String, String)> {
         OUTCOMES
             .iter()
@@ -617,3 +627,49 @@ impl AuditAnalysis for AuditAnalyst {
 
 #[cfg(test)]
 mod tests;
+
+/// A stored recurring inspection as the compliance engine's schedule.
+pub fn schedule_of(
+    i: &rampart_domain::Inspection,
+) -> rampart_compliance::schedule::InspectionSchedule {
+    use rampart_compliance::schedule::{Every, InspectionSchedule};
+    use rampart_domain::Recurrence;
+    InspectionSchedule {
+        id: i.id.to_string(),
+        title: i.title.clone(),
+        site: Some(i.site.to_string()),
+        every: match i.every {
+            Recurrence::Days(n) => Every::Days(n),
+            Recurrence::Weeks(n) => Every::Weeks(n),
+            Recurrence::Months(n) => Every::Months(n),
+        },
+        start: i.start,
+        until: i.until,
+        reminder_days: i.reminder_days,
+        done_through: i.done_through,
+    }
+}
+
+/// The next round on or after `today` and the rounds before it not done.
+fn inspection_view(
+    s: &rampart_compliance::schedule::InspectionSchedule,
+    today: Date,
+) -> Result<rampart_server::audits::InspectionView, rampart_compliance::schedule::ScheduleError> {
+    use jiff::ToSpan;
+    // A year and a day holds the next round of any schedule (at most every 366 days).
+    let horizon = today.checked_add(367.days()).unwrap_or(Date::MAX);
+    let next = s.between(today, horizon)?.into_iter().next();
+    let from = match s.done_through {
+        Some(done) => done.checked_add(1.day()).unwrap_or(Date::MAX),
+        None => s.start,
+    };
+    let overdue = match today.checked_sub(1.day()) {
+        Ok(yesterday) if from <= yesterday => s.between(from, yesterday)?,
+        _ => Vec::new(),
+    };
+    Ok(rampart_server::audits::InspectionView {
+        next,
+        overdue: overdue.len(),
+        oldest_overdue: overdue.first().copied(),
+    })
+}

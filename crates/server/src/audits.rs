@@ -15,7 +15,7 @@
 use std::fmt::Debug;
 
 use jiff::civil::Date;
-use rampart_domain::{Audit, Framework};
+use rampart_domain::{Audit, Framework, Inspection};
 
 /// Risk acceptances that expire within this many days are flagged (on the
 /// audit page and the dashboard), as are those already expired.
@@ -68,6 +68,14 @@ pub trait AuditAnalysis: Send + Sync + Debug {
     /// form offers them.
     fn outcomes(&self) -> Vec<(String, String)>;
 
+    /// Where each recurring inspection stands on `today`, in the same
+    /// order: its next date and the rounds not done by their date.
+    fn inspections(
+        &self,
+        inspections: &[&Inspection],
+        today: Date,
+    ) -> Vec<Result<InspectionView, String>>;
+
     /// What an uploaded evidence file is, from its content (never its
     /// name), and the uploader's name made safe to show; or why it is
     /// refused (over `max_bytes`, empty, a type not accepted, a name that
@@ -112,6 +120,9 @@ impl AuditAnalysis for NoAudits {
     }
     fn outcomes(&self) -> Vec<(String, String)> {
         Vec::new()
+    }
+    fn inspections(&self, list: &[&Inspection], _: Date) -> Vec<Result<InspectionView, String>> {
+        list.iter().map(|_| Err(UNAVAILABLE.to_owned())).collect()
     }
     fn check_evidence(&self, _: &str, _: &[u8], _: u64) -> Result<EvidenceCheck, EvidenceRefusal> {
         Err(EvidenceRefusal::Refused(
@@ -292,6 +303,16 @@ impl Expiry {
     pub fn flagged(self) -> bool {
         !matches!(self, Expiry::Valid { .. })
     }
+}
+
+/// Where a recurring inspection stands on a given day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InspectionView {
+    /// The first round on or after today (none once the schedule has ended).
+    pub next: Option<Date>,
+    /// Rounds before today not done, and the oldest of them.
+    pub overdue: usize,
+    pub oldest_overdue: Option<Date>,
 }
 
 /// An exception: a finding the organisation lives with for a while.

@@ -55,6 +55,126 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/audits/{id}", get(audit_page))
         .route("/audits/{id}/inspect", get(inspect))
         .route("/audits/{id}/items/{item}", post(save_item))
+        .route("/inspections", get(inspection_list))
+}
+
+/// The recurring inspections of the sites the user sees: how often, who,
+/// the next round and the rounds not done by their date (from the
+/// compliance engine's schedules).
+async fn inspection_list(
+    State(state): State<AppState>,
+    PageUser(p): PageUser,
+    Query(params): Params,
+) -> PageResult {
+    use rampart_domain::{Inspection, Person, Recurrence};
+    resource::require(&p, EntityKind::Inspection, Action::Read)?;
+    let (sites, people, inspections) = tokio::try_join!(
+        load::<Site>(&state, &p, None),
+        load::<Person>(&state, &p, None),
+        load::<Inspection>(&state, &p, None),
+    )?;
+    let site_names: BTreeMap<Id, String> = sites
+        .iter()
+        .map(|s| (s.value.id.clone(), s.value.name.clone()))
+        .collect();
+    let person_names: BTreeMap<Id, String> = people
+        .iter()
+        .map(|s| (s.value.id.clone(), s.value.name.clone()))
+        .collect();
+    let day = today();
+    let list: Vec<&Inspection> = inspections.iter().map(|s| &s.value).collect();
+    let views = state.audits.inspections(&list, day);
+    let mut t = Table::new(
+        "Recurring inspections",
+        &[
+            "Inspection",
+            "Site",
+            "Every",
+            "Owner",
+            "Done through",
+            "Next round",
+            "Not done",
+        ],
+        "No recurring inspection on your sites yet: add them under `inspections:` in the organisation file.",
+    );
+    for (i, v) in list.iter().zip(views) {
+        let (n, unit) = match i.every {
+            Recurrence::Days(n) => (n, "day"),
+            Recurrence::Weeks(n) => (n, "week"),
+            Recurrence::Months(n) => (n, "month"),
+        };
+        let mut row = vec![
+            Cell::text(i.title.clone()),
+            Cell::text(
+                site_names
+                    .get(&i.site)
+                    .cloned()
+                    .unwrap_or_else(|| i.site.to_string()),
+            ),
+            Cell::text(if n == 1 {
+                unit.to_owned()
+            } else {
+                format!("{n} {unit}s")
+            }),
+            Cell::text(
+                i.owner
+                    .as_ref()
+                    .map(|o| {
+                        person_names
+                            .get(o)
+                            .cloned()
+                            .unwrap_or_else(|| o.to_string())
+                    })
+                    .unwrap_or_default(),
+            ),
+            Cell::text(i.done_through.map(|d| d.to_string()).unwrap_or_default()),
+        ];
+        match v {
+            Ok(v) => {
+                row.push(Cell::text(
+                    v.next.map_or_else(|| "ended".to_owned(), |d| d.to_string()),
+                ));
+                row.push(match v.oldest_overdue {
+                    Some(oldest) => Cell::text(format!(
+                        "{} round{} since {oldest}",
+                        v.overdue,
+                        if v.overdue == 1 { "" } else { "s" }
+                    ))
+                    .class("status-bad"),
+                    None => Cell::text("none"),
+                });
+            }
+            Err(e) => {
+                row.push(Cell::text(format!("Not scheduled: {e}")));
+                row.push(Cell::text(""));
+            }
+        }
+        t.rows.push(row);
+    }
+    if params.get("format").map(String::as_str) == Some("csv") {
+        return Ok(csv_response("inspections", &t));
+    }
+    let results = Results {
+        table: t,
+        csv_href: "/inspections?format=csv".to_owned(),
+        more_href: None,
+        shown_note: String::new(),
+        prev_href: None,
+        next_href: None,
+    };
+    let page = ListPage {
+        layout: Layout::new(&p, "Recurring inspections", "/inspections"),
+        heading: "Recurring inspections".to_owned(),
+        intro: format!(
+            "The monitoring that keeps the security systems as they were accepted: each inspection's next round and the rounds not done by their date, as of {day}. `rampart audit calendar` puts the coming rounds in an iCalendar feed."
+        ),
+        path: "/inspections".to_owned(),
+        filters: Vec::new(),
+        results,
+        new_href: None,
+        new_label: String::new(),
+    };
+    Ok(html(StatusCode::OK, &page))
 }
 
 type Params = Query<BTreeMap<String, String>>;

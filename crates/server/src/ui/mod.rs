@@ -181,6 +181,7 @@ impl Layout {
             ("/protection", "Protection"),
             ("/coverage", "Coverage"),
             ("/audits", "Audits"),
+            ("/inspections", "Inspections"),
             ("/people", "People"),
             ("/reports", "Reports"),
         ];
