@@ -725,4 +725,101 @@ async fn recurring_inspections_show_their_next_round_and_the_rounds_not_done() {
     let csv = get(&web, &all, "/inspections?format=csv").await;
     assert_eq!(csv.status, StatusCode::OK);
     assert_eq!(csv.text.lines().count(), 4, "{}", csv.text);
+
+    // Recording the rounds done up to today: checked, then a versioned update.
+    let (all2, all_csrf) = session(&web, "boss").await;
+    let t = today.to_string();
+    let tomorrow = today.tomorrow().unwrap().to_string();
+    for (cookie, csrf, inspection, date, status) in [
+        (
+            all2.as_str(),
+            "",
+            "whs-dock-doors",
+            t.as_str(),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            all2.as_str(),
+            all_csrf.as_str(),
+            "whs-dock-doors",
+            tomorrow.as_str(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            all2.as_str(),
+            all_csrf.as_str(),
+            "whs-dock-doors",
+            "2025-04-01",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            all2.as_str(),
+            all_csrf.as_str(),
+            "whs-dock-doors",
+            "not a date",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            all2.as_str(),
+            all_csrf.as_str(),
+            "no-such",
+            t.as_str(),
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let mut fields = vec![("inspection", inspection), ("date", date)];
+        if !csrf.is_empty() {
+            fields.push(("csrf_token", csrf));
+        }
+        let a = post_form(&web, cookie, "/inspections/done", &fields).await;
+        assert_eq!(a.status, status, "{inspection} {date}: {}", a.text);
+    }
+    let (wh3, wh3_csrf) = session(&web, "wh").await;
+    let other = post_form(
+        &web,
+        &wh3,
+        "/inspections/done",
+        &[
+            ("csrf_token", &wh3_csrf),
+            ("inspection", "dc-duress-test"),
+            ("date", &t),
+        ],
+    )
+    .await;
+    assert_eq!(
+        other.status,
+        StatusCode::NOT_FOUND,
+        "another site's: {}",
+        other.text
+    );
+    let done = post_form(
+        &web,
+        &wh3,
+        "/inspections/done",
+        &[
+            ("csrf_token", &wh3_csrf),
+            ("inspection", "whs-dock-doors"),
+            ("date", &t),
+        ],
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    let stored = {
+        let store: &dyn Store = &*web.db;
+        store
+            .get::<rampart_domain::Inspection>(&web.org, &id("whs-dock-doors"))
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    assert_eq!(stored.value.done_through, Some(today));
+    assert_eq!(stored.version, 2);
+    let after = get(&web, &all, "/inspections").await;
+    let at = after.text.find("Dock shutters locked").unwrap();
+    let end = after.text[at..].find("</tr>").unwrap() + at;
+    assert!(
+        after.text[at..end].contains("<td>none</td>"),
+        "{}",
+        &after.text[at..end]
+    );
 }

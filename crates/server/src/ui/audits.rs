@@ -56,6 +56,73 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/audits/{id}/inspect", get(inspect))
         .route("/audits/{id}/items/{item}", post(save_item))
         .route("/inspections", get(inspection_list))
+        .route("/inspections/done", post(inspection_done))
+}
+
+#[derive(Template)]
+#[template(path = "inspections.html")]
+struct InspectionsPage {
+    layout: Layout,
+    intro: String,
+    results: Results,
+    done_form: Option<DoneForm>,
+}
+
+/// The form that records a round of an inspection done.
+struct DoneForm {
+    csrf: String,
+    /// (id, label) of the inspections the user may record.
+    options: Vec<(String, String)>,
+    today: String,
+}
+
+/// Record rounds of an inspection done up to a date (`POST
+/// /inspections/done`, a form with `csrf_token`, `inspection`, `date`):
+/// the role must write inspections and see its site; the date may not be
+/// in the future, before the schedule starts, or before what is already
+/// recorded (which would undo rounds). A versioned, audited update.
+async fn inspection_done(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageUser(p): PageUser,
+    Form(form): Form<Vec<(String, String)>>,
+) -> PageResult {
+    use rampart_domain::Inspection;
+    let title = "Round not recorded";
+    let values = FormData(form);
+    check_csrf(&p, &values, &headers).map_err(|e| in_frame(&p, e, "Not allowed"))?;
+    resource::require(&p, EntityKind::Inspection, Action::Write)
+        .map_err(|e| in_frame(&p, e, title))?;
+    let stored = load_one::<Inspection>(&state, &p, values.get("inspection"))
+        .await
+        .map_err(|e| in_frame(&p, e, title))?;
+    let date: Date = values
+        .get("date")
+        .parse()
+        .map_err(|_| in_frame(&p, Problem::field("date", "a date as YYYY-MM-DD"), title))?;
+    let i = &stored.value;
+    let refusal = if date > today() {
+        Some(format!("{date} is in the future"))
+    } else if date < i.start {
+        Some(format!("{date} is before the first round ({})", i.start))
+    } else {
+        i.done_through.filter(|done| date < *done).map(|done| {
+            format!("rounds are already recorded done through {done}; a later date moves it on")
+        })
+    };
+    if let Some(why) = refusal {
+        return Err(in_frame(&p, Problem::field("date", why), title));
+    }
+    let updated = Inspection {
+        done_through: Some(date),
+        ..i.clone()
+    };
+    state
+        .store()
+        .update(&p.actor(), &p.org, &updated, stored.version)
+        .await
+        .map_err(|e| in_frame(&p, e.into(), title))?;
+    Ok(Redirect::to("/inspections").into_response())
 }
 
 /// The recurring inspections of the sites the user sees: how often, who,
@@ -162,17 +229,22 @@ async fn inspection_list(
         prev_href: None,
         next_href: None,
     };
-    let page = ListPage {
+    let writer = access::allows(p.user.role, EntityKind::Inspection, Action::Write);
+    let done_form = (writer && !list.is_empty()).then(|| DoneForm {
+        csrf: p.csrf_token().unwrap_or("").to_owned(),
+        options: list
+            .iter()
+            .map(|i| (i.id.to_string(), i.title.clone()))
+            .collect(),
+        today: day.to_string(),
+    });
+    let page = InspectionsPage {
         layout: Layout::new(&p, "Recurring inspections", "/inspections"),
-        heading: "Recurring inspections".to_owned(),
         intro: format!(
             "The monitoring that keeps the security systems as they were accepted: each inspection's next round and the rounds not done by their date, as of {day}. `rampart audit calendar` puts the coming rounds in an iCalendar feed."
         ),
-        path: "/inspections".to_owned(),
-        filters: Vec::new(),
         results,
-        new_href: None,
-        new_label: String::new(),
+        done_form,
     };
     Ok(html(StatusCode::OK, &page))
 }
