@@ -205,28 +205,11 @@ struct Read {
 
 /// The bytes of a framework file, within the size a framework may be.
 fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if meta.len() > MAX_FRAMEWORK_BYTES {
-        bail!(
-            "{}: {} MB is larger than the {} MB a framework file may be",
-            path.display(),
-            meta.len() / 1_000_000,
-            MAX_FRAMEWORK_BYTES / (1024 * 1024)
-        );
-    }
-    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+    super::read_limited(path, MAX_FRAMEWORK_BYTES, "a framework file")
 }
 
 fn read_text(path: &Path) -> Result<String> {
-    let bytes = read_bytes(path)?;
-    String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: not UTF-8 text (invalid byte at offset {})",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })
+    super::read_limited_text(path, MAX_FRAMEWORK_BYTES, "a framework file")
 }
 
 /// An id from a file name: lower case, characters an id may not hold as
@@ -865,10 +848,9 @@ pub fn export_oscal(ctx: &Context, cmd: OscalExport) -> Result<()> {
                         description: att.display_name.clone(),
                         media_type: Some(att.media_type.clone()),
                     };
-                    let already = engine_audit.results.iter().any(|r| {
-                        r.item == att.item && r.evidence.iter().any(|e| e.sha256 == evidence.sha256)
-                    });
-                    if engine_audit.attach_evidence(&att.item, &evidence) == 0 && !already {
+                    if engine_audit.results.iter().any(|r| r.item == att.item) {
+                        engine_audit.attach_evidence(&att.item, &evidence);
+                    } else {
                         unanswered.push(format!("{} ({})", att.display_name, att.item));
                     }
                 }

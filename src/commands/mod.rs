@@ -148,6 +148,34 @@ impl<E: rampart_domain::Entity> SiteItems<E> {
     }
 }
 
+/// The bytes of a file the user names, refused before reading when it is
+/// larger than `max_bytes` ("FILE: 40 MB is larger than the 32 MB {what}
+/// may be").
+pub fn read_limited(path: &std::path::Path, max_bytes: u64, what: &str) -> Result<Vec<u8>> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if meta.len() > max_bytes {
+        anyhow::bail!(
+            "{}: {} MB is larger than the {} MB {what} may be",
+            path.display(),
+            meta.len() / 1_000_000,
+            max_bytes / (1024 * 1024)
+        );
+    }
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// [`read_limited`], as UTF-8 text (an error names the first bad byte).
+pub fn read_limited_text(path: &std::path::Path, max_bytes: u64, what: &str) -> Result<String> {
+    String::from_utf8(read_limited(path, max_bytes, what)?).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: not UTF-8 text (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
 /// Run async store work from a synchronous command.
 pub fn block_on<F: Future>(f: F) -> Result<F::Output> {
     let rt = tokio::runtime::Builder::new_multi_thread()

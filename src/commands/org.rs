@@ -345,24 +345,11 @@ pub(crate) async fn pick_organisation(store: &dyn Store, named: Option<&str>) ->
 
 /// Read a file, refusing ones too large to be an organisation file.
 fn read_limited(path: &Path) -> Result<String> {
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if meta.len() > rampart_orgfile::MAX_FILE_BYTES as u64 {
-        bail!(
-            "{}: {} MB is larger than the {} MB an organisation file may be",
-            path.display(),
-            meta.len() / 1_000_000,
-            rampart_orgfile::MAX_FILE_BYTES / 1_000_000
-        );
-    }
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: not UTF-8 text (invalid byte at offset {})",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })
+    super::read_limited_text(
+        path,
+        rampart_orgfile::MAX_FILE_BYTES as u64,
+        "an organisation file",
+    )
 }
 
 /// Write to a temporary file beside `path`, then rename: a reader never

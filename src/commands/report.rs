@@ -9,7 +9,7 @@ use anyhow::{Context as _, Result};
 use jiff::civil::Date;
 use rampart_analyst::report::{
     DEFAULT_SEED, DEFAULT_TRIALS, Format, Kind, Provenance, Settings, audit_report, build,
-    remediation_report, render,
+    remediation_report, render, render_audit, render_remediation,
 };
 use rampart_domain::{Id, OrgDocument};
 
@@ -135,29 +135,26 @@ pub fn run(ctx: &Context, args: Args) -> Result<()> {
             let as_of = a.as_of.unwrap_or_else(|| jiff::Zoned::now().date());
             let doc = load(ctx, a.org.as_deref())?;
             let model = audit_report(&provenance(ctx), &doc, &a.audit, as_of)?;
-            let bytes = match a.format {
-                ReportFormat::Html => rampart_report::audit_html(&model).into_bytes(),
-                ReportFormat::Pdf => rampart_report::audit_pdf(&model)
-                    .with_context(|| format!("the PDF of audit {}", a.audit))?,
-            };
-            super::org::write_atomically(&a.output, &bytes)?;
-            ctx.note(format!("wrote {}", a.output.display()));
-            Ok(())
+            write(ctx, &a.output, &render_audit(&model, format(a.format))?)
         }
         ReportCommand::Remediation(a) => {
             let as_of = a.as_of.unwrap_or_else(|| jiff::Zoned::now().date());
             let doc = load(ctx, a.org.as_deref())?;
             let model = remediation_report(&provenance(ctx), &doc, a.site.as_deref(), as_of)?;
-            let bytes = match a.format {
-                ReportFormat::Html => rampart_report::remediation_html(&model).into_bytes(),
-                ReportFormat::Pdf => rampart_report::remediation_pdf(&model)
-                    .context("the PDF of the remediation status")?,
-            };
-            super::org::write_atomically(&a.output, &bytes)?;
-            ctx.note(format!("wrote {}", a.output.display()));
-            Ok(())
+            write(
+                ctx,
+                &a.output,
+                &render_remediation(&model, format(a.format))?,
+            )
         }
     }
+}
+
+/// Write a report's bytes (atomically) and say where.
+fn write(ctx: &Context, output: &Path, bytes: &[u8]) -> Result<()> {
+    super::org::write_atomically(output, bytes)?;
+    ctx.note(format!("wrote {}", output.display()));
+    Ok(())
 }
 
 /// Who made a report and from what store (the URL without its password).
@@ -187,10 +184,7 @@ fn whole(ctx: &Context, a: &AssessmentArgs, kind: Kind) -> Result<()> {
     let spinner = ctx.spinner("running the engines on the stored data".to_owned());
     let model = build(&provenance(ctx), &doc, a.site.as_deref(), as_of, &settings);
     spinner.finish_and_clear();
-    let bytes = render(&model?, kind, format(a.format))?;
-    super::org::write_atomically(&a.output, &bytes)?;
-    ctx.note(format!("wrote {}", a.output.display()));
-    Ok(())
+    write(ctx, &a.output, &render(&model?, kind, format(a.format))?)
 }
 
 fn load(ctx: &Context, org: Option<&str>) -> Result<OrgDocument> {

@@ -891,17 +891,7 @@ fn risk_from_row(
 }
 
 fn read_limited(path: &Path) -> Result<Vec<u8>> {
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if meta.len() > MAX_SHEET_BYTES {
-        bail!(
-            "{}: {} MB is larger than the {} MB a spreadsheet may be",
-            path.display(),
-            meta.len() / 1_000_000,
-            MAX_SHEET_BYTES / (1024 * 1024)
-        );
-    }
-    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+    super::read_limited(path, MAX_SHEET_BYTES, "a spreadsheet")
 }
 
 fn import_risks(ctx: &Context, args: RiskImportArgs) -> Result<()> {

@@ -655,20 +655,9 @@ fn inspection_view(
     s: &rampart_compliance::schedule::InspectionSchedule,
     today: Date,
 ) -> Result<rampart_server::audits::InspectionView, rampart_compliance::schedule::ScheduleError> {
-    use jiff::ToSpan;
-    // A year and a day holds the next round of any schedule (at most every 366 days).
-    let horizon = today.checked_add(367.days()).unwrap_or(Date::MAX);
-    let next = s.between(today, horizon)?.into_iter().next();
-    let from = match s.done_through {
-        Some(done) => done.checked_add(1.day()).unwrap_or(Date::MAX),
-        None => s.start,
-    };
-    let overdue = match today.checked_sub(1.day()) {
-        Ok(yesterday) if from <= yesterday => s.between(from, yesterday)?,
-        _ => Vec::new(),
-    };
+    let overdue = s.overdue(today)?;
     Ok(rampart_server::audits::InspectionView {
-        next,
+        next: s.next(today)?,
         overdue: overdue.len(),
         oldest_overdue: overdue.first().copied(),
     })

@@ -108,13 +108,15 @@ pub fn design_review(
             let stored = doc.risks.iter().find(|x| x.id.as_str() == r.id);
             risks.push(RiskTreatment {
                 id: r.id.clone(),
-                // The report's verdict on the risk's own scale: 1 above the appetite, 0 within.
+                // The report's verdict (each method has its own scale): 1
+                // above the appetite, 0 within; `why` says it in words.
                 level: if r.out_of_appetite.is_some() {
                     1.0
                 } else {
                     0.0
                 },
                 appetite: 0.5,
+                why: r.out_of_appetite.clone(),
                 treatment: stored
                     .filter(|x| x.treatment != Treatment::Undecided)
                     .map(|_| r.treatment.clone()),

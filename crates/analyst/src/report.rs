@@ -65,6 +65,25 @@ pub fn render(model: &rm::Report, kind: Kind, format: Format) -> Result<Vec<u8>>
     })
 }
 
+/// The audit report rendered.
+pub fn render_audit(model: &rm::AuditReport, format: Format) -> Result<Vec<u8>> {
+    Ok(match format {
+        Format::Html => rampart_report::audit_html(model).into_bytes(),
+        Format::Pdf => rampart_report::audit_pdf(model)
+            .with_context(|| format!("the PDF of audit {}", model.audit.id))?,
+    })
+}
+
+/// The remediation plan status rendered.
+pub fn render_remediation(model: &rm::RemediationReport, format: Format) -> Result<Vec<u8>> {
+    Ok(match format {
+        Format::Html => rampart_report::remediation_html(model).into_bytes(),
+        Format::Pdf => {
+            rampart_report::remediation_pdf(model).context("the PDF of the remediation status")?
+        }
+    })
+}
+
 /// A serde enum's name as words: `data_centre` -> `data centre`.
 fn label<T: Serialize>(v: &T) -> String {
     match serde_json::to_value(v) {
@@ -1374,20 +1393,16 @@ impl rampart_server::reports::Reports for crate::Analyst {
             prepared_by: request.prepared_by.clone(),
             source: "the Rampart web application".to_owned(),
         };
-        let (pdf, ext, content_type) = match request.format {
-            ReportFormat::Pdf => (true, "pdf", "application/pdf"),
-            ReportFormat::Html => (false, "html", "text/html; charset=utf-8"),
+        let (format, ext, content_type) = match request.format {
+            ReportFormat::Pdf => (Format::Pdf, "pdf", "application/pdf"),
+            ReportFormat::Html => (Format::Html, "html", "text/html; charset=utf-8"),
         };
         let org = doc.organisation.id.as_str();
         let as_of = request.as_of;
         let built: Result<(String, Vec<u8>)> = (|| {
             if let Some(audit) = &request.audit {
                 let model = audit_report(&prov, doc, audit.as_str(), as_of)?;
-                let bytes = if pdf {
-                    rampart_report::audit_pdf(&model).context("the PDF of the audit report")?
-                } else {
-                    rampart_report::audit_html(&model).into_bytes()
-                };
+                let bytes = render_audit(&model, format)?;
                 return Ok((format!("{org}-audit-{audit}-{as_of}.{ext}"), bytes));
             }
             let scope = request.site.as_ref().map_or(org, Id::as_str);
@@ -1401,12 +1416,7 @@ impl rampart_server::reports::Reports for crate::Analyst {
                         request.site.as_ref().map(Id::as_str),
                         as_of,
                     )?;
-                    let bytes = if pdf {
-                        rampart_report::remediation_pdf(&model)
-                            .context("the PDF of the remediation status")?
-                    } else {
-                        rampart_report::remediation_html(&model).into_bytes()
-                    };
+                    let bytes = render_remediation(&model, format)?;
                     return Ok((format!("{scope}-remediation-{as_of}.{ext}"), bytes));
                 }
             };
@@ -1423,10 +1433,7 @@ impl rampart_server::reports::Reports for crate::Analyst {
                 &settings,
             )?;
             let name = format!("{scope}-{}-{as_of}.{ext}", request.kind.code());
-            Ok((
-                name,
-                render(&model, kind, if pdf { Format::Pdf } else { Format::Html })?,
-            ))
+            Ok((name, render(&model, kind, format)?))
         })();
         let (file_name, bytes) = built.map_err(|e| format!("{e:#}"))?;
         Ok(ReportFile {

@@ -32,6 +32,10 @@ pub struct RiskTreatment {
     pub level: f64,
     /// The appetite on the same scale; a level above it needs treatment.
     pub appetite: f64,
+    /// Why it is above the appetite, in words, where the caller knows
+    /// better than the two numbers ("mean annual loss 1.2M is above 1M").
+    #[serde(default)]
+    pub why: Option<String>,
     #[serde(default)]
     pub treatment: Option<String>,
     #[serde(default)]
@@ -138,10 +142,13 @@ pub fn risks_above_appetite(risks: &[RiskTreatment]) -> Vec<Finding> {
                 &r.id,
                 Severity::High,
                 format!("Risk {} is above appetite and lacks {missing}", r.id),
-                format!(
-                    "Level {} exceeds the appetite {}; it needs {missing}.",
-                    r.level, r.appetite
-                ),
+                match &r.why {
+                    Some(why) => format!("Above the appetite: {why}; it needs {missing}."),
+                    None => format!(
+                        "Level {} exceeds the appetite {}; it needs {missing}.",
+                        r.level, r.appetite
+                    ),
+                },
                 &["ra-7"],
             )
         })

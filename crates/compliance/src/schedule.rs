@@ -166,6 +166,37 @@ impl InspectionSchedule {
         Ok(out)
     }
 
+    /// The occurrences before `today` not done: from the day after
+    /// `done_through` (or the start) to yesterday.
+    pub fn overdue(&self, today: Date) -> Result<Vec<Date>, ScheduleError> {
+        let from = match self.done_through {
+            Some(done) => done.checked_add(1.day()).unwrap_or(Date::MAX),
+            None => self.start,
+        };
+        match today.checked_sub(1.day()) {
+            Ok(yesterday) if from <= yesterday => self.between(from, yesterday),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// The first occurrence on or after `today`; `None` once the schedule
+    /// has ended (an occurrence comes at most 366 days, weeks or months
+    /// apart, so the search stops after the longest gap).
+    pub fn next(&self, today: Date) -> Result<Option<Date>, ScheduleError> {
+        self.check()?;
+        let mut n = self.first_index_from(today);
+        while let Some(d) = self.nth(n) {
+            if self.until.is_some_and(|u| d > u) {
+                return Ok(None);
+            }
+            if d >= today {
+                return Ok(Some(d));
+            }
+            n += 1;
+        }
+        Ok(None)
+    }
+
     /// An index at or a little before the first occurrence on or after
     /// `from`, so that old schedules need not be walked from their start.
     fn first_index_from(&self, from: Date) -> u32 {
@@ -231,16 +262,8 @@ pub fn agenda(
         for d in s.between(today, last)? {
             a.upcoming.push(s.occurrence(d));
         }
-        let from = match s.done_through {
-            Some(done) => done.checked_add(1.day()).unwrap_or(Date::MAX),
-            None => s.start,
-        };
-        if let Some(yesterday) = today.checked_sub(1.day()).ok()
-            && from <= yesterday
-        {
-            for d in s.between(from, yesterday)? {
-                a.overdue.push(s.occurrence(d));
-            }
+        for d in s.overdue(today)? {
+            a.overdue.push(s.occurrence(d));
         }
     }
     for p in audits {
@@ -314,6 +337,41 @@ mod tests {
             q.between(date(2026, 2, 1), date(2026, 12, 31)).unwrap(),
             [date(2026, 4, 30), date(2026, 7, 31), date(2026, 10, 31)]
         );
+    }
+
+    #[test]
+    fn the_next_round_is_the_first_of_the_rounds_from_today() {
+        for every in [
+            Every::Days(3),
+            Every::Weeks(2),
+            Every::Months(1),
+            Every::Months(12),
+        ] {
+            for until in [None, Some(date(2026, 9, 30))] {
+                let s = InspectionSchedule {
+                    until,
+                    ..fence(every)
+                };
+                let mut today = date(2025, 12, 1);
+                while today < date(2027, 3, 1) {
+                    let far = today.checked_add(800.days()).unwrap();
+                    let first = s.between(today, far).unwrap().first().copied();
+                    assert_eq!(s.next(today).unwrap(), first, "{every:?} {until:?} {today}");
+                    today = today.checked_add(5.days()).unwrap();
+                }
+            }
+        }
+        // Rounds not done: from the day after `done_through` to yesterday.
+        let s = InspectionSchedule {
+            done_through: Some(date(2026, 2, 14)),
+            ..fence(Every::Weeks(2))
+        };
+        assert_eq!(
+            s.overdue(date(2026, 3, 14)).unwrap(),
+            [date(2026, 2, 28)],
+            "14 March itself is today's round, not overdue"
+        );
+        assert_eq!(s.overdue(date(2026, 1, 1)).unwrap(), []);
     }
 
     #[test]

@@ -46,6 +46,7 @@ fn each_check_finds_what_it_should() {
                 id: "r1".into(),
                 level: 16.0,
                 appetite: 9.0,
+                why: None,
                 treatment: None,
                 owner: Some("ops".into()),
             },
@@ -53,6 +54,7 @@ fn each_check_finds_what_it_should() {
                 id: "r2".into(),
                 level: 16.0,
                 appetite: 9.0,
+                why: None,
                 treatment: Some("fence".into()),
                 owner: Some("ops".into()),
             },
@@ -60,6 +62,7 @@ fn each_check_finds_what_it_should() {
                 id: "r3".into(),
                 level: 9.0,
                 appetite: 9.0,
+                why: None,
                 treatment: None,
                 owner: None,
             },
@@ -67,6 +70,7 @@ fn each_check_finds_what_it_should() {
                 id: "r4".into(),
                 level: 10.0,
                 appetite: 9.0,
+                why: None,
                 treatment: Some(" ".into()),
                 owner: None,
             },
@@ -100,4 +104,26 @@ fn each_check_finds_what_it_should() {
     assert!(f[2].title.ends_with("lacks a treatment"));
     assert!(f[3].title.ends_with("lacks a treatment and an owner"));
     assert!(review(&DesignReviewInput::default()).is_empty());
+}
+
+#[test]
+fn a_risk_above_appetite_is_described_in_the_callers_words_when_given() {
+    let r = |why: Option<&str>| RiskTreatment {
+        id: "r1".into(),
+        level: 1.0,
+        appetite: 0.5,
+        why: why.map(Into::into),
+        treatment: None,
+        owner: Some("ops".into()),
+    };
+    let with = risks_above_appetite(&[r(Some("mean annual loss 1.2M is above 1M"))]);
+    assert_eq!(
+        with[0].description,
+        "Above the appetite: mean annual loss 1.2M is above 1M; it needs a treatment."
+    );
+    let without = risks_above_appetite(&[r(None)]);
+    assert_eq!(
+        without[0].description,
+        "Level 1 exceeds the appetite 0.5; it needs a treatment."
+    );
 }
