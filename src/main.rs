@@ -103,6 +103,10 @@ enum Command {
     #[command(subcommand)]
     Audit(commands::compliance::AuditCommand),
 
+    /// Acceptance tests of newly installed systems: record the runs in the field, sign off.
+    #[command(subcommand)]
+    Acceptance(commands::acceptance::Command),
+
     /// Inspect and verify the tamper-evident audit log.
     #[command(name = "audit-log", subcommand)]
     AuditLog(commands::audit_log::AuditLogCommand),
@@ -152,6 +156,9 @@ fn main() -> ExitCode {
             commands::compliance::framework(&ctx, cmd).map(|()| ExitCode::SUCCESS)
         }
         Command::Audit(cmd) => commands::compliance::audit(&ctx, cmd).map(|()| ExitCode::SUCCESS),
+        Command::Acceptance(cmd) => {
+            commands::acceptance::run(&ctx, cmd).map(|()| ExitCode::SUCCESS)
+        }
         Command::AuditLog(cmd) => commands::audit_log::run(&ctx, cmd),
         Command::Completions { shell } => {
             clap_complete::generate(

@@ -1,6 +1,7 @@
 //! The commands of the `rampart` binary. Each module parses its own
 //! arguments, does the I/O, calls the library crates and prints.
 
+pub mod acceptance;
 pub mod audit_log;
 pub mod cctv;
 pub mod compliance;

@@ -46,6 +46,8 @@ pub struct OrgDocument {
     pub audits: Vec<Audit>,
     #[serde(default)]
     pub inspections: Vec<Inspection>,
+    #[serde(default)]
+    pub acceptance_plans: Vec<crate::AcceptancePlan>,
 }
 
 /// One thing wrong with a document, located by entity kind, position in its
@@ -106,6 +108,7 @@ impl OrgDocument {
             frameworks: Vec::new(),
             audits: Vec::new(),
             inspections: Vec::new(),
+            acceptance_plans: Vec::new(),
         }
     }
 
@@ -125,6 +128,7 @@ impl OrgDocument {
             + self.frameworks.len()
             + self.audits.len()
             + self.inspections.len()
+            + self.acceptance_plans.len()
     }
 
     /// Every rule of the model; an empty list means the document is sound.
@@ -171,13 +175,13 @@ impl OrgDocument {
         let frameworks = v.index(&self.frameworks);
         let audits = v.index(&self.audits);
         let inspections = v.index(&self.inspections);
+        let acceptance_plans = v.index(&self.acceptance_plans);
         let _ = (
-            devices,
             risks,
             facility_models,
             floor_plans,
             audits,
-            inspections,
+            acceptance_plans,
         );
 
         let ids = Ids {
@@ -198,6 +202,14 @@ impl OrgDocument {
                 .iter()
                 .map(|(k, &i)| (*k, &self.applied_controls[i].site))
                 .collect(),
+            device: devices
+                .iter()
+                .map(|(k, &i)| (*k, &self.devices[i].site))
+                .collect(),
+            inspection: inspections
+                .iter()
+                .map(|(k, &i)| (*k, &self.inspections[i].site))
+                .collect(),
         };
 
         v.entities(&self.sites, &ids);
@@ -214,6 +226,7 @@ impl OrgDocument {
         v.entities(&self.frameworks, &ids);
         v.entities(&self.audits, &ids);
         v.entities(&self.inspections, &ids);
+        v.entities(&self.acceptance_plans, &ids);
 
         v.zone_cycles(&self.zones, &zones);
         v.risk_inputs(&self.risks, org);
@@ -235,6 +248,8 @@ struct Ids<'a> {
     control: HashSet<&'a Id>,
     framework: HashSet<&'a Id>,
     applied: HashMap<&'a Id, &'a Id>,
+    device: HashMap<&'a Id, &'a Id>,
+    inspection: HashMap<&'a Id, &'a Id>,
 }
 
 impl<'a> Ids<'a> {
@@ -251,13 +266,14 @@ impl<'a> Ids<'a> {
             EntityKind::Control => set(&self.control),
             EntityKind::Framework => set(&self.framework),
             EntityKind::AppliedControl => map(&self.applied),
-            EntityKind::Device
-            | EntityKind::Risk
+            EntityKind::Device => map(&self.device),
+            EntityKind::Inspection => map(&self.inspection),
+            EntityKind::Risk
             | EntityKind::User
             | EntityKind::FacilityModel
             | EntityKind::FloorPlan
             | EntityKind::Audit
-            | EntityKind::Inspection => None,
+            | EntityKind::AcceptancePlan => None,
         }
     }
 }

@@ -6,6 +6,7 @@ use std::fmt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::AcceptancePlan;
 use crate::model::*;
 use crate::{Id, ProblemKind};
 
@@ -28,10 +29,11 @@ pub enum EntityKind {
     Framework,
     Audit,
     Inspection,
+    AcceptancePlan,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 15] = [
+    pub const ALL: [EntityKind; 16] = [
         EntityKind::Site,
         EntityKind::Zone,
         EntityKind::Asset,
@@ -47,6 +49,7 @@ impl EntityKind {
         EntityKind::Framework,
         EntityKind::Audit,
         EntityKind::Inspection,
+        EntityKind::AcceptancePlan,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -66,6 +69,7 @@ impl EntityKind {
             EntityKind::Framework => "framework",
             EntityKind::Audit => "audit",
             EntityKind::Inspection => "inspection",
+            EntityKind::AcceptancePlan => "acceptance_plan",
         }
     }
 
@@ -91,6 +95,7 @@ impl EntityKind {
             EntityKind::Framework => "frameworks",
             EntityKind::Audit => "audits",
             EntityKind::Inspection => "inspections",
+            EntityKind::AcceptancePlan => "acceptance_plans",
         }
     }
 }
@@ -653,6 +658,41 @@ impl Entity for Inspection {
                 "a reminder comes at most 366 days before".to_owned(),
             ));
         }
+        out
+    }
+}
+
+impl Entity for AcceptancePlan {
+    const KIND: EntityKind = EntityKind::AcceptancePlan;
+    fn id(&self) -> &Id {
+        &self.id
+    }
+    fn site(&self) -> Option<&Id> {
+        Some(&self.site)
+    }
+    fn references(&self) -> Vec<Reference<'_>> {
+        let mut out = vec![r("site", EntityKind::Site, &self.site)];
+        out.extend(
+            self.devices
+                .iter()
+                .map(|d| r("devices", EntityKind::Device, d)),
+        );
+        opt(
+            &mut out,
+            "monitoring",
+            EntityKind::Inspection,
+            &self.monitoring,
+        );
+        out
+    }
+    fn check(&self) -> Vec<(&'static str, ProblemKind, String)> {
+        let mut out = Vec::new();
+        required(&mut out, "title", &self.title);
+        out.extend(
+            self.problems()
+                .into_iter()
+                .map(|(field, m)| (field, ProblemKind::Invalid, m)),
+        );
         out
     }
 }

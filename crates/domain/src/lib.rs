@@ -14,11 +14,16 @@
 //! (unique ids, references that exist, zones without cycles) are checked by
 //! [`OrgDocument::validate`].
 
+mod acceptance;
 mod document;
 mod entity;
 mod id;
 mod model;
 
+pub use acceptance::{
+    AcceptancePlan, AcceptanceTest, Criterion, NewRun, PlanStatus, Refusal, RunOutcome, SignOff,
+    TestCounts, TestRun, TestState,
+};
 pub use document::{OrgDocument, Problem, ProblemKind};
 pub use entity::{Entity, EntityKind, Reference};
 pub use id::{Id, IdError, Rating, RatingError};

@@ -256,6 +256,8 @@ struct SpanIndex {
     audits: Items,
     #[serde(default)]
     inspections: Items,
+    #[serde(default)]
+    acceptance_plans: Items,
 }
 
 impl SpanIndex {
@@ -275,6 +277,7 @@ impl SpanIndex {
             EntityKind::Framework => &self.frameworks,
             EntityKind::Audit => &self.audits,
             EntityKind::Inspection => &self.inspections,
+            EntityKind::AcceptancePlan => &self.acceptance_plans,
             EntityKind::User => return None,
         })
     }

@@ -43,7 +43,8 @@ pub fn allows(role: Role, kind: EntityKind, action: Action) -> bool {
             | K::FacilityModel
             | K::FloorPlan
             | K::Audit
-            | K::Inspection,
+            | K::Inspection
+            | K::AcceptancePlan,
             Action::Write,
         ) => matches!(role, R::Admin | R::SecurityManager | R::Assessor),
         (K::Device, Action::Write) => {

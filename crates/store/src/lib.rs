@@ -313,6 +313,7 @@ pub async fn export_document(store: &dyn Store, org: &Id) -> Result<OrgDocument>
     load!(frameworks, EntityKind::Framework);
     load!(audits, EntityKind::Audit);
     load!(inspections, EntityKind::Inspection);
+    load!(acceptance_plans, EntityKind::AcceptancePlan);
     Ok(doc)
 }
 

@@ -226,6 +226,7 @@ pub(crate) fn document_records(doc: &OrgDocument) -> Result<Vec<Record>> {
     push(&mut out, &doc.frameworks)?;
     push(&mut out, &doc.audits)?;
     push(&mut out, &doc.inspections)?;
+    push(&mut out, &doc.acceptance_plans)?;
     Ok(out)
 }
 

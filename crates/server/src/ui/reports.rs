@@ -84,6 +84,7 @@ pub fn visible_document(mut doc: OrgDocument, p: &Principal) -> OrgDocument {
     doc.floor_plans.retain(|f| sees(&f.site));
     doc.audits.retain(|a| sees(&a.site));
     doc.inspections.retain(|i| sees(&i.site));
+    doc.acceptance_plans.retain(|a| sees(&a.site));
     for t in &mut doc.threats {
         t.ratings.retain(|r| sees(&r.site));
     }
