@@ -776,3 +776,136 @@ fn a_checklist_filled_in_as_a_spreadsheet_is_imported_and_its_errors_are_listed_
         stderr(&out)
     );
 }
+
+#[test]
+fn acceptance_tests_are_recorded_and_signed_off_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let list = |site: &str| -> Value {
+        let o = rampart(&["--db", &db, "acceptance", "list", "--site", site, "--json"]);
+        assert_ok(&o);
+        serde_json::from_str(&stdout(&o)).unwrap()
+    };
+    assert_eq!(
+        list("dc"),
+        json!([{"id": "dc-duress-cctv-2025", "site": "dc",
+                "title": "Duress alarms and data hall door camera",
+                "status": "in_progress", "passed": 2, "failed": 0, "not_run": 1,
+                "signed_off": null}])
+    );
+    let plan = "whs-dock-contacts-2025";
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--db", db.as_str(), "acceptance", "record", plan];
+        args.extend_from_slice(extra);
+        rampart(&args)
+    };
+    // The contact now alarms at 140 mm: still over the 100 mm limit, so a
+    // claimed pass is refused and the measurement alone records a failure.
+    let o = run(&[
+        "shutter-open",
+        "--pass",
+        "--measured",
+        "140",
+        "--by",
+        "P. Novak",
+        "--on",
+        "2025-08-10",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("140 mm fails the criterion (at most 100 mm)"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&[
+        "shutter-open",
+        "--measured",
+        "140",
+        "--by",
+        "P. Novak",
+        "--on",
+        "2025-08-10",
+    ]);
+    assert_ok(&o);
+    assert!(stdout(&o).contains("shutter-open failed"), "{}", stdout(&o));
+    // Not before the last run, not a test the plan lacks.
+    let o = run(&[
+        "shutter-open",
+        "--measured",
+        "60",
+        "--by",
+        "P. Novak",
+        "--on",
+        "2025-08-09",
+    ]);
+    assert!(
+        stderr(&o).contains("latest run is of 2025-08-10"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["no-such", "--pass", "--by", "P. Novak"]);
+    assert!(
+        stderr(&o).contains("has no test \"no-such\""),
+        "{}",
+        stderr(&o)
+    );
+    // Signing off a failing plan is refused, naming the test.
+    let sign = |on: &str| {
+        rampart(&[
+            "--db",
+            &db,
+            "acceptance",
+            "sign-off",
+            plan,
+            "--by",
+            "Adaeze Okafor",
+            "--on",
+            on,
+        ])
+    };
+    let o = sign("2025-08-20");
+    assert!(
+        stderr(&o).contains("test shutter-open failed on 2025-08-10"),
+        "{}",
+        stderr(&o)
+    );
+    // The re-test after the contact is moved: 60 mm passes.
+    let o = run(&[
+        "shutter-open",
+        "--measured",
+        "60",
+        "--by",
+        "P. Novak",
+        "--on",
+        "2025-08-15",
+    ]);
+    assert_ok(&o);
+    assert!(stdout(&o).contains("ready for sign-off"), "{}", stdout(&o));
+    assert_ok(&sign("2025-08-20"));
+    let shown = rampart(&["--db", &db, "acceptance", "show", plan, "--json"]);
+    assert_ok(&shown);
+    let shown: Value = serde_json::from_str(&stdout(&shown)).unwrap();
+    assert_eq!(shown["status"], "accepted");
+    assert_eq!(
+        shown["tests"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (
+                r["outcome"].as_str().unwrap(),
+                r["measured"].as_f64().unwrap()
+            ))
+            .collect::<Vec<_>>(),
+        [("fail", 240.0), ("fail", 140.0), ("pass", 60.0)]
+    );
+    assert_eq!(shown["sign_off"]["by"], "Adaeze Okafor");
+    // Closed.
+    let o = run(&["tamper", "--fail", "--by", "P. Novak"]);
+    assert!(stderr(&o).contains("closed"), "{}", stderr(&o));
+    let o = rampart(&["--db", &db, "acceptance", "show", "nope"]);
+    assert!(
+        stderr(&o).contains("no acceptance test plan nope"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -6,6 +6,7 @@
 
 mod util;
 
+mod acceptance_web;
 mod audits_web;
 mod browser;
 mod cctv;

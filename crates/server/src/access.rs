@@ -56,6 +56,13 @@ pub fn allows(role: Role, kind: EntityKind, action: Action) -> bool {
     }
 }
 
+/// Accepting a newly installed system (signing its acceptance test plan
+/// off): the people accountable for the programme. Assessors and
+/// installers run the tests; they do not accept their own work.
+pub fn may_sign_off(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::SecurityManager)
+}
+
 /// Reading the audit log: the people accountable for the programme.
 pub fn may_read_audit_log(user: &User) -> bool {
     matches!(user.role, Role::Admin | Role::SecurityManager) && user.all_sites

@@ -84,6 +84,7 @@ mod assets;
 mod controls;
 mod devices;
 mod models;
+mod monitoring;
 mod people;
 mod risks;
 mod sites;
@@ -93,6 +94,7 @@ pub use assets::*;
 pub use controls::*;
 pub use devices::*;
 pub use models::*;
+pub use monitoring::*;
 pub use people::*;
 pub use risks::*;
 pub use sites::*;
@@ -269,6 +271,8 @@ pub fn register(api: &mut crate::openapi::Api) {
     api.resource::<Users>("users");
     api.resource::<FacilityModels>("facility-models");
     api.resource::<FloorPlans>("floor-plans");
+    api.resource::<Inspections>("inspections");
+    api.resource::<AcceptancePlans>("acceptance-plans");
 }
 
 #[cfg(test)]

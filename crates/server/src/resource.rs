@@ -358,6 +358,12 @@ async fn store_update<E: Entity>(
 ) -> ApiResult<rampart_store::Stored<E>> {
     let value = serde_json::to_value(entity).unwrap_or_default();
     (state.check_model)(E::KIND, &value).map_err(Problem::invalid)?;
+    if E::KIND == EntityKind::AcceptancePlan {
+        let old_plan: rampart_domain::AcceptancePlan = old.clone().decode()?.value;
+        let new_plan: rampart_domain::AcceptancePlan = serde_json::from_value(value.clone())
+            .map_err(|e| Problem::internal("reading a plan back", e))?;
+        acceptance_change(principal, Some(&old_plan), &new_plan)?;
+    }
     let accounts = if E::KIND == EntityKind::User {
         let old_user: rampart_domain::User = old.clone().decode()?.value;
         let new_user: rampart_domain::User = serde_json::from_value(value)
@@ -745,6 +751,36 @@ pub async fn delete<R: Resource>(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The rules of an acceptance test plan that depend on who writes it and on
+/// what it was: only a role that may accept a system signs a plan off (or
+/// writes one already signed off), and a signed-off plan is closed: its
+/// devices, tests, runs and sign-off stay as accepted (409); the title and
+/// descriptive fields may still be corrected.
+pub(crate) fn acceptance_change(
+    principal: &Principal,
+    old: Option<&rampart_domain::AcceptancePlan>,
+    new: &rampart_domain::AcceptancePlan,
+) -> ApiResult<()> {
+    let old_sign_off = old.and_then(|o| o.sign_off.as_ref());
+    if let (Some(old), Some(s)) = (old, old_sign_off)
+        && (old.tests != new.tests || old.devices != new.devices || old.sign_off != new.sign_off)
+    {
+        return Err(Problem::conflict(format!(
+            "the plan was signed off by {} on {}: its devices, tests, runs and sign-off are closed; a change to the system needs a new plan",
+            s.by, s.on
+        )));
+    }
+    if new.sign_off.is_some()
+        && old_sign_off.is_none()
+        && !access::may_sign_off(principal.user.role)
+    {
+        return Err(Problem::forbidden(
+            "only a security manager or an administrator signs a system off",
+        ));
+    }
+    Ok(())
+}
+
 /// The field rules of an entity (`Entity::check`), as a problem with the fields.
 fn check_fields<E: Entity>(entity: &E) -> ApiResult<()> {
     let problems = entity.check();
@@ -777,8 +813,13 @@ pub(crate) async fn create_entity<E: Entity>(
         ));
     }
     check_fields(entity)?;
-    (state.check_model)(E::KIND, &serde_json::to_value(entity).unwrap_or_default())
-        .map_err(Problem::invalid)?;
+    let value = serde_json::to_value(entity).unwrap_or_default();
+    (state.check_model)(E::KIND, &value).map_err(Problem::invalid)?;
+    if E::KIND == EntityKind::AcceptancePlan {
+        let plan: rampart_domain::AcceptancePlan = serde_json::from_value(value)
+            .map_err(|e| Problem::internal("reading a plan back", e))?;
+        acceptance_change(principal, None, &plan)?;
+    }
     check_write(state, principal, entity).await?;
     Ok(state
         .store()

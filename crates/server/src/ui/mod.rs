@@ -17,6 +17,7 @@
 //! - Every list can be downloaded as CSV (`?format=csv`), with cells that a
 //!   spreadsheet would run as a formula defused.
 
+mod acceptance;
 mod account;
 mod audits;
 mod catalogue_forms;
@@ -61,6 +62,7 @@ pub fn router() -> Router<AppState> {
     let r = designs::routes(r);
     let r = countermeasures::routes(r);
     let r = audits::routes(r);
+    let r = acceptance::routes(r);
     let r = users::routes(r);
     let r = evidence::routes(r);
     reports::routes(account::routes(r))
@@ -182,6 +184,7 @@ impl Layout {
             ("/coverage", "Coverage"),
             ("/audits", "Audits"),
             ("/inspections", "Inspections"),
+            ("/acceptance", "Acceptance"),
             ("/people", "People"),
             ("/reports", "Reports"),
         ];
