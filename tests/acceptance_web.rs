@@ -1,4 +1,5 @@
-//! Acceptance tests on the web and the API: the list and a plan's page on
+//! Acceptance tests and recurring inspections on the web and the API: the
+//! inspection form, the list and a plan's page on
 //! the demo organisation, recording runs (the measurement decides, a
 //! refusal comes back beside its field), the sign-off and its role, the
 //! plan closed after it, and the same rules on `/api/v1/acceptance-plans`.
@@ -354,4 +355,104 @@ async fn the_api_keeps_the_same_rules() {
         .await;
     assert_eq!(i.status, StatusCode::OK, "{}", i.text);
     assert_eq!(i.body["every"], json!({"weeks": 1}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recurring_inspections_are_added_and_edited_with_a_form() {
+    let web = Web::sqlite().await;
+    web.user_with_password("boss", Role::SecurityManager, PW)
+        .await;
+    web.user_with_password("reader", Role::Viewer, PW).await;
+    let (reader, _) = web.session("reader", PW).await;
+    assert_eq!(
+        get(&web, &reader, "/inspections/new").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(
+        !get(&web, &reader, "/inspections")
+            .await
+            .text
+            .contains("New inspection")
+    );
+
+    let (boss, _) = web.session("boss", PW).await;
+    let list = get(&web, &boss, "/inspections").await;
+    assert!(list.text.contains("href=\"/inspections/new\""));
+    assert!(
+        list.text
+            .contains("href=\"/inspections/whs-dock-doors/edit\"")
+    );
+    let form = get(&web, &boss, "/inspections/new").await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.text);
+    assert_csp_clean(&form.text);
+    let csrf = hidden(&form.text, "csrf_token");
+    let mut fields = vec![
+        ("csrf_token", csrf.as_str()),
+        ("id", "hq-lux-check"),
+        ("title", "Car park lighting levels measured"),
+        ("site", "hq"),
+        ("owner", "p-lewis"),
+        ("every", "0"),
+        ("unit", "months"),
+        ("start", "2026-01-05"),
+        ("until", "2025-01-01"),
+        ("reminder_days", "3"),
+    ];
+    let bad = post_form(&web, &boss, "/inspections", &fields).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    assert!(bad.text.contains("Enter a whole number from 1 to 366."));
+    assert!(bad.text.contains("The last date is before the first round"));
+    assert!(
+        bad.text.contains("Car park lighting levels measured"),
+        "typed values kept"
+    );
+    fields[5] = ("every", "3");
+    fields[8] = ("until", "");
+    let ok = post_form(&web, &boss, "/inspections", &fields).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+    let store: &dyn Store = &*web.db;
+    let stored = store
+        .get::<rampart_domain::Inspection>(&web.org, &Id::new("hq-lux-check").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.value.every, rampart_domain::Recurrence::Months(3));
+    assert_eq!(stored.value.reminder_days, 3);
+
+    // Editing keeps what the form does not show (the rounds done, the checklist).
+    let before = store
+        .get::<rampart_domain::Inspection>(&web.org, &Id::new("hq-perimeter-walk").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let edit = get(&web, &boss, "/inspections/hq-perimeter-walk/edit").await;
+    assert_eq!(edit.status, StatusCode::OK, "{}", edit.text);
+    let version = before.version.to_string();
+    let a = post_form(
+        &web,
+        &boss,
+        "/inspections/hq-perimeter-walk",
+        &[
+            ("csrf_token", &hidden(&edit.text, "csrf_token")),
+            ("version", &version),
+            ("title", "Perimeter walk (night)"),
+            ("site", "hq"),
+            ("owner", "p-lewis"),
+            ("every", "1"),
+            ("unit", "weeks"),
+            ("start", "2025-01-06"),
+            ("reminder_days", "2"),
+        ],
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.text);
+    let after = store
+        .get::<rampart_domain::Inspection>(&web.org, &Id::new("hq-perimeter-walk").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.value.every, rampart_domain::Recurrence::Weeks(1));
+    assert_eq!(after.value.done_through, before.value.done_through);
+    assert_eq!(after.value.framework, before.value.framework);
+    assert_eq!(after.version, before.version + 1);
 }

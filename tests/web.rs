@@ -259,7 +259,8 @@ fn may(role: Role, path: &str) -> &'static str {
         ("users", _) => "",
         (_, Admin | SecurityManager) => "rwd",
         (
-            "zones" | "assets" | "threats" | "risks" | "facility-models" | "floor-plans",
+            "zones" | "assets" | "threats" | "risks" | "facility-models" | "floor-plans"
+            | "inspections" | "acceptance-plans",
             Assessor,
         ) => "rw",
         ("devices", Assessor | Responder) => "rw",
@@ -319,11 +320,15 @@ async fn fixture(web: &Web, admin: &str, path: &str, new_id: &str, site: &str) -
             obj.insert("site".into(), json!(site));
             v
         }
+        "inspections" => json!({"id": new_id, "site": site, "title": "Test round",
+                                 "every": {"weeks": 2}, "start": "2026-01-05"}),
+        "acceptance-plans" => json!({"id": new_id, "site": site, "title": "Test plan",
+            "tests": [{"id": "t1", "title": "A test", "procedure": "Do it", "expected": "It works"}]}),
         _ => unreachable!("{path}"),
     }
 }
 
-const SITE_SCOPED: [&str; 7] = [
+const SITE_SCOPED: [&str; 9] = [
     "zones",
     "assets",
     "devices",
@@ -331,6 +336,8 @@ const SITE_SCOPED: [&str; 7] = [
     "applied-controls",
     "facility-models",
     "floor-plans",
+    "inspections",
+    "acceptance-plans",
 ];
 
 /// Organisation-wide catalogues, and a new record of each.
@@ -459,7 +466,7 @@ async fn the_role_matrix_holds_on_every_route() {
 
                 let mut edited = fixture(&web, &admin, path, &format!("{base}-put"), site).await;
                 edited["name"] = json!("Edited");
-                if path == "risks" {
+                if matches!(path, "risks" | "inspections" | "acceptance-plans") {
                     edited.as_object_mut().unwrap().remove("name");
                     edited["title"] = json!("Edited");
                 }

@@ -66,6 +66,8 @@ struct InspectionsPage {
     intro: String,
     results: Results,
     done_form: Option<DoneForm>,
+    /// Whether the user may add and edit inspections.
+    writer: bool,
 }
 
 /// The form that records a round of an inspection done.
@@ -164,6 +166,7 @@ async fn inspection_list(
         ],
         "No recurring inspection on your sites yet: add them under `inspections:` in the organisation file.",
     );
+    let writer = access::allows(p.user.role, EntityKind::Inspection, Action::Write);
     for (i, v) in list.iter().zip(views) {
         let (n, unit) = match i.every {
             Recurrence::Days(n) => (n, "day"),
@@ -171,7 +174,14 @@ async fn inspection_list(
             Recurrence::Months(n) => (n, "month"),
         };
         let mut row = vec![
-            Cell::text(i.title.clone()),
+            if writer {
+                Cell::link(
+                    i.title.clone(),
+                    format!("/inspections/{}/edit", url_encode(i.id.as_str())),
+                )
+            } else {
+                Cell::text(i.title.clone())
+            },
             Cell::text(
                 site_names
                     .get(&i.site)
@@ -229,7 +239,6 @@ async fn inspection_list(
         prev_href: None,
         next_href: None,
     };
-    let writer = access::allows(p.user.role, EntityKind::Inspection, Action::Write);
     let done_form = (writer && !list.is_empty()).then(|| DoneForm {
         csrf: p.csrf_token().unwrap_or("").to_owned(),
         options: list
@@ -245,6 +254,7 @@ async fn inspection_list(
         ),
         results,
         done_form,
+        writer,
     };
     Ok(html(StatusCode::OK, &page))
 }

@@ -334,3 +334,142 @@ impl FormKind for Person {
         })
     }
 }
+
+const RECURRENCE_UNITS: &[&str] = &["days", "weeks", "months"];
+
+/// A recurring inspection. The checklist walked (`framework`) is kept from
+/// the stored record; the rounds done are recorded on the Inspections page.
+impl FormKind for rampart_domain::Inspection {
+    const NOUN: &'static str = "inspection";
+    const BASE: &'static str = "/inspections";
+    fn title(&self) -> String {
+        self.title.clone()
+    }
+    fn values(&self) -> FormData {
+        use rampart_domain::Recurrence;
+        let mut v = FormData::default();
+        v.set("id", self.id.to_string());
+        v.set("title", self.title.clone());
+        v.set("site", self.site.to_string());
+        let (n, unit) = match self.every {
+            Recurrence::Days(n) => (n, "days"),
+            Recurrence::Weeks(n) => (n, "weeks"),
+            Recurrence::Months(n) => (n, "months"),
+        };
+        v.set("every", n.to_string());
+        v.set("unit", unit);
+        v.set("start", self.start.to_string());
+        v.set(
+            "until",
+            self.until.map(|d| d.to_string()).unwrap_or_default(),
+        );
+        v.set("reminder_days", self.reminder_days.to_string());
+        v.set("owner", opt_id(&self.owner));
+        v
+    }
+    fn fieldsets(v: &FormData, o: &Options, creating: bool) -> Vec<Fieldset> {
+        vec![
+            fieldset(
+                "Inspection",
+                "",
+                vec![
+                    id_field(v, creating, ID_HINT),
+                    FormField::new("title", "What is inspected", "text", v).required(),
+                    FormField::new("site", "Site", "select", v)
+                        .required()
+                        .options(Some("Choose a site"), o.sites.clone()),
+                    FormField::new("owner", "Carried out by", "select", v)
+                        .options(Some("No one named"), o.people.clone()),
+                ],
+            ),
+            fieldset(
+                "Schedule",
+                "Rounds recur from the first date; a reminder comes the given number of days before each.",
+                vec![
+                    FormField::new("every", "Every", "number", v)
+                        .required()
+                        .range("1", "366", "1"),
+                    FormField::new("unit", "Unit", "select", v)
+                        .required()
+                        .options(None, codes(RECURRENCE_UNITS)),
+                    FormField::new("start", "First round", "date", v)
+                        .required()
+                        .hint("YYYY-MM-DD"),
+                    FormField::new("until", "Last date", "date", v).hint("Leave empty for no end."),
+                    FormField::new("reminder_days", "Remind days before", "number", v)
+                        .range("0", "366", "1")
+                        .hint("Default 7."),
+                ],
+            ),
+        ]
+    }
+    fn parse(
+        v: &FormData,
+        base: Option<&rampart_domain::Inspection>,
+        _o: &Options,
+    ) -> Result<rampart_domain::Inspection, Errors> {
+        use rampart_domain::Recurrence;
+        let mut p = Parse::new(v);
+        let id = id_of(&mut p, base.map(|b| &b.id));
+        let title = p.text("title", "what is inspected", 300);
+        let site = p.id("site", "a site");
+        let owner = p.opt_id("owner");
+        let every = match p.raw("every").trim().parse::<u32>() {
+            Ok(n) if (1..=366).contains(&n) => Some(n),
+            _ => {
+                p.fail("every", "Enter a whole number from 1 to 366.");
+                None
+            }
+        };
+        let unit = match p.raw("unit") {
+            "days" => Some(Recurrence::Days as fn(u32) -> Recurrence),
+            "weeks" => Some(Recurrence::Weeks as fn(u32) -> Recurrence),
+            "months" => Some(Recurrence::Months as fn(u32) -> Recurrence),
+            _ => {
+                p.fail("unit", "Choose days, weeks or months.");
+                None
+            }
+        };
+        let start = p.opt_date("start");
+        if start.is_none() && p.raw("start").is_empty() {
+            p.fail("start", "Enter the date of the first round.");
+        }
+        let until = p.opt_date("until");
+        if let (Some(s), Some(u)) = (start, until)
+            && u < s
+        {
+            p.fail(
+                "until",
+                format!("The last date is before the first round ({s})."),
+            );
+        }
+        let reminder_days = match p.raw("reminder_days").trim() {
+            "" => Some(7),
+            t => match t.parse::<u32>() {
+                Ok(n) if n <= 366 => Some(n),
+                _ => {
+                    p.fail("reminder_days", "Enter a whole number from 0 to 366.");
+                    None
+                }
+            },
+        };
+        p.done()?;
+        let (Some(id), Some(site), Some(every), Some(unit), Some(start), Some(reminder_days)) =
+            (id, site, every, unit, start, reminder_days)
+        else {
+            return Err(Errors::new());
+        };
+        Ok(rampart_domain::Inspection {
+            id,
+            site,
+            title,
+            every: unit(every),
+            start,
+            until,
+            reminder_days,
+            done_through: base.and_then(|b| b.done_through),
+            framework: base.and_then(|b| b.framework.clone()),
+            owner,
+        })
+    }
+}

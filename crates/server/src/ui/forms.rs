@@ -17,8 +17,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jiff::civil::Date;
 use rampart_domain::{
-    Assessment, Asset, Control, Device, Entity, EntityKind, FemaInputs, Id, MatrixInputs,
-    NistInputs, Organisation, Person, Rating, RiskScenario, Site, Threat, Zone,
+    Assessment, Asset, Control, Device, Entity, EntityKind, FemaInputs, Id, Inspection,
+    MatrixInputs, NistInputs, Organisation, Person, Rating, RiskScenario, Site, Threat, Zone,
 };
 use serde::de::DeserializeOwned;
 
@@ -103,6 +103,14 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/people/{id}/delete", post(delete::<Person>))
         .route("/zones/{id}/delete", post(delete::<Zone>))
         .route("/devices/{id}/edit", get(edit_form::<Device>))
+        .route("/inspections/new", get(new_form::<Inspection>))
+        .route("/inspections/{id}/edit", get(edit_form::<Inspection>))
+        .route("/inspections", post(create::<Inspection>))
+        .route(
+            "/inspections/{id}",
+            get(inspection_page).post(update::<Inspection>),
+        )
+        .route("/inspections/{id}/delete", post(delete::<Inspection>))
         // The same paths as the GET pages of `pages`: their methods merge.
         .route("/sites", post(create::<Site>))
         .route("/sites/{id}", post(update::<Site>))
@@ -162,6 +170,11 @@ async fn delete<E: FormKind>(
 }
 
 /// Zones have no page of their own: they are listed on their site's page.
+/// An inspection is shown as its row of the Inspections page.
+async fn inspection_page() -> Redirect {
+    Redirect::to("/inspections")
+}
+
 async fn zones_page() -> Redirect {
     Redirect::to("/sites")
 }
