@@ -260,7 +260,7 @@ fn may(role: Role, path: &str) -> &'static str {
         (_, Admin | SecurityManager) => "rwd",
         (
             "zones" | "assets" | "threats" | "risks" | "facility-models" | "floor-plans"
-            | "inspections" | "acceptance-plans",
+            | "inspections" | "acceptance-plans" | "audits",
             Assessor,
         ) => "rw",
         ("devices", Assessor | Responder) => "rw",
@@ -320,6 +320,9 @@ async fn fixture(web: &Web, admin: &str, path: &str, new_id: &str, site: &str) -
             obj.insert("site".into(), json!(site));
             v
         }
+        "audits" => json!({"id": new_id, "site": site, "framework": "physical-security",
+                            "title": "Test audit", "status": "planned",
+                            "planned_start": "2026-02-02", "planned_end": "2026-02-06"}),
         "inspections" => json!({"id": new_id, "site": site, "title": "Test round",
                                  "every": {"weeks": 2}, "start": "2026-01-05"}),
         "acceptance-plans" => json!({"id": new_id, "site": site, "title": "Test plan",
@@ -328,7 +331,7 @@ async fn fixture(web: &Web, admin: &str, path: &str, new_id: &str, site: &str) -
     }
 }
 
-const SITE_SCOPED: [&str; 9] = [
+const SITE_SCOPED: [&str; 10] = [
     "zones",
     "assets",
     "devices",
@@ -336,6 +339,7 @@ const SITE_SCOPED: [&str; 9] = [
     "applied-controls",
     "facility-models",
     "floor-plans",
+    "audits",
     "inspections",
     "acceptance-plans",
 ];
@@ -346,6 +350,9 @@ fn catalogue_fixture(path: &str, new_id: &str) -> Value {
         "threats" => json!({"id": new_id, "name": "Test threat", "category": "criminal"}),
         "controls" => json!({"id": new_id, "name": "Test control", "function": "detect"}),
         "people" => json!({"id": new_id, "name": "Test person", "kind": "staff"}),
+        "frameworks" => {
+            json!({"id": new_id, "title": "Test checklist", "source": "builtin:physical-security"})
+        }
         "users" => json!({"id": new_id, "display_name": "Test user", "role": "viewer"}),
         _ => unreachable!("{path}"),
     }
@@ -466,7 +473,10 @@ async fn the_role_matrix_holds_on_every_route() {
 
                 let mut edited = fixture(&web, &admin, path, &format!("{base}-put"), site).await;
                 edited["name"] = json!("Edited");
-                if matches!(path, "risks" | "inspections" | "acceptance-plans") {
+                if matches!(
+                    path,
+                    "risks" | "inspections" | "acceptance-plans" | "audits"
+                ) {
                     edited.as_object_mut().unwrap().remove("name");
                     edited["title"] = json!("Edited");
                 }
@@ -641,7 +651,7 @@ async fn the_role_matrix_holds_on_every_route() {
             walk(m, p.to_owned());
         }
         // Catalogues belong to the organisation: no site dimension.
-        for path in ["threats", "controls", "people", "users"] {
+        for path in ["threats", "controls", "people", "users", "frameworks"] {
             let rights = may(role, path);
             let (r, w, d) = (
                 rights.contains('r'),
@@ -709,6 +719,8 @@ async fn the_role_matrix_holds_on_every_route() {
             let mut edited = catalogue_fixture(path, &format!("{base}-put"));
             if path == "users" {
                 edited["display_name"] = json!("Edited");
+            } else if path == "frameworks" {
+                edited["title"] = json!("Edited");
             } else {
                 edited["name"] = json!("Edited");
             }

@@ -81,6 +81,7 @@ macro_rules! mirrored {
 }
 
 mod assets;
+mod compliance;
 mod controls;
 mod devices;
 mod models;
@@ -91,6 +92,7 @@ mod sites;
 mod threats;
 
 pub use assets::*;
+pub use compliance::*;
 pub use controls::*;
 pub use devices::*;
 pub use models::*;
@@ -271,6 +273,8 @@ pub fn register(api: &mut crate::openapi::Api) {
     api.resource::<Users>("users");
     api.resource::<FacilityModels>("facility-models");
     api.resource::<FloorPlans>("floor-plans");
+    api.resource::<Frameworks>("frameworks");
+    api.resource::<Audits>("audits");
     api.resource::<Inspections>("inspections");
     api.resource::<AcceptancePlans>("acceptance-plans");
 }

@@ -149,6 +149,8 @@ fn the_demo_organisation_round_trips_through_the_api_bodies() {
     check::<Users>(&users());
     check::<FacilityModels>(&doc.facility_models);
     check::<FloorPlans>(&doc.floor_plans);
+    check::<Frameworks>(&doc.frameworks);
+    check::<Audits>(&doc.audits);
     check::<Inspections>(&doc.inspections);
     check::<AcceptancePlans>(&doc.acceptance_plans);
 
