@@ -464,7 +464,7 @@ fn audit_calendar_feed() {
         "{err}"
     );
     assert!(
-        err.contains("1 upcoming audit(s) and 6 inspection(s)"),
+        err.contains("1 upcoming audit(s), 6 inspection(s) and 0 acceptance test day(s)"),
         "{err}"
     );
     assert_eq!(ev.get("DTSTART"), Some("20250512"));
@@ -486,6 +486,24 @@ fn audit_calendar_feed() {
         "no audit left"
     );
     assert!(err.contains("overdue: audit dc-800-53-2025"), "{err}");
+    // The warehouse's dock contacts are to be tested on 1 August 2025: in
+    // the feed from 20 July; overdue, as is the data centre's plan of 27
+    // November, once their day has passed without a sign-off. The head
+    // office's plan of the same day was signed off: neither.
+    let (text, _) = feed("2025-07-20");
+    let cal = rampart_compliance::ical::parse(&text).unwrap();
+    assert_eq!(
+        of_kind(&cal, "ACCEPTANCE TESTS"),
+        [("20250801".to_owned(), "whs".to_owned())]
+    );
+    let (_, err) = feed("2025-12-10");
+    for plan in ["whs-dock-contacts-2025", "dc-duress-cctv-2025"] {
+        assert!(
+            err.contains(&format!("overdue: acceptance tests {plan}")),
+            "{err}"
+        );
+    }
+    assert!(!err.contains("hq-entrance-acs-2025"), "{err}");
 }
 
 #[test]

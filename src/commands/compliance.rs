@@ -82,11 +82,12 @@ pub enum AuditCommand {
     ///
     /// Example: rampart audit list --site dc --json
     List(AuditListArgs),
-    /// Write an iCalendar (RFC 5545) feed of the audits and recurring inspections coming up:
-    /// each an all-day event (an audit over its planned dates), with a reminder. Subscribe to the file in a calendar application;
-    /// the same audit keeps its UID, so a rewritten feed updates events rather than adding
-    /// copies. Audits already overdue (planned end passed, not completed) and inspections not
-    /// done by their date are listed on stderr.
+    /// Write an iCalendar (RFC 5545) feed of the audits, recurring inspections and planned
+    /// acceptance tests coming up: each an all-day event (an audit over its planned dates),
+    /// with a reminder. Subscribe to the file in a calendar application; the same audit keeps
+    /// its UID, so a rewritten feed updates events rather than adding copies. Audits already
+    /// overdue (planned end passed, not completed), inspections not done by their date and
+    /// acceptance tests planned in the past and not signed off are listed on stderr.
     ///
     /// Example: rampart audit calendar --site dc --days 90 -o audits.ics
     Calendar(CalendarArgs),
@@ -639,6 +640,7 @@ fn audit_calendar(ctx: &Context, args: CalendarArgs) -> Result<()> {
     let planned: Vec<schedule::PlannedAudit> = audits
         .iter()
         .map(|a| schedule::PlannedAudit {
+            kind: schedule::OccurrenceKind::Audit,
             id: a.id.to_string(),
             title: a.title.clone(),
             site: Some(a.site.to_string()),
@@ -652,6 +654,30 @@ fn audit_calendar(ctx: &Context, args: CalendarArgs) -> Result<()> {
             reminder_days: args.remind_days,
         })
         .collect();
+    // Acceptance tests planned for a day, until the plan is signed off.
+    let (_, plans) = stored_of::<rampart_domain::AcceptancePlan>(
+        ctx,
+        args.org.as_deref(),
+        args.site.as_deref(),
+    )?;
+    let mut planned = planned;
+    planned.extend(plans.iter().filter_map(|p| {
+        let day = p.planned?;
+        Some(schedule::PlannedAudit {
+            kind: schedule::OccurrenceKind::AcceptanceTest,
+            id: p.id.to_string(),
+            title: format!("Acceptance tests: {}", p.title),
+            site: Some(p.site.to_string()),
+            start: day,
+            end: day,
+            state: if p.sign_off.is_some() {
+                schedule::PlanState::Completed
+            } else {
+                schedule::PlanState::Open
+            },
+            reminder_days: args.remind_days,
+        })
+    }));
     let (_, stored_inspections) =
         stored_of::<rampart_domain::Inspection>(ctx, args.org.as_deref(), args.site.as_deref())?;
     let inspections: Vec<schedule::InspectionSchedule> = stored_inspections
@@ -668,14 +694,22 @@ fn audit_calendar(ctx: &Context, args: CalendarArgs) -> Result<()> {
     let count =
         |k: schedule::OccurrenceKind| agenda.upcoming.iter().filter(|o| o.kind == k).count();
     ctx.note(format!(
-        "wrote {} ({} upcoming audit(s) and {} inspection(s) in the next {} days from {today})",
+        "wrote {} ({} upcoming audit(s), {} inspection(s) and {} acceptance test day(s) in the next {} days from {today})",
         args.output.display(),
         count(schedule::OccurrenceKind::Audit),
         count(schedule::OccurrenceKind::Inspection),
+        count(schedule::OccurrenceKind::AcceptanceTest),
         args.days
     ));
     for o in &agenda.overdue {
-        if o.kind == schedule::OccurrenceKind::Audit {
+        if o.kind == schedule::OccurrenceKind::AcceptanceTest {
+            ctx.note(format!(
+                "  overdue: acceptance tests {} at site {} (planned {}, not signed off)",
+                o.source,
+                o.site.as_deref().unwrap_or("?"),
+                o.start
+            ));
+        } else if o.kind == schedule::OccurrenceKind::Audit {
             ctx.note(format!(
                 "  overdue: audit {} at site {} (planned {} to {})",
                 o.source,

@@ -100,6 +100,7 @@ pub fn feed(name: &str, occurrences: &[Occurrence], stamp: Timestamp) -> String 
         let what = match o.kind {
             OccurrenceKind::Inspection => "Inspection",
             OccurrenceKind::Audit => "Audit",
+            OccurrenceKind::AcceptanceTest => "Acceptance tests",
         };
         let end = o.end.checked_add(1.day()).unwrap_or(o.end);
         line("BEGIN:VEVENT");

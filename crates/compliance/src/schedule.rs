@@ -56,9 +56,12 @@ pub enum PlanState {
     Completed,
 }
 
-/// A planned audit.
+/// A planned audit, or planned acceptance tests of a new system: work on
+/// dates, done once (completed, or signed off).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedAudit {
+    /// `Audit` or `AcceptanceTest`.
+    pub kind: OccurrenceKind,
     pub id: String,
     pub title: String,
     pub site: Option<String>,
@@ -74,6 +77,7 @@ pub struct PlannedAudit {
 pub enum OccurrenceKind {
     Inspection,
     Audit,
+    AcceptanceTest,
 }
 
 impl OccurrenceKind {
@@ -81,6 +85,7 @@ impl OccurrenceKind {
         match self {
             OccurrenceKind::Inspection => "inspection",
             OccurrenceKind::Audit => "audit",
+            OccurrenceKind::AcceptanceTest => "acceptance_test",
         }
     }
 }
@@ -278,7 +283,7 @@ pub fn agenda(
             continue;
         }
         let o = Occurrence {
-            kind: OccurrenceKind::Audit,
+            kind: p.kind,
             source: p.id.clone(),
             title: p.title.clone(),
             site: p.site.clone(),
@@ -408,6 +413,7 @@ mod tests {
         s.done_through = Some(date(2026, 3, 9));
         let audits = [
             PlannedAudit {
+                kind: OccurrenceKind::Audit,
                 id: "aud-late".into(),
                 title: "Annual inspection".into(),
                 site: Some("hq".into()),
@@ -417,6 +423,7 @@ mod tests {
                 reminder_days: 7,
             },
             PlannedAudit {
+                kind: OccurrenceKind::Audit,
                 id: "aud-now".into(),
                 title: "800-53 assessment".into(),
                 site: Some("dc".into()),
@@ -426,6 +433,7 @@ mod tests {
                 reminder_days: 7,
             },
             PlannedAudit {
+                kind: OccurrenceKind::Audit,
                 id: "aud-done".into(),
                 title: "Done".into(),
                 site: None,
@@ -435,6 +443,7 @@ mod tests {
                 reminder_days: 7,
             },
             PlannedAudit {
+                kind: OccurrenceKind::Audit,
                 id: "aud-far".into(),
                 title: "Far".into(),
                 site: None,
@@ -442,6 +451,16 @@ mod tests {
                 end: date(2026, 6, 2),
                 state: PlanState::Open,
                 reminder_days: 7,
+            },
+            PlannedAudit {
+                kind: OccurrenceKind::AcceptanceTest,
+                id: "new-readers".into(),
+                title: "Reader acceptance".into(),
+                site: Some("hq".into()),
+                start: date(2026, 4, 2),
+                end: date(2026, 4, 2),
+                state: PlanState::Open,
+                reminder_days: 3,
             },
         ];
         // Today is Tuesday 24 March; 14 days ahead is 7 April.
@@ -453,8 +472,14 @@ mod tests {
         };
         assert_eq!(
             show(&a.upcoming),
-            ["aud-now 2026-03-20", "fence 2026-03-30", "fence 2026-04-06"]
+            [
+                "aud-now 2026-03-20",
+                "fence 2026-03-30",
+                "new-readers 2026-04-02",
+                "fence 2026-04-06"
+            ]
         );
+        assert_eq!(a.upcoming[2].kind, OccurrenceKind::AcceptanceTest);
         assert_eq!(
             show(&a.overdue),
             [
