@@ -65,7 +65,26 @@ async fn plans_are_listed_by_status_and_scoped_to_the_users_sites() {
     let csv = get(&web, &boss, "/acceptance?format=csv").await;
     assert_eq!(csv.text.lines().count(), 4, "{}", csv.text);
 
+    // The dashboard lists the systems not yet accepted, failing first.
+    let dash = get(&web, &boss, "/").await;
+    assert_eq!(dash.status, StatusCode::OK);
+    let panel = {
+        let at = dash.text.find("Systems not yet accepted").unwrap();
+        let end = dash.text[at..].find("</section>").unwrap() + at;
+        dash.text[at..end].to_owned()
+    };
+    let dock = panel.find("Dock shutter alarm contacts").unwrap();
+    let duress = panel
+        .find("Duress alarms and data hall door camera")
+        .unwrap();
+    assert!(dock < duress, "failing first: {panel}");
+    assert!(panel.contains("2025-08-01 (passed)"), "{panel}");
+    assert!(!panel.contains("Main entrance"), "signed off: {panel}");
+
     let (wh, _) = web.session("wh", PW).await;
+    let dash = get(&web, &wh, "/").await;
+    assert!(dash.text.contains("Dock shutter alarm contacts"));
+    assert!(!dash.text.contains("Duress alarms"), "another site leaked");
     let scoped = get(&web, &wh, "/acceptance").await;
     assert!(scoped.text.contains("Dock shutter alarm contacts"));
     assert!(

@@ -615,3 +615,79 @@ async fn sign_off(
         }
     }
 }
+
+// ------------------------------------------------------------ the dashboard
+
+/// A system not yet accepted, as the dashboard lists it.
+#[derive(Debug, Clone)]
+pub struct OpenPlan {
+    pub title: String,
+    pub href: String,
+    pub site: String,
+    pub status: &'static str,
+    pub class: &'static str,
+    pub tests: String,
+    /// The planned day, with "(passed)" when it is behind us.
+    pub planned: String,
+}
+
+/// The plans of the user's sites that are not signed off: failing first,
+/// then ready for sign-off, then the rest; cached under the dashboard's
+/// key (the audit log's head), like the other panels.
+pub async fn open_plans(
+    state: &AppState,
+    p: &Principal,
+    today: Date,
+    key: &str,
+) -> Result<Vec<OpenPlan>, Problem> {
+    let key = format!("acceptance-open|{key}");
+    if let Some(hit) = state.cached::<Vec<OpenPlan>>(&key) {
+        return Ok((*hit).clone());
+    }
+    let (sites, plans) = tokio::try_join!(
+        load::<Site>(state, p, None),
+        load::<AcceptancePlan>(state, p, None),
+    )?;
+    let mut open: Vec<&AcceptancePlan> = plans
+        .iter()
+        .map(|s| &s.value)
+        .filter(|a| a.sign_off.is_none())
+        .collect();
+    let rank = |s: PlanStatus| match s {
+        PlanStatus::Failing => 0,
+        PlanStatus::ReadyForSignOff => 1,
+        _ => 2,
+    };
+    open.sort_by(|a, b| {
+        (rank(a.status()), a.planned, &a.id).cmp(&(rank(b.status()), b.planned, &b.id))
+    });
+    let out: Vec<OpenPlan> = open
+        .into_iter()
+        .map(|a| {
+            let status = a.status();
+            OpenPlan {
+                title: a.title.clone(),
+                href: format!("/acceptance/{}", url_encode(a.id.as_str())),
+                site: sites
+                    .iter()
+                    .find(|s| s.value.id == a.site)
+                    .map_or_else(|| a.site.to_string(), |s| s.value.name.clone()),
+                status: status.label(),
+                class: status_class(status),
+                tests: tests_cell(a),
+                planned: a
+                    .planned
+                    .map(|d| {
+                        if d < today {
+                            format!("{d} (passed)")
+                        } else {
+                            d.to_string()
+                        }
+                    })
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    state.cache(key, std::sync::Arc::new(out.clone()));
+    Ok(out)
+}

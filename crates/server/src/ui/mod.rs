@@ -17,7 +17,7 @@
 //! - Every list can be downloaded as CSV (`?format=csv`), with cells that a
 //!   spreadsheet would run as a formula defused.
 
-mod acceptance;
+pub(crate) mod acceptance;
 mod account;
 mod audits;
 mod catalogue_forms;

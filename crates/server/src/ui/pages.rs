@@ -340,6 +340,8 @@ struct Dashboard {
     panels: Vec<SitePanel>,
     /// Risk acceptances expired or expiring soon (`audit_dashboard.html`).
     audit_warnings: Vec<super::audits::ExpiryWarning>,
+    /// Acceptance test plans not signed off (`acceptance_dashboard.html`).
+    open_plans: Vec<super::acceptance::OpenPlan>,
 }
 
 /// The most rows of overdue controls and faulty devices a site panel shows.
@@ -741,6 +743,7 @@ async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> Page
         access::visible_sites(&p.user)
     );
     let audit_warnings = super::audits::expiry_warnings(&state, &p, today, &key).await?;
+    let open_plans = super::acceptance::open_plans(&state, &p, today, &key).await?;
     let panels = match state.cached::<Vec<SitePanel>>(&key) {
         Some(panels) => (*panels).clone(),
         None => {
@@ -755,6 +758,7 @@ async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> Page
         today: today.to_string(),
         panels,
         audit_warnings,
+        open_plans,
     };
     Ok(html(StatusCode::OK, &page))
 }
