@@ -265,11 +265,21 @@ pub(crate) fn list_query(org: &str, kind: &str, query: &ListQuery) -> Result<Que
     let mut qb = QueryBuilder::new(RECORD_COLUMNS);
     push_conditions(&mut qb, org, kind, query)?;
     push_order(&mut qb, &query.sort, query.sites.is_some());
-    qb.push(" LIMIT ")
-        .push_bind(query.limit.unwrap_or(-1))
-        .push(" OFFSET ")
-        .push_bind(query.offset);
+    push_page(&mut qb, query.limit.unwrap_or(-1), query.offset);
     Ok(qb)
+}
+
+/// ` LIMIT n OFFSET m`, both bound. The limit is bound as `CAST(? AS
+/// INTEGER)` rather than a bare `?`: SQLite peeks at a bare bound limit
+/// while planning and then marks the statement to be prepared again
+/// whenever that parameter is bound anew, which is every execution (about
+/// 6% of the CPU of a list request, measured with perf). The cast hides the
+/// value from the planner, so the cached statement is reused as is.
+fn push_page(qb: &mut QueryBuilder<Sqlite>, limit: i64, offset: i64) {
+    qb.push(" LIMIT CAST(")
+        .push_bind(limit)
+        .push(" AS INTEGER) OFFSET ")
+        .push_bind(offset);
 }
 
 /// A page and its total in one statement that returns one row: the total,
@@ -291,11 +301,8 @@ pub(crate) fn page_query(org: &str, kind: &str, query: &ListQuery) -> Result<Que
     );
     push_conditions(&mut qb, org, kind, query)?;
     push_order(&mut qb, &query.sort, query.sites.is_some());
-    qb.push(" LIMIT ")
-        .push_bind(query.limit.unwrap_or(-1))
-        .push(" OFFSET ")
-        .push_bind(query.offset)
-        .push("))");
+    push_page(&mut qb, query.limit.unwrap_or(-1), query.offset);
+    qb.push("))");
     Ok(qb)
 }
 
@@ -364,8 +371,9 @@ pub(crate) fn audit_page_query(q: &rampart_store::AuditQuery) -> QueryBuilder<Sq
     if let Some(before) = q.before {
         qb.push(" AND seq < ").push_bind(before);
     }
-    qb.push(" ORDER BY seq DESC LIMIT ")
-        .push_bind(q.limit.max(0));
+    qb.push(" ORDER BY seq DESC LIMIT CAST(")
+        .push_bind(q.limit.max(0))
+        .push(" AS INTEGER)");
     qb
 }
 
