@@ -41,6 +41,7 @@ macro_rules! mirrored {
     ($res:ident, $entity:ty, $body:ty, $path:literal, $noun:literal,
      filters: $filters:expr, sorts: $sorts:expr, hidden: $scoped:path, $merge:path) => {
         mirrored!(@impl $res, $entity, $body, $path, $noun, $filters, $sorts, {
+            const HIDES: bool = true;
             fn scoped(e: $entity, p: &$crate::auth::Principal) -> $entity {
                 $scoped(e, p)
             }

@@ -637,9 +637,9 @@ impl Store for SqliteStore {
             .fetch_one(&self.pool)
             .await
             .map_err(db)?;
-        let rows: Vec<list::RecordRow> = serde_json::from_str(&page)
+        let rows: Vec<rampart_store::RecordValueRow> = serde_json::from_str(&page)
             .map_err(|e| StoreError::Database(format!("reading a page of {kind}: {e}")))?;
-        let records = records_from_rows(rows)?;
+        let records = rampart_store::records_from_value_rows(rows)?;
         Ok((records, total))
     }
 

@@ -284,7 +284,9 @@ fn push_page(qb: &mut QueryBuilder<Sqlite>, limit: i64, offset: i64) {
 
 /// A page and its total in one statement that returns one row: the total,
 /// and the page as one JSON array of `[kind, id, site, body, version,
-/// updated_at, updated_by]` rows in the page's order (SQLite 3.44's
+/// updated_at, updated_by]` rows in the page's order, each body embedded
+/// as JSON (`json(body)`), not as a string of JSON to be unescaped and
+/// parsed again (SQLite 3.44's
 /// ordered aggregate, on the page's own keys). One row, rather than
 /// one per record, is what makes it cheap: sqlx hands each row over from
 /// its SQLite thread on its own.
@@ -292,7 +294,7 @@ pub(crate) fn page_query(org: &str, kind: &str, query: &ListQuery) -> Result<Que
     let mut qb = QueryBuilder::new("SELECT (SELECT COUNT(*) FROM records");
     push_conditions(&mut qb, org, kind, query)?;
     qb.push(
-        "), (SELECT json_group_array(json_array(kind, id, site_id, body, version, updated_at, updated_by)",
+        "), (SELECT json_group_array(json_array(kind, id, site_id, json(body), version, updated_at, updated_by)",
     );
     // The aggregate's own order: the same keys as the page's.
     push_order(&mut qb, &query.sort, query.sites.is_some());

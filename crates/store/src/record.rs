@@ -274,6 +274,48 @@ pub fn key_from_row(kind: &str, id: String) -> Result<(EntityKind, Id)> {
 /// kind, id, site, body (JSON text), version, updated at, updated by.
 pub type RecordRow = (String, String, Option<String>, String, i64, String, String);
 
+/// A listed record whose body arrived already parsed, inside a page of
+/// JSON (SQLite's one-statement page): the columns of [`RecordRow`] with
+/// the body as a value.
+pub type RecordValueRow = (
+    String,
+    String,
+    Option<String>,
+    serde_json::Value,
+    i64,
+    String,
+    String,
+);
+
+/// [`StoredRecord`]s from rows of [`RecordValueRow`], with the checks of
+/// [`record_from_row`]; a body that is not a JSON object is corrupt.
+pub fn records_from_value_rows(rows: Vec<RecordValueRow>) -> Result<Vec<StoredRecord>> {
+    rows.into_iter()
+        .map(|(kind, id, site, body, version, updated_at, updated_by)| {
+            let (kind, id) = key_from_row(&kind, id)?;
+            let site = site
+                .map(|s| key_from_row(kind.as_str(), s).map(|(_, s)| s))
+                .transpose()?;
+            if !body.is_object() {
+                return Err(StoreError::Corrupt {
+                    kind,
+                    id: id.to_string(),
+                    reason: "the stored body is not a JSON object".to_owned(),
+                });
+            }
+            Ok(StoredRecord {
+                kind,
+                id,
+                site,
+                body,
+                version,
+                updated_at,
+                updated_by,
+            })
+        })
+        .collect()
+}
+
 /// [`record_from_row`] over rows of [`RecordRow`].
 pub fn records_from_rows(rows: Vec<RecordRow>) -> Result<Vec<StoredRecord>> {
     rows.into_iter()
