@@ -1883,6 +1883,27 @@ async fn api_tokens_are_listed_revoked_and_audited_without_hashes(s: &Subject) {
         Some(t1.clone())
     );
     assert_eq!(auth.api_token(&"00".repeat(32)).await.expect("get"), None);
+    // The token and its user's record in one read, as the API authenticates.
+    let (token, user) = auth
+        .api_token_with_user(&t3.token_hash)
+        .await
+        .expect("get with user")
+        .expect("token");
+    assert_eq!(token, t3);
+    assert_eq!(
+        user,
+        store
+            .get_record(&org, EntityKind::User, &bob)
+            .await
+            .expect("get bob")
+    );
+    assert!(user.is_some());
+    assert_eq!(
+        auth.api_token_with_user(&"00".repeat(32))
+            .await
+            .expect("get with user"),
+        None
+    );
     assert_eq!(
         auth.api_tokens_of(&org, &alice).await.expect("list"),
         [t2.clone(), t1.clone()]

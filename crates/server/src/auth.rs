@@ -246,7 +246,11 @@ async fn authenticate_token(state: &AppState, secret: &str) -> ApiResult<Princip
     let hash = token_hash(secret);
     let invalid =
         || Problem::unauthorized("the API token is not valid, has expired or was revoked");
-    let token = state.db.api_token(&hash).await?.ok_or_else(invalid)?;
+    let (token, user) = state
+        .db
+        .api_token_with_user(&hash)
+        .await?
+        .ok_or_else(invalid)?;
     let now_text = at(now());
     if token.revoked
         || token
@@ -256,9 +260,12 @@ async fn authenticate_token(state: &AppState, secret: &str) -> ApiResult<Princip
     {
         return Err(invalid());
     }
-    let user = load_user(state, &token.org, &token.user)
-        .await?
-        .ok_or_else(invalid)?;
+    let user = match user {
+        Some(stored) => Some(stored.decode::<User>()?.value),
+        None => None,
+    }
+    .filter(|u| !u.disabled)
+    .ok_or_else(invalid)?;
     // Recording use is for the owner's list; an hour's precision is enough
     // and keeps automation from writing on every call.
     let stale = token

@@ -349,6 +349,53 @@ impl AuthStore for SqliteStore {
         .transpose()
     }
 
+    async fn api_token_with_user(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(ApiToken, Option<rampart_store::StoredRecord>)>> {
+        type Row = (
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            bool,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+        );
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT t.id, t.token_hash, t.org_id, t.user_id, t.name, t.created_at, t.expires_at, \
+                    t.last_used_at, t.revoked, r.kind, r.id, r.site_id, r.body, r.version, \
+                    r.updated_at, r.updated_by \
+             FROM api_tokens t LEFT JOIN records r \
+               ON r.org_id = t.org_id AND r.kind = 'user' AND r.id = t.user_id \
+             WHERE t.token_hash = ?1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let t = token(r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8)?;
+        let user = match (r.9, r.10, r.12, r.13, r.14, r.15) {
+            (Some(kind), Some(id), Some(body), Some(version), Some(at), Some(by)) => Some(
+                rampart_store::record_from_row(&kind, id, r.11, &body, version, at, by)?,
+            ),
+            _ => None,
+        };
+        Ok(Some((t, user)))
+    }
+
     async fn api_tokens_of(&self, org: &Id, user: &Id) -> Result<Vec<ApiToken>> {
         let (o, u) = (org.as_str(), user.as_str());
         let rows = sqlx::query!(

@@ -167,6 +167,14 @@ pub trait AuthStore: Send + Sync + std::fmt::Debug {
 
     async fn api_token(&self, token_hash: &str) -> Result<Option<ApiToken>>;
 
+    /// The token of `token_hash` with the stored record of its user (none
+    /// when that record is gone), in one read: what every API request
+    /// authenticated by a token needs first.
+    async fn api_token_with_user(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(ApiToken, Option<crate::StoredRecord>)>>;
+
     /// A user's tokens, newest first, revoked ones included.
     async fn api_tokens_of(&self, org: &Id, user: &Id) -> Result<Vec<ApiToken>>;
 
