@@ -1775,6 +1775,27 @@ async fn sessions_are_kept_touched_and_expired(s: &Subject) {
         Some(a1.clone())
     );
     assert_eq!(auth.session(&"ff".repeat(32)).await.expect("get"), None);
+    // The session and its user's record in one read, as pages authenticate.
+    let (got, user) = auth
+        .session_with_user(&b1.token_hash)
+        .await
+        .expect("get with user")
+        .expect("session");
+    assert_eq!(got, b1);
+    assert_eq!(
+        user,
+        store
+            .get_record(&org, EntityKind::User, &bob)
+            .await
+            .expect("get bob")
+    );
+    assert!(user.is_some());
+    assert_eq!(
+        auth.session_with_user(&"ff".repeat(32))
+            .await
+            .expect("get with user"),
+        None
+    );
     let err = auth
         .insert_session(&session(&org, &id("ghost"), 4, 0, 60))
         .await

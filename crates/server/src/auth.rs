@@ -260,12 +260,7 @@ async fn authenticate_token(state: &AppState, secret: &str) -> ApiResult<Princip
     {
         return Err(invalid());
     }
-    let user = match user {
-        Some(stored) => Some(stored.decode::<User>()?.value),
-        None => None,
-    }
-    .filter(|u| !u.disabled)
-    .ok_or_else(invalid)?;
+    let user = enabled(user)?.ok_or_else(invalid)?;
     // Recording use is for the owner's list; an hour's precision is enough
     // and keeps automation from writing on every call.
     let stale = token
@@ -288,7 +283,11 @@ async fn authenticate_session(state: &AppState, secret: &str) -> ApiResult<Princ
         return Err(expired());
     }
     let hash = token_hash(secret);
-    let session = state.db.session(&hash).await?.ok_or_else(expired)?;
+    let (session, user) = state
+        .db
+        .session_with_user(&hash)
+        .await?
+        .ok_or_else(expired)?;
     let t = now();
     let now_text = at(t);
     let idle_limit = at(minus(t, state.config.session_idle));
@@ -296,9 +295,7 @@ async fn authenticate_session(state: &AppState, secret: &str) -> ApiResult<Princ
         state.db.delete_session(&hash).await?;
         return Err(expired());
     }
-    let user = load_user(state, &session.org, &session.user)
-        .await?
-        .ok_or_else(expired)?;
+    let user = enabled(user)?.ok_or_else(expired)?;
     // Note activity once a minute, not on every request.
     if session.last_seen_at < at(minus(t, Duration::from_secs(60))) {
         state.db.touch_session(&hash, &now_text).await?;
@@ -314,6 +311,16 @@ async fn authenticate_session(state: &AppState, secret: &str) -> ApiResult<Princ
 }
 
 /// The user, if they exist and are not disabled.
+/// The user of a stored record read with a token or a session, if the
+/// account is still enabled.
+fn enabled(stored: Option<rampart_store::StoredRecord>) -> ApiResult<Option<User>> {
+    let Some(stored) = stored else {
+        return Ok(None);
+    };
+    let user: User = stored.decode()?.value;
+    Ok((!user.disabled).then_some(user))
+}
+
 async fn load_user(state: &AppState, org: &Id, user: &Id) -> ApiResult<Option<User>> {
     let Some(stored) = state
         .store()

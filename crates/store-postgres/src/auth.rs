@@ -210,6 +210,59 @@ impl AuthStore for PostgresStore {
         Ok(())
     }
 
+    async fn session_with_user(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(Session, Option<rampart_store::StoredRecord>)>> {
+        type Row = (
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+        );
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT s.token_hash, s.org_id, s.user_id, s.csrf_token, s.created_at, \
+                    s.last_seen_at, s.expires_at, r.kind, r.id, r.site_id, r.body::text, r.version, \
+                    r.updated_at, r.updated_by \
+             FROM sessions s LEFT JOIN records r \
+               ON r.org_id = s.org_id AND r.kind = 'user' AND r.id = s.user_id \
+             WHERE s.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let session = Session {
+            token_hash: r.0,
+            org: org_id(r.1)?,
+            user: user_id(r.2)?,
+            csrf_token: r.3,
+            created_at: r.4,
+            last_seen_at: r.5,
+            expires_at: r.6,
+        };
+        let user = match (r.7, r.8, r.10, r.11, r.12, r.13) {
+            (Some(kind), Some(id), Some(body), Some(version), Some(at), Some(by)) => Some(
+                rampart_store::record_from_row(&kind, id, r.9, &body, version, at, by)?,
+            ),
+            _ => None,
+        };
+        Ok(Some((session, user)))
+    }
+
     async fn session(&self, token_hash: &str) -> Result<Option<Session>> {
         let row = sqlx::query!(
             r#"SELECT token_hash, org_id, user_id, csrf_token, created_at, last_seen_at, expires_at

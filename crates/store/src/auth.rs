@@ -150,6 +150,14 @@ pub trait AuthStore: Send + Sync + std::fmt::Debug {
 
     async fn session(&self, token_hash: &str) -> Result<Option<Session>>;
 
+    /// The session of `token_hash` with the stored record of its user (none
+    /// when that record is gone), in one read: what every page request
+    /// needs first.
+    async fn session_with_user(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(Session, Option<crate::StoredRecord>)>>;
+
     /// Note activity on a session.
     async fn touch_session(&self, token_hash: &str, last_seen_at: &str) -> Result<()>;
 
