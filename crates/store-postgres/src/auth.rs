@@ -214,23 +214,7 @@ impl AuthStore for PostgresStore {
         &self,
         token_hash: &str,
     ) -> Result<Option<(Session, Option<rampart_store::StoredRecord>)>> {
-        type Row = (
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<i64>,
-            Option<String>,
-            Option<String>,
-        );
-        let row: Option<Row> = sqlx::query_as(
+        let row: Option<rampart_store::auth::SessionUserRow> = sqlx::query_as(
             "SELECT s.token_hash, s.org_id, s.user_id, s.csrf_token, s.created_at, \
                     s.last_seen_at, s.expires_at, r.kind, r.id, r.site_id, r.body::text, r.version, \
                     r.updated_at, r.updated_by \
@@ -242,25 +226,8 @@ impl AuthStore for PostgresStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        let Some(r) = row else {
-            return Ok(None);
-        };
-        let session = Session {
-            token_hash: r.0,
-            org: org_id(r.1)?,
-            user: user_id(r.2)?,
-            csrf_token: r.3,
-            created_at: r.4,
-            last_seen_at: r.5,
-            expires_at: r.6,
-        };
-        let user = match (r.7, r.8, r.10, r.11, r.12, r.13) {
-            (Some(kind), Some(id), Some(body), Some(version), Some(at), Some(by)) => Some(
-                rampart_store::record_from_row(&kind, id, r.9, &body, version, at, by)?,
-            ),
-            _ => None,
-        };
-        Ok(Some((session, user)))
+        row.map(rampart_store::auth::session_user_from_row)
+            .transpose()
     }
 
     async fn session(&self, token_hash: &str) -> Result<Option<Session>> {
@@ -406,25 +373,7 @@ impl AuthStore for PostgresStore {
         &self,
         token_hash: &str,
     ) -> Result<Option<(ApiToken, Option<rampart_store::StoredRecord>)>> {
-        type Row = (
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            bool,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<i64>,
-            Option<String>,
-            Option<String>,
-        );
-        let row: Option<Row> = sqlx::query_as(
+        let row: Option<rampart_store::auth::TokenUserRow> = sqlx::query_as(
             "SELECT t.id, t.token_hash, t.org_id, t.user_id, t.name, t.created_at, t.expires_at, \
                     t.last_used_at, t.revoked, r.kind, r.id, r.site_id, r.body::text, r.version, \
                     r.updated_at, r.updated_by \
@@ -436,17 +385,8 @@ impl AuthStore for PostgresStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        let Some(r) = row else {
-            return Ok(None);
-        };
-        let t = token(r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8)?;
-        let user = match (r.9, r.10, r.12, r.13, r.14, r.15) {
-            (Some(kind), Some(id), Some(body), Some(version), Some(at), Some(by)) => Some(
-                rampart_store::record_from_row(&kind, id, r.11, &body, version, at, by)?,
-            ),
-            _ => None,
-        };
-        Ok(Some((t, user)))
+        row.map(rampart_store::auth::token_user_from_row)
+            .transpose()
     }
 
     async fn api_tokens_of(&self, org: &Id, user: &Id) -> Result<Vec<ApiToken>> {

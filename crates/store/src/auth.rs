@@ -235,3 +235,113 @@ pub fn login_taken(credential: &Credential) -> crate::StoreError {
         id: Id::new(credential.login.clone()).unwrap_or_else(|_| credential.user.clone()),
     }
 }
+
+/// The columns of a token read with its user's record, as both backends
+/// select them: the token's (id, hash, organisation, user, name, created,
+/// expires, last used, revoked), then the record's (kind, id, site, body,
+/// version, updated at, updated by), NULL when the record is gone.
+pub type TokenUserRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    bool,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+);
+
+/// The columns of a session read with its user's record: the session's
+/// (hash, organisation, user, CSRF token, created, last seen, expires),
+/// then the record's as in [`TokenUserRow`].
+pub type SessionUserRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+);
+
+/// An organisation id as read back from the store, checked.
+pub fn org_id_from_row(id: String) -> Result<Id> {
+    Id::new(id.clone()).map_err(|e| {
+        crate::StoreError::Database(format!("stored organisation id {id:?} cannot be read: {e}"))
+    })
+}
+
+/// A user id as read back from the store, checked.
+pub fn user_id_from_row(id: String) -> Result<Id> {
+    crate::key_from_row(rampart_domain::EntityKind::User.as_str(), id).map(|(_, id)| id)
+}
+
+type JoinedRecord = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+);
+
+fn joined_record(c: JoinedRecord) -> Result<Option<crate::StoredRecord>> {
+    match c {
+        (Some(kind), Some(id), site, Some(body), Some(version), Some(at), Some(by)) => {
+            crate::record_from_row(&kind, id, site, &body, version, at, by).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// A token and its user's record from a [`TokenUserRow`].
+pub fn token_user_from_row(r: TokenUserRow) -> Result<(ApiToken, Option<crate::StoredRecord>)> {
+    let token = ApiToken {
+        id: r.0,
+        token_hash: r.1,
+        org: org_id_from_row(r.2)?,
+        user: user_id_from_row(r.3)?,
+        name: r.4,
+        created_at: r.5,
+        expires_at: r.6,
+        last_used_at: r.7,
+        revoked: r.8,
+    };
+    Ok((
+        token,
+        joined_record((r.9, r.10, r.11, r.12, r.13, r.14, r.15))?,
+    ))
+}
+
+/// A session and its user's record from a [`SessionUserRow`].
+pub fn session_user_from_row(r: SessionUserRow) -> Result<(Session, Option<crate::StoredRecord>)> {
+    let session = Session {
+        token_hash: r.0,
+        org: org_id_from_row(r.1)?,
+        user: user_id_from_row(r.2)?,
+        csrf_token: r.3,
+        created_at: r.4,
+        last_seen_at: r.5,
+        expires_at: r.6,
+    };
+    Ok((
+        session,
+        joined_record((r.7, r.8, r.9, r.10, r.11, r.12, r.13))?,
+    ))
+}
