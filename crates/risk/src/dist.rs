@@ -375,7 +375,7 @@ impl Distribution {
                 Sampler::Pert {
                     min,
                     range: max - min,
-                    beta: Box::new(BetaTable::new(a, b)),
+                    beta: BetaTable::shared(a, b),
                 }
             }
             Self::Lognormal90 { lo, hi } => {
@@ -427,7 +427,7 @@ pub enum Sampler {
     Pert {
         min: f64,
         range: f64,
-        beta: Box<BetaTable>,
+        beta: std::sync::Arc<BetaTable>,
     },
     Lognormal {
         mu: f64,
@@ -590,6 +590,42 @@ pub struct BetaTable {
 }
 
 impl BetaTable {
+    /// The table of Beta(a, b), shared with every other live sampler of the
+    /// same shape. A PERT's shape does not depend on its scale, so a
+    /// portfolio's scenarios often share a few shapes; one 16 KiB table per
+    /// shape, rather than per scenario, stays in the cache and is built
+    /// once. The draws are the same either way: a table depends only on
+    /// (a, b). Tables are held by their samplers; the index keeps only weak
+    /// references, pruned as it grows.
+    pub fn shared(a: f64, b: f64) -> std::sync::Arc<BetaTable> {
+        use std::collections::HashMap;
+        use std::sync::{Arc, Mutex, OnceLock, Weak};
+        type Index = Mutex<HashMap<(u64, u64), Weak<BetaTable>>>;
+        static INDEX: OnceLock<Index> = OnceLock::new();
+        let key = (a.to_bits(), b.to_bits());
+        let index = INDEX.get_or_init(Index::default);
+        let found = index
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).and_then(Weak::upgrade));
+        if let Some(t) = found {
+            return t;
+        }
+        // Built outside the lock: two threads may both build the same
+        // table, and one of the two equal tables is kept.
+        let table = Arc::new(BetaTable::new(a, b));
+        if let Ok(mut m) = index.lock() {
+            if let Some(t) = m.get(&key).and_then(Weak::upgrade) {
+                return t;
+            }
+            if m.len() >= 1024 {
+                m.retain(|_, w| w.strong_count() > 0);
+            }
+            m.insert(key, Arc::downgrade(&table));
+        }
+        table
+    }
+
     pub fn new(a: f64, b: f64) -> Self {
         let (a1, b1) = (a - 1.0, b - 1.0);
         let ln_density = |x: f64| -> f64 {
@@ -1011,6 +1047,30 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn perts_of_one_shape_share_a_table_and_draw_the_same() {
+        use rand::SeedableRng;
+        let table = |d: Distribution| match d.sampler() {
+            Sampler::Pert { beta, .. } => beta,
+            other => panic!("not a PERT sampler: {other:?}"),
+        };
+        // PERT(20, 100, 900) scaled by 2.5 has the same shape.
+        let small = Distribution::pert(20.0, 100.0, 900.0, 4.0).unwrap();
+        let big = Distribution::pert(50.0, 250.0, 2250.0, 4.0).unwrap();
+        let other = Distribution::pert(20.0, 500.0, 900.0, 4.0).unwrap();
+        let (a, b, c) = (table(small), table(big), table(other));
+        assert!(std::sync::Arc::ptr_eq(&a, &b));
+        assert!(!std::sync::Arc::ptr_eq(&a, &c));
+        // A shared table draws exactly what a table of its own would.
+        let (sa, sb) = Distribution::pert_shape(20.0, 100.0, 900.0, 4.0);
+        let own = BetaTable::new(sa, sb);
+        let mut r1 = rand_pcg::Pcg64Mcg::seed_from_u64(7);
+        let mut r2 = rand_pcg::Pcg64Mcg::seed_from_u64(7);
+        for _ in 0..10_000 {
+            assert_eq!(a.sample(&mut r1).to_bits(), own.sample(&mut r2).to_bits());
         }
     }
 
