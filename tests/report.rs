@@ -85,6 +85,14 @@ fn the_assessment_report_of_the_demo_has_every_section_and_its_figures() {
     }
     assert!(html.contains("Document control"));
     assert!(html.contains("As of 2026-05-01"));
+    // The acceptance of new systems, one row per plan of the demo.
+    assert!(html.contains("<h3>Acceptance of new systems</h3>"));
+    for row in [
+        "<td>Dock shutter alarm contacts <small>(whs-dock-contacts-2025)</small></td><td>Failing</td><td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">0</td>",
+        "<td>Main entrance access control upgrade <small>(hq-entrance-acs-2025)</small></td><td>Accepted</td><td class=\"num\">5</td><td class=\"num\">0</td><td class=\"num\">0</td><td>2025-12-03 by Adaeze Okafor</td>",
+    ] {
+        assert!(html.contains(row), "no row {row}");
+    }
     assert!(!html.contains("<script"));
 
     // Per site: the number of risk scenarios and of devices, counted here.
@@ -342,6 +350,8 @@ fn the_assessment_pdf_has_every_section_and_the_same_as_of_gives_the_same_bytes(
     }
     assert!(text.contains("Document control"));
     assert!(text.contains("As of 2026-05-01"));
+    assert!(text.contains("Acceptance of new systems"));
+    assert!(text.contains("Dock shutter alarm contacts"));
     // The FEMA 452 risk: A x T x V from the file.
     let r = doc
         .risks

@@ -1104,6 +1104,23 @@ pub fn build(
                 .filter(|a| here(&a.site))
                 .map(|a| audit_result(doc, a, as_of, &person))
                 .collect(),
+            acceptance: doc
+                .acceptance_plans
+                .iter()
+                .filter(|a| here(&a.site))
+                .map(|a| {
+                    let c = a.counts();
+                    rm::AcceptanceSummary {
+                        id: a.id.to_string(),
+                        title: a.title.clone(),
+                        status: a.status().label().to_owned(),
+                        passed: c.passed,
+                        failed: c.failed,
+                        not_run: c.not_run,
+                        signed_off: a.sign_off.as_ref().map(|s| format!("{} by {}", s.on, s.by)),
+                    }
+                })
+                .collect(),
             frontier: frontier_of(doc, site, settings),
         });
     }

@@ -910,8 +910,36 @@ fn audits(h: &mut String, r: &Report) {
                 audit_summary(h, a);
             }
         }
+        acceptance(h, r);
     }
     end(h);
+}
+
+/// The acceptance tests of new systems, site by site: a table where a site
+/// has any.
+fn acceptance(h: &mut String, r: &Report) {
+    if r.sites.iter().all(|s| s.acceptance.is_empty()) {
+        return;
+    }
+    h.push_str("<h3>Acceptance of new systems</h3>\n<p>Systems newly installed or changed are accepted from the installer when every test of their acceptance plan has passed its latest run.</p>\n");
+    h.push_str("<table>\n<thead><tr><th>Site</th><th>Plan</th><th>Status</th><th class=\"num\">Passed</th><th class=\"num\">Failed</th><th class=\"num\">To run</th><th>Signed off</th></tr></thead>\n<tbody>\n");
+    for s in &r.sites {
+        for a in &s.acceptance {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{} <small>({})</small></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                escape(&s.name),
+                escape(&a.title),
+                escape(&a.id),
+                escape(&a.status),
+                a.passed,
+                a.failed,
+                a.not_run,
+                opt(a.signed_off.as_ref())
+            );
+        }
+    }
+    h.push_str("</tbody>\n</table>\n");
 }
 
 fn percent(x: Option<f64>) -> String {

@@ -1006,6 +1006,47 @@ fn audits(w: &mut W, r: &Report) {
             audit_summary(w, a);
         }
     }
+    acceptance(w, r);
+}
+
+/// The acceptance tests of new systems, site by site: a table where a site
+/// has any.
+fn acceptance(w: &mut W, r: &Report) {
+    if r.sites.iter().all(|s| s.acceptance.is_empty()) {
+        return;
+    }
+    w.heading(2, "Acceptance of new systems");
+    w.p("Systems newly installed or changed are accepted from the installer when every test of their acceptance plan has passed its latest run.");
+    let rows: Vec<Vec<String>> = r
+        .sites
+        .iter()
+        .flat_map(|s| {
+            s.acceptance.iter().map(move |a| {
+                vec![
+                    m(&s.name),
+                    format!("{} ({})", m(&a.title), m(&a.id)),
+                    m(&a.status),
+                    a.passed.to_string(),
+                    a.failed.to_string(),
+                    a.not_run.to_string(),
+                    m(a.signed_off.as_deref().unwrap_or("")),
+                ]
+            })
+        })
+        .collect();
+    w.table(
+        &[
+            ("Site", "1fr", "left"),
+            ("Plan", "2fr", "left"),
+            ("Status", "1fr", "left"),
+            ("Passed", "auto", "right"),
+            ("Failed", "auto", "right"),
+            ("To run", "auto", "right"),
+            ("Signed off", "1.5fr", "left"),
+        ],
+        &rows,
+        None,
+    );
 }
 
 /// An audit's score, findings by severity and remediation status.

@@ -123,6 +123,8 @@ pub struct Site {
     pub devices: Vec<Device>,
     /// The site's audits, in the caller's order (latest first, say).
     pub audits: Vec<AuditResult>,
+    /// The acceptance tests of the site's newly installed systems.
+    pub acceptance: Vec<AcceptanceSummary>,
     /// What the proposed controls buy for the quantified risks, when any is
     /// a candidate: the efficient frontier, cheapest first.
     pub frontier: Option<Frontier>,
@@ -147,6 +149,20 @@ pub struct FrontierPoint {
     pub label: String,
     pub annual_cost: f64,
     pub residual_ale: f64,
+}
+
+/// Where the acceptance of one newly installed system stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AcceptanceSummary {
+    pub id: String,
+    pub title: String,
+    /// "Accepted", "Failing", "Ready for sign-off", ...
+    pub status: String,
+    pub passed: usize,
+    pub failed: usize,
+    pub not_run: usize,
+    /// "2025-12-03 by Adaeze Okafor" once signed off.
+    pub signed_off: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

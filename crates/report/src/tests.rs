@@ -70,6 +70,7 @@ pub(crate) fn empty_site(id: &str, name: &str) -> Site {
         surveillance: vec![],
         devices: vec![],
         audits: vec![],
+        acceptance: vec![],
         frontier: None,
     }
 }
