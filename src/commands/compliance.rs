@@ -616,18 +616,39 @@ fn stored_of<E: rampart_domain::Entity>(
     block_on(async {
         let store = ctx.open_store().await?;
         let org = super::org::pick_organisation(store.as_ref(), org).await?;
-        let query = match site {
-            Some(s) => ListQuery::site(&Id::new(s).with_context(|| format!("--site {s:?}"))?),
-            None => ListQuery::all(),
-        };
-        let list = store.list::<E>(&org, &query).await?;
-        anyhow::Ok((org, list.into_iter().map(|s| s.value).collect::<Vec<_>>()))
+        let list = values_of::<E>(store.as_ref(), &org, site).await?;
+        anyhow::Ok((org, list))
     })?
+}
+
+/// The values of one site-bound kind, of one site or all.
+async fn values_of<E: rampart_domain::Entity>(
+    store: &dyn Store,
+    org: &Id,
+    site: Option<&str>,
+) -> Result<Vec<E>> {
+    let query = match site {
+        Some(s) => ListQuery::site(&Id::new(s).with_context(|| format!("--site {s:?}"))?),
+        None => ListQuery::all(),
+    };
+    let list = store.list::<E>(org, &query).await?;
+    Ok(list.into_iter().map(|s| s.value).collect())
 }
 
 fn audit_calendar(ctx: &Context, args: CalendarArgs) -> Result<()> {
     use rampart_compliance::{ical, schedule};
-    let (org, audits) = stored_audits(ctx, args.org.as_deref(), args.site.as_deref())?;
+    use rampart_domain::{AcceptancePlan, Inspection};
+    // Everything the feed holds, read with one store.
+    let site = args.site.as_deref();
+    let (org, audits, plans, stored_inspections) = block_on(async {
+        let store = ctx.open_store().await?;
+        let org = super::org::pick_organisation(store.as_ref(), args.org.as_deref()).await?;
+        let store = store.as_ref();
+        let audits = values_of::<Audit>(store, &org, site).await?;
+        let plans = values_of::<AcceptancePlan>(store, &org, site).await?;
+        let inspections = values_of::<Inspection>(store, &org, site).await?;
+        anyhow::Ok((org, audits, plans, inspections))
+    })??;
     let (today, stamp) = match args.as_of {
         Some(d) => (
             d,
@@ -655,11 +676,6 @@ fn audit_calendar(ctx: &Context, args: CalendarArgs) -> Result<()> {
         })
         .collect();
     // Acceptance tests planned for a day, until the plan is signed off.
-    let (_, plans) = stored_of::<rampart_domain::AcceptancePlan>(
-        ctx,
-        args.org.as_deref(),
-        args.site.as_deref(),
-    )?;
     let mut planned = planned;
     planned.extend(plans.iter().filter_map(|p| {
         let day = p.planned?;
@@ -678,8 +694,6 @@ fn audit_calendar(ctx: &Context, args: CalendarArgs) -> Result<()> {
             reminder_days: args.remind_days,
         })
     }));
-    let (_, stored_inspections) =
-        stored_of::<rampart_domain::Inspection>(ctx, args.org.as_deref(), args.site.as_deref())?;
     let inspections: Vec<schedule::InspectionSchedule> = stored_inspections
         .iter()
         .map(rampart_analyst::audits::schedule_of)

@@ -791,15 +791,21 @@ pub(crate) fn acceptance_change(
             s.by, s.on
         )));
     }
-    if new.sign_off.is_some()
-        && old_sign_off.is_none()
-        && !access::may_sign_off(principal.user.role)
-    {
-        return Err(Problem::forbidden(
-            "only a security manager or an administrator signs a system off",
-        ));
+    if new.sign_off.is_some() && old_sign_off.is_none() {
+        require_sign_off(principal)?;
     }
     Ok(())
+}
+
+/// The role that accepts a system: 403 for the others.
+pub(crate) fn require_sign_off(principal: &Principal) -> ApiResult<()> {
+    if access::may_sign_off(principal.user.role) {
+        Ok(())
+    } else {
+        Err(Problem::forbidden(
+            "only a security manager or an administrator signs a system off",
+        ))
+    }
 }
 
 /// The field rules of an entity (`Entity::check`), as a problem with the fields.

@@ -292,26 +292,25 @@ pub type RecordValueRow = (
 pub fn records_from_value_rows(rows: Vec<RecordValueRow>) -> Result<Vec<StoredRecord>> {
     rows.into_iter()
         .map(|(kind, id, site, body, version, updated_at, updated_by)| {
-            let (kind, id) = key_from_row(&kind, id)?;
-            let site = site
-                .map(|s| key_from_row(kind.as_str(), s).map(|(_, s)| s))
-                .transpose()?;
-            if !body.is_object() {
-                return Err(StoreError::Corrupt {
-                    kind,
-                    id: id.to_string(),
-                    reason: "the stored body is not a JSON object".to_owned(),
-                });
-            }
-            Ok(StoredRecord {
-                kind,
+            stored_from_row(
+                &kind,
                 id,
                 site,
-                body,
                 version,
                 updated_at,
                 updated_by,
-            })
+                |kind, id| {
+                    if body.is_object() {
+                        Ok(body)
+                    } else {
+                        Err(StoreError::Corrupt {
+                            kind,
+                            id: id.to_string(),
+                            reason: "the stored body is not a JSON object".to_owned(),
+                        })
+                    }
+                },
+            )
         })
         .collect()
 }
@@ -336,15 +335,39 @@ pub fn record_from_row(
     updated_at: String,
     updated_by: String,
 ) -> Result<StoredRecord> {
+    stored_from_row(
+        kind,
+        id,
+        site,
+        version,
+        updated_at,
+        updated_by,
+        |kind, id| {
+            serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
+                kind,
+                id: id.to_string(),
+                reason: e.to_string(),
+            })
+        },
+    )
+}
+
+/// The checks of [`record_from_row`] on the key columns, with the body
+/// read by `body` (given the checked kind and id, for its error).
+fn stored_from_row(
+    kind: &str,
+    id: String,
+    site: Option<String>,
+    version: i64,
+    updated_at: String,
+    updated_by: String,
+    body: impl FnOnce(EntityKind, &Id) -> Result<serde_json::Value>,
+) -> Result<StoredRecord> {
     let (kind, id) = key_from_row(kind, id)?;
     let site = site
         .map(|s| key_from_row(kind.as_str(), s).map(|(_, s)| s))
         .transpose()?;
-    let body = serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
-        kind,
-        id: id.to_string(),
-        reason: e.to_string(),
-    })?;
+    let body = body(kind, &id)?;
     Ok(StoredRecord {
         kind,
         id,

@@ -32,7 +32,7 @@ use rampart_store::Stored;
 use super::pages::{Results, load, load_one};
 use super::{
     Cell, FormData, Layout, PageError, PageResult, PageUser, Table, check_csrf, csv_response, html,
-    url_encode,
+    today, url_encode,
 };
 use crate::access::{self, Action};
 use crate::auth::Principal;
@@ -49,10 +49,6 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
 
 /// How often a write is applied again when the plan keeps changing under it.
 const TRIES: usize = 4;
-
-fn today() -> Date {
-    jiff::Zoned::now().date()
-}
 
 fn in_frame(p: &Principal, problem: Problem, title: &str) -> PageError {
     PageError(problem, Some(Layout::new(p, title, "/acceptance")))
@@ -508,11 +504,22 @@ async fn record_run(
             .map_err(|e| in_frame(&p, e, title))?
         }
     };
+    answer(&state, &p, &id, result.map_err(|r| Retry::Run(values, r))).await
+}
+
+/// After a write: back to the plan, or the plan again with the refused
+/// form beside its field (422).
+async fn answer(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    result: Result<(), Retry>,
+) -> PageResult {
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/acceptance/{}", url_encode(&id))).into_response()),
-        Err(r) => {
-            let stored = load_one::<AcceptancePlan>(&state, &p, &id).await?;
-            render(&state, &p, &stored, Some(Retry::Run(values, r))).await
+        Ok(()) => Ok(Redirect::to(&format!("/acceptance/{}", url_encode(id))).into_response()),
+        Err(retry) => {
+            let stored = load_one::<AcceptancePlan>(state, p, id).await?;
+            render(state, p, &stored, Some(retry)).await
         }
     }
 }
@@ -579,13 +586,7 @@ async fn sign_off(
     check_csrf(&p, &values, &headers).map_err(|e| in_frame(&p, e, "Not allowed"))?;
     resource::require(&p, EntityKind::AcceptancePlan, Action::Write)
         .map_err(|e| in_frame(&p, e, title))?;
-    if !access::may_sign_off(p.user.role) {
-        return Err(in_frame(
-            &p,
-            Problem::forbidden("only a security manager or an administrator signs a system off"),
-            title,
-        ));
-    }
+    resource::require_sign_off(&p).map_err(|e| in_frame(&p, e, title))?;
     let on = values.get("on").trim().parse::<Date>();
     let result = match on {
         Err(_) => Err("the date: a date as YYYY-MM-DD".to_owned()),
@@ -607,13 +608,7 @@ async fn sign_off(
             .map_err(|r| r.message)
         }
     };
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/acceptance/{}", url_encode(&id))).into_response()),
-        Err(m) => {
-            let stored = load_one::<AcceptancePlan>(&state, &p, &id).await?;
-            render(&state, &p, &stored, Some(Retry::Sign(values, m))).await
-        }
-    }
+    answer(&state, &p, &id, result.map_err(|m| Retry::Sign(values, m))).await
 }
 
 // ------------------------------------------------------------ the dashboard

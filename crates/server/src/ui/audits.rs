@@ -38,7 +38,7 @@ use super::pages::{
 };
 use super::{
     Cell, FormData, Layout, PageError, PageResult, PageUser, Table, capitalise, check_csrf,
-    csv_response, html, url_encode, wants_fragment,
+    csv_response, html, today, url_encode, wants_fragment,
 };
 use crate::access::{self, Action};
 use crate::audits::{
@@ -365,10 +365,6 @@ fn name(names: &BTreeMap<Id, String>, id: &str) -> String {
 
 fn ids<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<Id> {
     texts.into_iter().filter_map(|t| Id::new(t).ok()).collect()
-}
-
-fn today() -> Date {
-    jiff::Zoned::now().date()
 }
 
 /// The framework of an audit, from the store (frameworks belong to the

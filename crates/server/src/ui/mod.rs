@@ -622,6 +622,12 @@ pub fn csv_cell(text: &str) -> String {
     }
 }
 
+/// The server's calendar day: what the pages date overdue work, expiries
+/// and the forms' defaults by.
+pub fn today() -> jiff::civil::Date {
+    jiff::Zoned::now().date()
+}
+
 pub fn csv_response(name: &str, table: &Table) -> Response {
     let mut out = String::new();
     let line = |cells: Vec<String>| cells.join(",") + "\r\n";
@@ -629,7 +635,7 @@ pub fn csv_response(name: &str, table: &Table) -> Response {
     for row in &table.rows {
         out.push_str(&line(row.iter().map(|c| csv_cell(&c.text)).collect()));
     }
-    let date = jiff::Zoned::now().date();
+    let date = today();
     let disposition = format!("attachment; filename=\"rampart-{name}-{date}.csv\"");
     let mut res = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], out).into_response();
     if let Ok(v) = HeaderValue::from_str(&disposition) {

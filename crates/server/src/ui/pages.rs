@@ -719,7 +719,7 @@ async fn top_risks(
 
 async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> PageResult {
     let org = organisation(&state, &p).await?;
-    let today = jiff::Zoned::now().date();
+    let today = super::today();
     // The panels are a function of the stored data, the date and the sites
     // the user sees. Every write appends to the audit log, so its newest
     // entry names the data: a cached copy under that key is never stale,
@@ -3114,7 +3114,7 @@ async fn control(
         ),
         f("Description", v.description.clone().unwrap_or_default()),
     ];
-    let today = jiff::Zoned::now().date();
+    let today = super::today();
     let mut t = Table::new(
         "Where it is applied",
         &["Site", "Status", "Effectiveness", "Owner", "Due"],

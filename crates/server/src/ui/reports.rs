@@ -20,7 +20,7 @@ use jiff::civil::Date;
 use rampart_domain::{Audit, Id, OrgDocument, Site};
 
 use super::pages::load;
-use super::{Layout, PageError, PageResult, PageUser, html};
+use super::{Layout, PageError, PageResult, PageUser, html, today};
 use crate::auth::Principal;
 use crate::problem::Problem;
 use crate::reports::{ReportFormat, ReportKind, ReportRequest};
@@ -39,10 +39,6 @@ struct ReportsPage {
     audits: Vec<(String, String)>,
     all_sites: bool,
     today: String,
-}
-
-fn today() -> Date {
-    jiff::Zoned::now().date()
 }
 
 async fn reports_page(State(state): State<AppState>, PageUser(p): PageUser) -> PageResult {
