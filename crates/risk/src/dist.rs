@@ -724,10 +724,11 @@ impl BetaTable {
         (la + lb - self.ln_scale).exp()
     }
 
-    /// The region a word picks and the point x in its bin, scaled by 2^BINS_LOG2.
+    /// The region a word picks, and the point in its bin as an integer t
+    /// on a grid of 2^-32 bins: the point is (t + 0.5) 2^-32, scaled by
+    /// 2^BINS_LOG2. One integer converts to one float, exactly (t < 2^42).
     #[inline(always)]
-    fn propose(&self, r: u64) -> (usize, f64) {
-        const TO_UNIT_32: f64 = 1.0 / 4_294_967_296.0;
+    fn propose(&self, r: u64) -> (usize, u64) {
         let region = (r >> (64 - REGIONS_LOG2)) as usize & (REGIONS - 1);
         let coin = ((r >> 32) & (COIN - 1)) as u32;
         let entry = self.alias[region];
@@ -736,8 +737,15 @@ impl BetaTable {
         } else {
             entry as usize & (REGIONS - 1)
         };
-        let x = (chosen >> 1) as f64 + (f64::from(r as u32) + 0.5) * TO_UNIT_32;
-        (chosen, x)
+        let t = ((chosen as u64 >> 1) << 32) | (r & 0xFFFF_FFFF);
+        (chosen, t)
+    }
+
+    /// The point t names, scaled by 2^BINS_LOG2.
+    #[inline(always)]
+    fn point(t: u64) -> f64 {
+        const TO_UNIT_32: f64 = 1.0 / 4_294_967_296.0;
+        (t as f64 + 0.5) * TO_UNIT_32
     }
 
     /// Whether a cap point x (scaled by 2^BINS_LOG2) in bin `bin` is accepted.
@@ -752,7 +760,8 @@ impl BetaTable {
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         loop {
-            let (region, x) = self.propose(rng.next_u64());
+            let (region, t) = self.propose(rng.next_u64());
+            let x = Self::point(t);
             if region & 1 == 0 || self.accept_cap(region >> 1, x, rng) {
                 return x * (1.0 / BINS as f64);
             }
@@ -770,7 +779,10 @@ impl BetaTable {
         out: &mut [f64],
     ) {
         const BLOCK: usize = 256;
+        // offset + scale x / BINS for x = (t + 0.5) 2^-32, as one multiply and one add.
         let scale_bin = scale * (1.0 / BINS as f64);
+        let step = scale_bin * (1.0 / 4_294_967_296.0);
+        let start = offset + 0.5 * step;
         let mut words = [0u64; BLOCK];
         for block in out.chunks_mut(BLOCK) {
             let words = &mut words[..block.len()];
@@ -784,13 +796,13 @@ impl BetaTable {
                 *w = lane.next_u64();
             }
             for (j, (o, &w)) in block.iter_mut().zip(words.iter()).enumerate() {
-                let (region, x) = self.propose(w);
+                let (region, t) = self.propose(w);
                 *o = if region & 1 == 0 {
-                    offset + scale_bin * x
+                    start + step * t as f64
                 } else {
                     let rng = &mut lanes[j % LANES];
-                    if self.accept_cap(region >> 1, x, rng) {
-                        offset + scale_bin * x
+                    if self.accept_cap(region >> 1, Self::point(t), rng) {
+                        start + step * t as f64
                     } else {
                         offset + scale * self.sample(rng)
                     }

@@ -65,15 +65,20 @@ impl Store {
     }
 
     fn merge(&mut self, other: &Store) {
-        if let (Some((lo, _)), Some((hi, _))) = (other.iter().next(), other.iter().next_back()) {
-            // Make room once for the other's whole range.
-            self.add(lo, 0);
-            self.add(hi, 0);
-        }
-        for (i, &c) in other.counts.iter().enumerate() {
-            if c > 0 {
-                self.add(other.offset + i as i64, c);
-            }
+        let (Some(first), Some(last)) = (
+            other.counts.iter().position(|&c| c > 0),
+            other.counts.iter().rposition(|&c| c > 0),
+        ) else {
+            return;
+        };
+        let (lo, hi) = (other.offset + first as i64, other.offset + last as i64);
+        // Make room once for the other's used range; then add slice to slice.
+        self.add(lo, 0);
+        self.add(hi, 0);
+        let at = usize::try_from(lo - self.offset).unwrap_or(0);
+        let theirs = &other.counts[first..=last];
+        if let Some(ours) = self.counts.get_mut(at..at + theirs.len()) {
+            ours.iter_mut().zip(theirs).for_each(|(a, b)| *a += b);
         }
     }
 
@@ -95,8 +100,9 @@ impl PartialEq for Store {
 /// A mergeable relative-error quantile sketch.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuantileSketch {
-    /// 1 / w, the bucket width in L units.
-    inv_width: f64,
+    /// 2^96 / w in fixed point (w: the bucket width in L units), rounded
+    /// up so that the width used, 2^44 / k, never exceeds w.
+    k: u64,
     width: f64,
     alpha: f64,
     positive: Store,
@@ -115,10 +121,12 @@ impl QuantileSketch {
     /// A sketch with relative accuracy `alpha` (0 < alpha < 1).
     pub fn new(alpha: f64) -> Self {
         let gamma = (1.0 + alpha) / (1.0 - alpha);
-        let width = std::f64::consts::LN_2 * gamma.log2();
+        let wanted = std::f64::consts::LN_2 * gamma.log2();
+        // The bits of a float are below 2^63, so bits x k fits in 128 bits.
+        let k = ((1u64 << 44) as f64 / wanted).ceil() as u64;
         Self {
-            inv_width: 1.0 / width,
-            width,
+            k,
+            width: (1u64 << 44) as f64 / k as f64,
             alpha,
             positive: Store::default(),
             negative: Store::default(),
@@ -131,15 +139,12 @@ impl QuantileSketch {
         self.alpha
     }
 
-    /// Bucket i holds L(x) + 1023 in ((i-1) w, i w]: L + 1023 is the float's
-    /// bit pattern read as an integer and divided by 2^52, so the index is one
-    /// conversion, one multiply and a ceiling.
+    /// Bucket i holds L(x) + 1023 in [(i-1) w, i w): L + 1023 is the
+    /// float's bit pattern read as an integer and divided by 2^52, so the
+    /// index is one integer multiply, a shift and an add (bits x k / 2^96).
     #[inline]
     fn index(&self, magnitude: f64) -> i64 {
-        let v = (magnitude.to_bits() as i64) as f64 * (self.inv_width * TWO_TO_MINUS_52);
-        // ceil by hand: without SSE4.1 `f64::ceil` is a libm call in the hot loop.
-        let t = v as i64;
-        if (t as f64) < v { t + 1 } else { t }
+        ((u128::from(magnitude.to_bits()) * u128::from(self.k)) >> 96) as i64 + 1
     }
 
     #[inline]
@@ -157,37 +162,18 @@ impl QuantileSketch {
         }
     }
 
-    /// Adds every value of `xs` (the same as `add` on each, in blocks:
-    /// the bucket indices of a block are computed in one loop and counted in
-    /// a second, so neither waits on the other).
+    /// Adds every value of `xs` (the same as `add` on each). Positive
+    /// normal values, nearly all of them in a loss simulation, go straight
+    /// to their bucket; the rest take `add`.
     pub fn add_all(&mut self, xs: &[f64]) {
-        const BLOCK: usize = 256;
-        let mut idx = [0i64; BLOCK];
-        for block in xs.chunks(BLOCK) {
-            // NaN and negatives fail the test, so only positive normal values take the fast path.
-            let all_positive = block
-                .iter()
-                .fold(true, |ok, &x| ok & (x >= f64::MIN_POSITIVE));
-            if !all_positive {
-                block.iter().for_each(|&x| self.add(x));
-                continue;
-            }
-            let idx = &mut idx[..block.len()];
-            let (mut lo, mut hi) = (i64::MAX, i64::MIN);
-            for (i, &x) in idx.iter_mut().zip(block) {
-                *i = self.index(x);
-                lo = lo.min(*i);
-                hi = hi.max(*i);
-            }
-            self.count += block.len() as u64;
-            // Make room for the block's range once; the counting loop then never grows.
-            self.positive.add(lo, 0);
-            self.positive.add(hi, 0);
-            let Store { offset, counts } = &mut self.positive;
-            for &i in idx.iter() {
-                if let Some(c) = counts.get_mut((i - *offset) as usize) {
-                    *c += 1;
-                }
+        for &x in xs {
+            // NaN and negatives fail the test.
+            if x >= f64::MIN_POSITIVE {
+                let i = self.index(x);
+                self.positive.add(i, 1);
+                self.count += 1;
+            } else {
+                self.add(x);
             }
         }
     }
@@ -264,8 +250,6 @@ impl QuantileSketch {
         above as f64 / self.count as f64
     }
 }
-
-const TWO_TO_MINUS_52: f64 = 1.0 / (1u64 << 52) as f64;
 
 /// The inverse of L(x) = e + (m - 1) for x = m 2^e (see the module docs).
 fn exp2_ish(v: f64) -> f64 {
