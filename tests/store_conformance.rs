@@ -108,6 +108,7 @@ conformance!(
     batch_writes_land_whole_with_one_audit_entry_each,
     a_failed_batch_leaves_the_store_and_the_audit_log_as_they_were,
     lists_filter_by_site_and_page,
+    list_totals_follow_every_write,
     the_audit_log_records_every_change_and_detects_tampering,
     filtered_sorted_lists_and_counts_agree_with_the_oracle,
     grouped_counts_agree_with_the_oracle,
@@ -820,6 +821,120 @@ async fn lists_filter_by_site_and_page(s: &Subject) {
             .expect("list")
             .is_empty()
     );
+}
+
+/// Every kind's total, whole and per site (one site, two sites, none), as
+/// counted and as paged, against the records actually listed.
+async fn assert_totals_true(store: &dyn Store, org: &Id, when: &str) {
+    let scopes = [
+        None,
+        Some(vec![id("hq")]),
+        Some(vec![id("dc")]),
+        Some(vec![id("dc"), id("whs")]),
+        Some(vec![]),
+    ];
+    for kind in EntityKind::ALL {
+        for sites in &scopes {
+            let q = ListQuery {
+                sites: sites.clone(),
+                ..ListQuery::all()
+            };
+            let listed = store.list_records(org, kind, &q).await.expect("list").len();
+            let counted = store.count_records(org, kind, &q).await.expect("count");
+            let page = ListQuery {
+                limit: Some(2),
+                ..q.clone()
+            };
+            let (_, paged) = store.page_records(org, kind, &page).await.expect("page");
+            assert_eq!(
+                (counted, paged),
+                (listed as i64, listed as i64),
+                "{when}: {kind} at {sites:?}"
+            );
+        }
+    }
+}
+
+/// Totals without content filters come from counts the database keeps in
+/// each write's transaction: they must follow inserts, moves between
+/// sites, deletions, batches, a failed batch and a replacing import.
+async fn list_totals_follow_every_write(s: &Subject) {
+    let store = s.store();
+    let doc = load_demo(store).await;
+    let org = doc.organisation.id.clone();
+    assert_totals_true(store, &org, "after the import").await;
+
+    let created = store
+        .create("t", &org, &new_asset("Wall safe"))
+        .await
+        .expect("create");
+    assert_totals_true(store, &org, "after an insert").await;
+
+    // The asset moves from hq to dc (its zone goes with the site).
+    let mut moved = created.value.clone();
+    moved.site = id("dc");
+    moved.zone = None;
+    let moved = store.update("t", &org, &moved, 1).await.expect("move");
+    assert_totals_true(store, &org, "after a move").await;
+
+    // A batch: a second new asset, and the first one moved on to whs.
+    let mut second = new_asset("Key cabinet");
+    second.id = id("whs-key-cabinet");
+    second.site = id("whs");
+    second.zone = None;
+    let mut again = moved.value.clone();
+    again.site = id("whs");
+    store
+        .write_records(
+            "t",
+            &org,
+            &[
+                RecordWrite::Create(Record::from_entity(&second).expect("record")),
+                RecordWrite::Update {
+                    record: Record::from_entity(&again).expect("record"),
+                    expected_version: moved.version,
+                },
+            ],
+        )
+        .await
+        .expect("batch");
+    assert_totals_true(store, &org, "after a batch").await;
+
+    // A batch that fails at its end (a stale version) leaves the counts as they were.
+    let mut third = new_asset("Spare safe");
+    third.id = id("hq-spare-safe");
+    let mut back = again.clone();
+    back.site = id("hq");
+    let failed = store
+        .write_records(
+            "t",
+            &org,
+            &[
+                RecordWrite::Create(Record::from_entity(&third).expect("record")),
+                RecordWrite::Update {
+                    record: Record::from_entity(&back).expect("record"),
+                    expected_version: moved.version,
+                },
+            ],
+        )
+        .await;
+    assert!(failed.is_err(), "{failed:?}");
+    assert_totals_true(store, &org, "after a failed batch").await;
+
+    store
+        .delete::<Asset>("t", &org, &again.id, moved.version + 1)
+        .await
+        .expect("delete");
+    assert_totals_true(store, &org, "after a deletion").await;
+
+    // A replacing import with fewer assets.
+    let mut smaller = doc.clone();
+    let dropped = smaller.assets.pop().expect("an asset");
+    smaller.risks.retain(|r| r.asset != dropped.id);
+    import_document(store, "t", &smaller, ImportMode::Replace, &no_progress)
+        .await
+        .expect("replace");
+    assert_totals_true(store, &org, "after a replacing import").await;
 }
 
 async fn the_audit_log_records_every_change_and_detects_tampering(s: &Subject) {
