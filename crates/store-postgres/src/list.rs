@@ -283,6 +283,26 @@ pub(crate) fn list_query(org: &str, kind: &str, query: &ListQuery) -> QueryBuild
     qb
 }
 
+/// One page in creation order and its total, in one statement (one round
+/// trip, one connection): `(total, page)`, the page a JSON array of
+/// [`rampart_store::RecordValueRow`]s with each body embedded as JSON.
+/// Only for queries without sort keys: their order is `seq`.
+pub(crate) fn page_query(org: &str, kind: &str, query: &ListQuery) -> QueryBuilder<Postgres> {
+    let mut qb = QueryBuilder::new("SELECT (");
+    push_total(&mut qb, org, kind, query);
+    qb.push(
+        "), (SELECT COALESCE(json_agg(json_build_array(kind, id, site_id, body, version, \
+         updated_at, updated_by) ORDER BY seq), '[]')::text FROM records WHERE seq IN (SELECT seq FROM records",
+    );
+    push_conditions(&mut qb, org, kind, query);
+    qb.push(" ORDER BY seq LIMIT ")
+        .push_bind(query.limit)
+        .push(" OFFSET ")
+        .push_bind(query.offset)
+        .push("))");
+    qb
+}
+
 /// Counts of the records `query` selects, grouped by content fields: each
 /// field as its JSON text (`NULL` when missing), the path bound as a
 /// parameter like every other.
@@ -316,13 +336,18 @@ pub(crate) fn count_by_query(
 /// filters the answer is a sum of the counts the triggers keep per
 /// (organisation, kind, site) (schema 5): a few rows, not every record.
 pub(crate) fn count_query(org: &str, kind: &str, query: &ListQuery) -> QueryBuilder<Postgres> {
-    let mut qb = QueryBuilder::new(if query.filters.is_empty() {
+    let mut qb = QueryBuilder::new("");
+    push_total(&mut qb, org, kind, query);
+    qb
+}
+
+fn push_total(qb: &mut QueryBuilder<Postgres>, org: &str, kind: &str, query: &ListQuery) {
+    qb.push(if query.filters.is_empty() {
         "SELECT COALESCE(SUM(n), 0)::int8 FROM record_counts"
     } else {
         "SELECT COUNT(*) FROM records"
     });
-    push_conditions(&mut qb, org, kind, query);
-    qb
+    push_conditions(qb, org, kind, query);
 }
 
 /// A page of the audit log, newest first: only the conditions asked for are
