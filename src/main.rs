@@ -142,6 +142,11 @@ enum Command {
     Report(commands::report::Args),
 }
 
+/// mimalloc instead of the system allocator: a server's requests allocate
+/// and free many small buffers, across threads.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let ctx = commands::Context::new(cli.db, cli.actor, cli.quiet);
