@@ -373,18 +373,44 @@ impl AuthStore for SqliteStore {
         &self,
         token_hash: &str,
     ) -> Result<Option<(ApiToken, Option<rampart_store::StoredRecord>)>> {
-        let row: Option<rampart_store::auth::TokenUserRow> = sqlx::query_as(
-            "SELECT t.id, t.token_hash, t.org_id, t.user_id, t.name, t.created_at, t.expires_at, \
-                    t.last_used_at, t.revoked, r.kind, r.id, r.site_id, r.body, r.version, \
-                    r.updated_at, r.updated_by \
+        const SQL: &str = "SELECT t.id, t.token_hash, t.org_id, t.user_id, t.name, t.created_at, \
+                t.expires_at, t.last_used_at, t.revoked, r.kind, r.id, r.site_id, r.body, \
+                r.version, r.updated_at, r.updated_by \
              FROM api_tokens t LEFT JOIN records r \
                ON r.org_id = t.org_id AND r.kind = 'user' AND r.id = t.user_id \
-             WHERE t.token_hash = ?1",
-        )
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?;
+             WHERE t.token_hash = ?1";
+        // Every API request asks this: on the caller's thread when it can be.
+        let row: Option<rampart_store::auth::TokenUserRow> = match &self.reader {
+            Some(reader) => reader.one(
+                SQL,
+                &[rusqlite::types::Value::Text(token_hash.to_owned())],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                        r.get(10)?,
+                        r.get(11)?,
+                        r.get(12)?,
+                        r.get(13)?,
+                        r.get(14)?,
+                        r.get(15)?,
+                    ))
+                },
+            )?,
+            None => sqlx::query_as(SQL)
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?,
+        };
         row.map(rampart_store::auth::token_user_from_row)
             .transpose()
     }

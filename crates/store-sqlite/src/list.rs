@@ -308,6 +308,22 @@ pub(crate) fn page_query(org: &str, kind: &str, query: &ListQuery) -> Result<Que
     Ok(qb)
 }
 
+/// The values [`page_query`] binds, in its order, for a page that
+/// `reader::page_is_bounded` admits (no filters, no sort keys, every
+/// site or one): the total's conditions, the page's, then limit and offset.
+pub(crate) fn page_params(org: &str, kind: &str, query: &ListQuery) -> Vec<rusqlite::types::Value> {
+    use rusqlite::types::Value;
+    let mut conditions = vec![Value::Text(org.to_owned()), Value::Text(kind.to_owned())];
+    if let Some([site]) = query.sites.as_deref() {
+        conditions.push(Value::Text(site.as_str().to_owned()));
+    }
+    let mut params = conditions.clone();
+    params.extend(conditions);
+    params.push(Value::Integer(query.limit.unwrap_or(-1)));
+    params.push(Value::Integer(query.offset));
+    params
+}
+
 /// How many records `query` selects, its page aside.
 pub(crate) fn count_query(
     org: &str,
@@ -457,5 +473,30 @@ mod tests {
             !sql.contains("owner") && !sql.contains("assessment") && !sql.contains("OR 1=1"),
             "{sql}"
         );
+    }
+}
+
+#[cfg(test)]
+mod page_param_tests {
+    use super::*;
+    use rampart_domain::Id;
+
+    /// The reader binds `page_params` to `page_query`'s text: every shape
+    /// it admits must have exactly as many values as placeholders.
+    #[test]
+    fn page_params_match_the_page_query_placeholders() {
+        let site = Id::new("dc").expect("id");
+        for sites in [None, Some(vec![site])] {
+            let q = ListQuery {
+                sites,
+                limit: Some(50),
+                offset: 100,
+                ..ListQuery::all()
+            };
+            assert!(crate::reader::page_is_bounded(&q));
+            let qb = page_query("org", "risk", &q).expect("query");
+            let placeholders = qb.sql().as_str().matches('?').count();
+            assert_eq!(placeholders, page_params("org", "risk", &q).len(), "{q:?}");
+        }
     }
 }
