@@ -48,6 +48,48 @@ pub(crate) fn db(e: sqlx::Error) -> StoreError {
     StoreError::Database(e.to_string())
 }
 
+/// A bounded page and its total, read on the caller's thread (`reader`).
+fn page_on_reader(
+    reader: &reader::Reader,
+    org: &Id,
+    kind: EntityKind,
+    query: &ListQuery,
+) -> Result<(Vec<StoredRecord>, i64)> {
+    let (o, k) = (org.as_str(), kind.as_str());
+    let params = list::page_params(o, k, query);
+    let qb = list::page_rows_query(o, k, query)?;
+    let rows = reader.rows(qb.sql().as_str(), &params, |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, i64>(5)?,
+            r.get::<_, String>(6)?,
+            r.get::<_, String>(7)?,
+        ))
+    })?;
+    let total = match rows.first() {
+        Some(first) => first.0,
+        None => {
+            // The total's conditions are the first half of the page's values.
+            let qb = list::count_query(o, k, query)?;
+            let half = &params[..(params.len() - 2) / 2];
+            reader
+                .one(qb.sql().as_str(), half, |r| r.get(0))?
+                .unwrap_or(0)
+        }
+    };
+    let records = rows
+        .into_iter()
+        .map(|(_, kind, id, site, body, version, at, by)| {
+            record_from_row(&kind, id, site, &body, version, at, by)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((records, total))
+}
+
 pub(crate) fn json_text<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| StoreError::Encode(e.to_string()))
 }
@@ -638,24 +680,19 @@ impl Store for SqliteStore {
         kind: EntityKind,
         query: &ListQuery,
     ) -> Result<(Vec<StoredRecord>, i64)> {
-        let mut qb = list::page_query(org.as_str(), kind.as_str(), query)?;
-        let sql = qb.sql();
-        let on_reader = self
+        if let Some(reader) = self
             .reader
             .as_ref()
             .filter(|_| reader::page_is_bounded(query))
-            .map(|r| (r, list::page_params(org.as_str(), kind.as_str(), query)))
-            .filter(|(_, params)| sql.as_str().matches('?').count() == params.len());
-        let (total, page): (i64, String) = match on_reader {
-            Some((r, params)) => r
-                .one(sql.as_str(), &params, |row| Ok((row.get(0)?, row.get(1)?)))?
-                .ok_or_else(|| StoreError::Database(format!("no page of {kind}")))?,
-            None => qb
-                .build_query_as()
-                .fetch_one(&self.pool)
-                .await
-                .map_err(db)?,
-        };
+        {
+            return page_on_reader(reader, org, kind, query);
+        }
+        let mut qb = list::page_query(org.as_str(), kind.as_str(), query)?;
+        let (total, page): (i64, String) = qb
+            .build_query_as()
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
         let rows: Vec<rampart_store::RecordValueRow> = serde_json::from_str(&page)
             .map_err(|e| StoreError::Database(format!("reading a page of {kind}: {e}")))?;
         let records = rampart_store::records_from_value_rows(rows)?;

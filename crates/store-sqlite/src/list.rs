@@ -308,7 +308,26 @@ pub(crate) fn page_query(org: &str, kind: &str, query: &ListQuery) -> Result<Que
     Ok(qb)
 }
 
-/// The values [`page_query`] binds, in its order, for a page that
+/// A page as rows, each with the page's total in its first column: for the
+/// reader, which (unlike sqlx) fetches rows where it runs, so it needs no
+/// JSON aggregate and SQLite does no JSON work at all. An empty page has no
+/// row to carry the total: [`count_query`] then answers. It binds what
+/// [`page_query`] binds, in the same order ([`page_params`]).
+pub(crate) fn page_rows_query(
+    org: &str,
+    kind: &str,
+    query: &ListQuery,
+) -> Result<QueryBuilder<Sqlite>> {
+    let mut qb = QueryBuilder::new("SELECT (");
+    push_total(&mut qb, org, kind, query)?;
+    qb.push("), kind, id, site_id, body, version, updated_at, updated_by FROM records");
+    push_conditions(&mut qb, org, kind, query)?;
+    push_order(&mut qb, &query.sort, query.sites.is_some());
+    push_page(&mut qb, query.limit.unwrap_or(-1), query.offset);
+    Ok(qb)
+}
+
+/// The values [`page_query`] and [`page_rows_query`] bind, in their order, for a page that
 /// `reader::page_is_bounded` admits (no filters, no sort keys, every
 /// site or one): the total's conditions, the page's, then limit and offset.
 pub(crate) fn page_params(org: &str, kind: &str, query: &ListQuery) -> Vec<rusqlite::types::Value> {
@@ -481,7 +500,8 @@ mod page_param_tests {
     use super::*;
     use rampart_domain::Id;
 
-    /// The reader binds `page_params` to `page_query`'s text: every shape
+    /// The reader binds `page_params` to `page_rows_query`'s text (and the
+    /// first half of them to `count_query`'s): every shape
     /// it admits must have exactly as many values as placeholders.
     #[test]
     fn page_params_match_the_page_query_placeholders() {
@@ -494,9 +514,16 @@ mod page_param_tests {
                 ..ListQuery::all()
             };
             assert!(crate::reader::page_is_bounded(&q));
-            let qb = page_query("org", "risk", &q).expect("query");
-            let placeholders = qb.sql().as_str().matches('?').count();
-            assert_eq!(placeholders, page_params("org", "risk", &q).len(), "{q:?}");
+            let params = page_params("org", "risk", &q).len();
+            let page = page_rows_query("org", "risk", &q).expect("query");
+            assert_eq!(page.sql().as_str().matches('?').count(), params, "{q:?}");
+            // The total alone: the first half of the conditions.
+            let count = count_query("org", "risk", &q).expect("query");
+            assert_eq!(
+                count.sql().as_str().matches('?').count(),
+                (params - 2) / 2,
+                "{q:?}"
+            );
         }
     }
 }

@@ -88,6 +88,26 @@ impl Reader {
     }
 }
 
+impl Reader {
+    /// Every row of `sql`, each decoded by `row`.
+    pub(crate) fn rows<T>(
+        &self,
+        sql: &str,
+        params: &[Value],
+        mut row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(sql)?;
+            let mut rows = stmt.query(params_from_iter(params))?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(row(r)?);
+            }
+            Ok(out)
+        })
+    }
+}
+
 /// Whether a page of `query` may be read here: in creation order, without
 /// content filters, of every site or one, and bounded.
 pub(crate) fn page_is_bounded(query: &ListQuery) -> bool {
