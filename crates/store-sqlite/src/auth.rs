@@ -214,18 +214,25 @@ impl AuthStore for SqliteStore {
         &self,
         token_hash: &str,
     ) -> Result<Option<(Session, Option<rampart_store::StoredRecord>)>> {
-        let row: Option<rampart_store::auth::SessionUserRow> = sqlx::query_as(
-            "SELECT s.token_hash, s.org_id, s.user_id, s.csrf_token, s.created_at, \
-                    s.last_seen_at, s.expires_at, r.kind, r.id, r.site_id, r.body, r.version, \
-                    r.updated_at, r.updated_by \
+        const SQL: &str = "SELECT s.token_hash, s.org_id, s.user_id, s.csrf_token, s.created_at, \
+                s.last_seen_at, s.expires_at, r.kind, r.id, r.site_id, r.body, r.version, \
+                r.updated_at, r.updated_by \
              FROM sessions s LEFT JOIN records r \
                ON r.org_id = s.org_id AND r.kind = 'user' AND r.id = s.user_id \
-             WHERE s.token_hash = ?1",
-        )
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?;
+             WHERE s.token_hash = ?1";
+        // Every page view asks this: on the caller's thread when it can be.
+        let row: Option<rampart_store::auth::SessionUserRow> = match &self.reader {
+            Some(reader) => reader.one(
+                SQL,
+                &[rusqlite::types::Value::Text(token_hash.to_owned())],
+                |r| r.try_into(),
+            )?,
+            None => sqlx::query_as(SQL)
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?,
+        };
         row.map(rampart_store::auth::session_user_from_row)
             .transpose()
     }
@@ -384,26 +391,7 @@ impl AuthStore for SqliteStore {
             Some(reader) => reader.one(
                 SQL,
                 &[rusqlite::types::Value::Text(token_hash.to_owned())],
-                |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                        r.get(9)?,
-                        r.get(10)?,
-                        r.get(11)?,
-                        r.get(12)?,
-                        r.get(13)?,
-                        r.get(14)?,
-                        r.get(15)?,
-                    ))
-                },
+                |r| r.try_into(),
             )?,
             None => sqlx::query_as(SQL)
                 .bind(token_hash)

@@ -58,18 +58,17 @@ fn page_on_reader(
     let (o, k) = (org.as_str(), kind.as_str());
     let params = list::page_params(o, k, query);
     let qb = list::page_rows_query(o, k, query)?;
-    let rows = reader.rows(qb.sql().as_str(), &params, |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, Option<String>>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, i64>(5)?,
-            r.get::<_, String>(6)?,
-            r.get::<_, String>(7)?,
-        ))
-    })?;
+    type Row = (
+        i64,
+        String,
+        String,
+        Option<String>,
+        String,
+        i64,
+        String,
+        String,
+    );
+    let rows = reader.rows(qb.sql().as_str(), &params, |r| Row::try_from(r))?;
     let total = match rows.first() {
         Some(first) => first.0,
         None => {
@@ -598,6 +597,26 @@ impl Store for SqliteStore {
         id: &Id,
     ) -> Result<Option<StoredRecord>> {
         let (o, k, i) = (org.as_str(), kind.as_str(), id.as_str());
+        if let Some(reader) = &self.reader {
+            // A record's detail, by its unique key: on the caller's thread.
+            type Row = (String, String, Option<String>, String, i64, String, String);
+            use rusqlite::types::Value;
+            let row = reader.one(
+                "SELECT kind, id, site_id, body, version, updated_at, updated_by \
+                 FROM records WHERE org_id = ?1 AND kind = ?2 AND id = ?3",
+                &[
+                    Value::Text(o.to_owned()),
+                    Value::Text(k.to_owned()),
+                    Value::Text(i.to_owned()),
+                ],
+                |r| Row::try_from(r),
+            )?;
+            return row
+                .map(|(kind, id, site, body, version, at, by)| {
+                    record_from_row(&kind, id, site, &body, version, at, by)
+                })
+                .transpose();
+        }
         let row = sqlx::query!(
             r#"SELECT kind, id, site_id, body, version AS "version!: i64", updated_at, updated_by
                FROM records WHERE org_id = ?1 AND kind = ?2 AND id = ?3"#,

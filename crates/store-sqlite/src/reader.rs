@@ -65,10 +65,10 @@ impl Reader {
             None => self.open()?,
         };
         let out = f(&conn).map_err(db);
-        if let Ok(mut v) = self.idle.lock() {
-            if v.len() < KEEP {
-                v.push(conn);
-            }
+        if let Ok(mut v) = self.idle.lock()
+            && v.len() < KEEP
+        {
+            v.push(conn);
         }
         out
     }
