@@ -669,15 +669,33 @@ impl Store for PostgresStore {
         query: &ListQuery,
     ) -> Result<(Vec<StoredRecord>, i64)> {
         if query.sort.is_empty() {
+            type Row = (
+                i64,
+                String,
+                String,
+                Option<String>,
+                String,
+                i64,
+                String,
+                String,
+            );
             let mut qb = list::page_query(org.as_str(), kind.as_str(), query);
-            let (total, page): (i64, String) = qb
+            let rows: Vec<Row> = qb
                 .build_query_as()
-                .fetch_one(&self.pool)
+                .fetch_all(&self.pool)
                 .await
                 .map_err(db)?;
-            let rows: Vec<rampart_store::RecordValueRow> = serde_json::from_str(&page)
-                .map_err(|e| StoreError::Database(format!("reading a page of {kind}: {e}")))?;
-            return Ok((rampart_store::records_from_value_rows(rows)?, total));
+            let total = match rows.first() {
+                Some(first) => first.0,
+                None => self.count_records(org, kind, query).await?,
+            };
+            let records = rows
+                .into_iter()
+                .map(|(_, kind, id, site, body, version, at, by)| {
+                    record_from_row(&kind, id, site, &body, version, at, by)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            return Ok((records, total));
         }
         // Sorted: two connections at once, the page and its count.
         tokio::try_join!(

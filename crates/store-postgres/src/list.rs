@@ -283,23 +283,23 @@ pub(crate) fn list_query(org: &str, kind: &str, query: &ListQuery) -> QueryBuild
     qb
 }
 
-/// One page in creation order and its total, in one statement (one round
-/// trip, one connection): `(total, page)`, the page a JSON array of
-/// [`rampart_store::RecordValueRow`]s with each body embedded as JSON.
-/// Only for queries without sort keys: their order is `seq`.
+/// One page in creation order, each row with the page's total in its first
+/// column: one statement, one round trip, one connection. An empty page
+/// has no row to carry the total: [`count_query`] then answers. Only for
+/// queries without sort keys: their order is `seq`.
 pub(crate) fn page_query(org: &str, kind: &str, query: &ListQuery) -> QueryBuilder<Postgres> {
     let mut qb = QueryBuilder::new("SELECT (");
     push_total(&mut qb, org, kind, query);
     qb.push(
-        "), (SELECT COALESCE(json_agg(json_build_array(kind, id, site_id, body, version, \
-         updated_at, updated_by) ORDER BY seq), '[]')::text FROM records WHERE seq IN (SELECT seq FROM records",
+        "), kind, id, site_id, body::text, version, updated_at, updated_by FROM records \
+         WHERE seq IN (SELECT seq FROM records",
     );
     push_conditions(&mut qb, org, kind, query);
     qb.push(" ORDER BY seq LIMIT ")
         .push_bind(query.limit)
         .push(" OFFSET ")
         .push_bind(query.offset)
-        .push("))");
+        .push(") ORDER BY seq");
     qb
 }
 
