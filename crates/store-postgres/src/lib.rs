@@ -669,32 +669,17 @@ impl Store for PostgresStore {
         query: &ListQuery,
     ) -> Result<(Vec<StoredRecord>, i64)> {
         if query.sort.is_empty() {
-            type Row = (
-                i64,
-                String,
-                String,
-                Option<String>,
-                String,
-                i64,
-                String,
-                String,
-            );
             let mut qb = list::page_query(org.as_str(), kind.as_str(), query);
-            let rows: Vec<Row> = qb
+            let rows: Vec<rampart_store::TotalRecordRow> = qb
                 .build_query_as()
                 .fetch_all(&self.pool)
                 .await
                 .map_err(db)?;
-            let total = match rows.first() {
-                Some(first) => first.0,
+            let (records, total) = rampart_store::records_with_total(rows)?;
+            let total = match total {
+                Some(t) => t,
                 None => self.count_records(org, kind, query).await?,
             };
-            let records = rows
-                .into_iter()
-                .map(|(_, kind, id, site, body, version, at, by)| {
-                    record_from_row(&kind, id, site, &body, version, at, by)
-                })
-                .collect::<Result<Vec<_>>>()?;
             return Ok((records, total));
         }
         // Sorted: two connections at once, the page and its count.

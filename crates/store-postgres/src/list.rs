@@ -264,13 +264,7 @@ pub(crate) fn list_query(org: &str, kind: &str, query: &ListQuery) -> QueryBuild
         // believing a kind's records spread evenly over it; after a bulk
         // import they are one block, maybe 200,000 rows in.
         let mut qb = QueryBuilder::new(RECORD_COLUMNS);
-        qb.push(" WHERE seq IN (SELECT seq FROM records");
-        push_conditions(&mut qb, org, kind, query);
-        qb.push(" ORDER BY seq LIMIT ")
-            .push_bind(query.limit)
-            .push(" OFFSET ")
-            .push_bind(query.offset)
-            .push(") ORDER BY seq");
+        push_page_by_seq(&mut qb, org, kind, query);
         return qb;
     }
     let mut qb = QueryBuilder::new(RECORD_COLUMNS);
@@ -290,17 +284,21 @@ pub(crate) fn list_query(org: &str, kind: &str, query: &ListQuery) -> QueryBuild
 pub(crate) fn page_query(org: &str, kind: &str, query: &ListQuery) -> QueryBuilder<Postgres> {
     let mut qb = QueryBuilder::new("SELECT (");
     push_total(&mut qb, org, kind, query);
-    qb.push(
-        "), kind, id, site_id, body::text, version, updated_at, updated_by FROM records \
-         WHERE seq IN (SELECT seq FROM records",
-    );
-    push_conditions(&mut qb, org, kind, query);
+    qb.push("), kind, id, site_id, body::text, version, updated_at, updated_by FROM records");
+    push_page_by_seq(&mut qb, org, kind, query);
+    qb
+}
+
+/// ` WHERE seq IN (the page's seqs) ORDER BY seq`: the deferred join of a
+/// page in creation order (see [`list_query`]).
+fn push_page_by_seq(qb: &mut QueryBuilder<Postgres>, org: &str, kind: &str, query: &ListQuery) {
+    qb.push(" WHERE seq IN (SELECT seq FROM records");
+    push_conditions(qb, org, kind, query);
     qb.push(" ORDER BY seq LIMIT ")
         .push_bind(query.limit)
         .push(" OFFSET ")
         .push_bind(query.offset)
         .push(") ORDER BY seq");
-    qb
 }
 
 /// Counts of the records `query` selects, grouped by content fields: each

@@ -75,6 +75,32 @@ fn token(
     })
 }
 
+impl SqliteStore {
+    /// The row `sql` gives for a token's hash (its `?1`). Every request
+    /// asks this (its session or API token, with the user): through the
+    /// reader, on the caller's thread, when there is one.
+    async fn by_token_hash<T>(&self, sql: &'static str, hash: &str) -> Result<Option<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'a> TryFrom<&'a rusqlite::Row<'a>, Error = rusqlite::Error>
+            + Send
+            + Unpin,
+    {
+        match &self.reader {
+            Some(reader) => {
+                reader.one(sql, &[rusqlite::types::Value::Text(hash.to_owned())], |r| {
+                    T::try_from(r)
+                })
+            }
+            None => sqlx::query_as(sql)
+                .bind(hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db),
+        }
+    }
+}
+
 #[async_trait]
 impl AuthStore for SqliteStore {
     async fn set_credential(&self, actor: &str, c: &Credential) -> Result<()> {
@@ -220,19 +246,8 @@ impl AuthStore for SqliteStore {
              FROM sessions s LEFT JOIN records r \
                ON r.org_id = s.org_id AND r.kind = 'user' AND r.id = s.user_id \
              WHERE s.token_hash = ?1";
-        // Every page view asks this: on the caller's thread when it can be.
-        let row: Option<rampart_store::auth::SessionUserRow> = match &self.reader {
-            Some(reader) => reader.one(
-                SQL,
-                &[rusqlite::types::Value::Text(token_hash.to_owned())],
-                |r| r.try_into(),
-            )?,
-            None => sqlx::query_as(SQL)
-                .bind(token_hash)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db)?,
-        };
+        let row: Option<rampart_store::auth::SessionUserRow> =
+            self.by_token_hash(SQL, token_hash).await?;
         row.map(rampart_store::auth::session_user_from_row)
             .transpose()
     }
@@ -386,19 +401,8 @@ impl AuthStore for SqliteStore {
              FROM api_tokens t LEFT JOIN records r \
                ON r.org_id = t.org_id AND r.kind = 'user' AND r.id = t.user_id \
              WHERE t.token_hash = ?1";
-        // Every API request asks this: on the caller's thread when it can be.
-        let row: Option<rampart_store::auth::TokenUserRow> = match &self.reader {
-            Some(reader) => reader.one(
-                SQL,
-                &[rusqlite::types::Value::Text(token_hash.to_owned())],
-                |r| r.try_into(),
-            )?,
-            None => sqlx::query_as(SQL)
-                .bind(token_hash)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db)?,
-        };
+        let row: Option<rampart_store::auth::TokenUserRow> =
+            self.by_token_hash(SQL, token_hash).await?;
         row.map(rampart_store::auth::token_user_from_row)
             .transpose()
     }

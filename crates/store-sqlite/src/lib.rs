@@ -58,19 +58,12 @@ fn page_on_reader(
     let (o, k) = (org.as_str(), kind.as_str());
     let params = list::page_params(o, k, query);
     let qb = list::page_rows_query(o, k, query)?;
-    type Row = (
-        i64,
-        String,
-        String,
-        Option<String>,
-        String,
-        i64,
-        String,
-        String,
-    );
-    let rows = reader.rows(qb.sql().as_str(), &params, |r| Row::try_from(r))?;
-    let total = match rows.first() {
-        Some(first) => first.0,
+    let rows = reader.rows(qb.sql().as_str(), &params, |r| {
+        rampart_store::TotalRecordRow::try_from(r)
+    })?;
+    let (records, total) = rampart_store::records_with_total(rows)?;
+    let total = match total {
+        Some(t) => t,
         None => {
             // The total's conditions are the first half of the page's values.
             let qb = list::count_query(o, k, query)?;
@@ -80,12 +73,6 @@ fn page_on_reader(
                 .unwrap_or(0)
         }
     };
-    let records = rows
-        .into_iter()
-        .map(|(_, kind, id, site, body, version, at, by)| {
-            record_from_row(&kind, id, site, &body, version, at, by)
-        })
-        .collect::<Result<Vec<_>>>()?;
     Ok((records, total))
 }
 

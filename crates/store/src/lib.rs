@@ -35,9 +35,9 @@ pub use evidence::{
 pub use group::{Group, group_value, merge_groups};
 pub use record::{
     FieldFilter, FieldPath, FilterOp, FilterValue, ListQuery, Record, RecordRow, RecordValueRow,
-    SortField, SortKey, Stored, StoredRecord, import_audit_text, import_reference_rows,
-    key_from_row, organisation_from_row, record_from_row, records_from_rows,
-    records_from_value_rows,
+    SortField, SortKey, Stored, StoredRecord, TotalRecordRow, import_audit_text,
+    import_reference_rows, key_from_row, organisation_from_row, record_from_row, records_from_rows,
+    records_from_value_rows, records_with_total,
 };
 pub use replace::{KeptUser, UserScopeChange, keep_user};
 pub use url::DatabaseUrl;

@@ -274,6 +274,34 @@ pub fn key_from_row(kind: &str, id: String) -> Result<(EntityKind, Id)> {
 /// kind, id, site, body (JSON text), version, updated at, updated by.
 pub type RecordRow = (String, String, Option<String>, String, i64, String, String);
 
+/// A listed record with its page's total in the first column (a page and
+/// its total read in one statement), then the columns of [`RecordRow`].
+pub type TotalRecordRow = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    String,
+    i64,
+    String,
+    String,
+);
+
+/// The records of such rows, and the total they carry: none for an empty
+/// page, which has no row to carry it.
+pub fn records_with_total(rows: Vec<TotalRecordRow>) -> Result<(Vec<StoredRecord>, Option<i64>)> {
+    let total = rows.first().map(|r| r.0);
+    let records = rows
+        .into_iter()
+        .map(
+            |(_, kind, id, site, body, version, updated_at, updated_by)| {
+                record_from_row(&kind, id, site, &body, version, updated_at, updated_by)
+            },
+        )
+        .collect::<Result<Vec<_>>>()?;
+    Ok((records, total))
+}
+
 /// A listed record whose body arrived already parsed, inside a page of
 /// JSON (SQLite's one-statement page): the columns of [`RecordRow`] with
 /// the body as a value.
