@@ -935,6 +935,13 @@ async fn list_totals_follow_every_write(s: &Subject) {
         .await
         .expect("replace");
     assert_totals_true(store, &org, "after a replacing import").await;
+
+    // An import counts its records once at its end; writes after it are
+    // counted one by one again.
+    let mut fourth = new_asset("Cash drawer");
+    fourth.id = id("hq-cash-drawer");
+    store.create("t", &org, &fourth).await.expect("create");
+    assert_totals_true(store, &org, "after a write that follows an import").await;
 }
 
 async fn the_audit_log_records_every_change_and_detects_tampering(s: &Subject) {

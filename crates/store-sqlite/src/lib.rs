@@ -429,6 +429,13 @@ impl Store for SqliteStore {
             .await
             .map_err(db)?;
 
+        // Counted once at the end, not record by record (schema 5).
+        sqlx::query("INSERT INTO record_counts_paused (org_id) VALUES (?1)")
+            .bind(org)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+
         let existing = sqlx::query!(r#"SELECT body FROM organisations WHERE id = ?1"#, org)
             .fetch_optional(&mut *tx)
             .await
@@ -567,6 +574,19 @@ impl Store for SqliteStore {
         append_audit(&mut tx, &entry).await?;
         let user_changes =
             keep_users(&mut tx, actor, &organisation.id, &users, records, &now).await?;
+        for sql in [
+            "DELETE FROM record_counts WHERE org_id = ?1",
+            "INSERT INTO record_counts (org_id, kind, site_id, n) \
+             SELECT org_id, kind, COALESCE(site_id, ''), COUNT(*) FROM records \
+             WHERE org_id = ?1 GROUP BY 1, 2, 3",
+            "DELETE FROM record_counts_paused WHERE org_id = ?1",
+        ] {
+            sqlx::query(sql)
+                .bind(org)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
         tx.commit().await.map_err(db)?;
         Ok(ImportSummary {
             organisation: Some(organisation.id.clone()),
