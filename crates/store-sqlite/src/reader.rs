@@ -46,11 +46,19 @@ impl Reader {
     }
 
     fn open(&self) -> Result<Connection> {
-        let conn = Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| StoreError::Database(format!("{}: {e}", self.path.display())))?;
+        // Read-write (a WAL reader may need to write the shared-memory index
+        // when it is the first to open the file), read-only when the file
+        // is not writable; `query_only` below stops every write either way.
+        let flags = OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn =
+            Connection::open_with_flags(&self.path, flags | OpenFlags::SQLITE_OPEN_READ_WRITE)
+                .or_else(|_| {
+                    Connection::open_with_flags(
+                        &self.path,
+                        flags | OpenFlags::SQLITE_OPEN_READ_ONLY,
+                    )
+                })
+                .map_err(|e| StoreError::Database(format!("{}: {e}", self.path.display())))?;
         conn.busy_timeout(Duration::from_secs(30)).map_err(db)?;
         // This connection only reads: make SQLite refuse anything else.
         conn.pragma_update(None, "query_only", true).map_err(db)?;
