@@ -855,6 +855,36 @@ async fn assert_totals_true(store: &dyn Store, org: &Id, when: &str) {
     }
 }
 
+/// Each site's mark ('' for none), as [`Store::site_marks`] gives them.
+async fn marks(store: &dyn Store, org: &Id) -> std::collections::BTreeMap<String, i64> {
+    store
+        .site_marks(org)
+        .await
+        .expect("site marks")
+        .into_iter()
+        .map(|(site, mark)| (site.map(|s| s.to_string()).unwrap_or_default(), mark))
+        .collect()
+}
+
+/// Which sites' marks moved between two readings; a mark never goes back.
+fn marks_moved(
+    before: &std::collections::BTreeMap<String, i64>,
+    after: &std::collections::BTreeMap<String, i64>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (site, now) in after {
+        let was = before.get(site).copied().unwrap_or(0);
+        assert!(
+            *now >= was,
+            "the mark of {site:?} went back: {was} -> {now}"
+        );
+        if *now > was {
+            out.push(site.clone());
+        }
+    }
+    out
+}
+
 /// Totals without content filters come from counts the database keeps in
 /// each write's transaction: they must follow inserts, moves between
 /// sites, deletions, batches, a failed batch and a replacing import.
@@ -863,12 +893,15 @@ async fn list_totals_follow_every_write(s: &Subject) {
     let doc = load_demo(store).await;
     let org = doc.organisation.id.clone();
     assert_totals_true(store, &org, "after the import").await;
+    let m0 = marks(store, &org).await;
 
     let created = store
         .create("t", &org, &new_asset("Wall safe"))
         .await
         .expect("create");
     assert_totals_true(store, &org, "after an insert").await;
+    let m1 = marks(store, &org).await;
+    assert_eq!(marks_moved(&m0, &m1), ["hq"]);
 
     // The asset moves from hq to dc (its zone goes with the site).
     let mut moved = created.value.clone();
@@ -876,6 +909,8 @@ async fn list_totals_follow_every_write(s: &Subject) {
     moved.zone = None;
     let moved = store.update("t", &org, &moved, 1).await.expect("move");
     assert_totals_true(store, &org, "after a move").await;
+    let m2 = marks(store, &org).await;
+    assert_eq!(marks_moved(&m1, &m2), ["dc", "hq"]);
 
     // A batch: a second new asset, and the first one moved on to whs.
     let mut second = new_asset("Key cabinet");
@@ -899,6 +934,8 @@ async fn list_totals_follow_every_write(s: &Subject) {
         .await
         .expect("batch");
     assert_totals_true(store, &org, "after a batch").await;
+    let m3 = marks(store, &org).await;
+    assert_eq!(marks_moved(&m2, &m3), ["dc", "whs"]);
 
     // A batch that fails at its end (a stale version) leaves the counts as they were.
     let mut third = new_asset("Spare safe");
@@ -920,12 +957,16 @@ async fn list_totals_follow_every_write(s: &Subject) {
         .await;
     assert!(failed.is_err(), "{failed:?}");
     assert_totals_true(store, &org, "after a failed batch").await;
+    let m4 = marks(store, &org).await;
+    assert!(marks_moved(&m3, &m4).is_empty(), "{m3:?} -> {m4:?}");
 
     store
         .delete::<Asset>("t", &org, &again.id, moved.version + 1)
         .await
         .expect("delete");
     assert_totals_true(store, &org, "after a deletion").await;
+    let m5 = marks(store, &org).await;
+    assert_eq!(marks_moved(&m4, &m5), ["whs"]);
 
     // A replacing import with fewer assets.
     let mut smaller = doc.clone();
@@ -935,13 +976,32 @@ async fn list_totals_follow_every_write(s: &Subject) {
         .await
         .expect("replace");
     assert_totals_true(store, &org, "after a replacing import").await;
+    let m6 = marks(store, &org).await;
+    let all: Vec<String> = m5.keys().cloned().collect();
+    assert_eq!(
+        marks_moved(&m5, &m6),
+        all,
+        "a replacing import moves every mark"
+    );
 
     // An import counts its records once at its end; writes after it are
     // counted one by one again.
     let mut fourth = new_asset("Cash drawer");
     fourth.id = id("hq-cash-drawer");
-    store.create("t", &org, &fourth).await.expect("create");
+    let fourth = store.create("t", &org, &fourth).await.expect("create");
     assert_totals_true(store, &org, "after a write that follows an import").await;
+    let m7 = marks(store, &org).await;
+    assert_eq!(marks_moved(&m6, &m7), ["hq"]);
+
+    // An edit in place marks its own site only.
+    let mut renamed = fourth.value.clone();
+    renamed.name = "Cash drawer, front desk".into();
+    store
+        .update("t", &org, &renamed, fourth.version)
+        .await
+        .expect("edit");
+    let m8 = marks(store, &org).await;
+    assert_eq!(marks_moved(&m7, &m8), ["hq"]);
 }
 
 async fn the_audit_log_records_every_change_and_detects_tampering(s: &Subject) {

@@ -722,6 +722,15 @@ impl Store for PostgresStore {
         Ok(merge_groups(out))
     }
 
+    async fn site_marks(&self, org: &Id) -> Result<Vec<(Option<Id>, i64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as("SELECT site_id, SUM(changes)::int8 FROM record_counts WHERE org_id = $1 GROUP BY site_id")
+            .bind(org.as_str())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rampart_store::site_marks_from_rows(rows)
+    }
+
     async fn audit_page(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
         let mut qb = list::audit_page_query(query);
         let rows: Vec<list::AuditRow> = qb

@@ -574,11 +574,13 @@ impl Store for SqliteStore {
         append_audit(&mut tx, &entry).await?;
         let user_changes =
             keep_users(&mut tx, actor, &organisation.id, &users, records, &now).await?;
+        // The counts anew; every mark of the organisation moves on.
         for sql in [
-            "DELETE FROM record_counts WHERE org_id = ?1",
-            "INSERT INTO record_counts (org_id, kind, site_id, n) \
-             SELECT org_id, kind, COALESCE(site_id, ''), COUNT(*) FROM records \
-             WHERE org_id = ?1 GROUP BY 1, 2, 3",
+            "UPDATE record_counts SET n = 0, changes = changes + 1 WHERE org_id = ?1",
+            "INSERT INTO record_counts (org_id, kind, site_id, n, changes) \
+             SELECT org_id, kind, COALESCE(site_id, ''), COUNT(*), 1 FROM records \
+             WHERE org_id = ?1 GROUP BY 1, 2, 3 \
+             ON CONFLICT (org_id, kind, site_id) DO UPDATE SET n = excluded.n",
             "DELETE FROM record_counts_paused WHERE org_id = ?1",
         ] {
             sqlx::query(sql)
@@ -756,6 +758,17 @@ impl Store for SqliteStore {
             }
         }
         Ok(merge_groups(out))
+    }
+
+    async fn site_marks(&self, org: &Id) -> Result<Vec<(Option<Id>, i64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT site_id, SUM(changes) FROM record_counts WHERE org_id = ?1 GROUP BY site_id",
+        )
+        .bind(org.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rampart_store::site_marks_from_rows(rows)
     }
 
     async fn audit_page(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>> {

@@ -33,6 +33,21 @@ pub use evidence::{
     AttachTo, Attached, Attachment, Evidence, EvidenceFile, EvidenceStore, EvidenceUpload,
 };
 pub use group::{Group, group_value, merge_groups};
+/// [`Store::site_marks`]' rows: the site column ('' for none) and its mark.
+pub fn site_marks_from_rows(rows: Vec<(String, i64)>) -> Result<Vec<(Option<Id>, i64)>> {
+    rows.into_iter()
+        .map(|(site, mark)| {
+            if site.is_empty() {
+                Ok((None, mark))
+            } else {
+                Id::new(site.clone())
+                    .map(|id| (Some(id), mark))
+                    .map_err(|e| StoreError::Database(format!("record_counts: site {site:?}: {e}")))
+            }
+        })
+        .collect()
+}
+
 pub use record::{
     FieldFilter, FieldPath, FilterOp, FilterValue, ListQuery, Record, RecordRow, RecordValueRow,
     SortField, SortKey, Stored, StoredRecord, TotalRecordRow, import_audit_text,
@@ -175,6 +190,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         query: &ListQuery,
         group: &[FieldPath],
     ) -> Result<Vec<Group>>;
+
+    /// A mark for each site of `org` that moves whenever a record at that
+    /// site (of any kind) is created, changed or deleted, and never comes
+    /// back: the number of such writes so far. `None` is the records of no
+    /// site. A cache keyed by a site's mark is never stale, whichever
+    /// server made the write.
+    async fn site_marks(&self, org: &Id) -> Result<Vec<(Option<Id>, i64)>>;
 
     /// Audit entries of one organisation, newest first, optionally of one
     /// kind and entity or by one actor; `before` pages backwards by `seq`.
