@@ -744,14 +744,7 @@ async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> Page
     );
     let audit_warnings = super::audits::expiry_warnings(&state, &p, today, &key).await?;
     let open_plans = super::acceptance::open_plans(&state, &p, today, &key).await?;
-    let panels = match state.cached::<Vec<SitePanel>>(&key) {
-        Some(panels) => (*panels).clone(),
-        None => {
-            let panels = dashboard_panels(&state, &p, &org, today).await?;
-            state.cache(key, Arc::new(panels.clone()));
-            panels
-        }
-    };
+    let panels = site_panels(&state, &p, &org, today).await?;
     let page = Dashboard {
         layout: Layout::new(&p, "Dashboard", "/"),
         org_name: org.name.clone(),
@@ -761,6 +754,66 @@ async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> Page
         open_plans,
     };
     Ok(html(StatusCode::OK, &page))
+}
+
+/// The dashboard's panels, one per site the user sees, each cached on its
+/// own. A panel is a function of the records at its site, the records of no
+/// site (the names it shows), the organisation (its risk matrix) and the
+/// date, and not of the user: its cache key holds the store's marks of the
+/// site and of no site ([`rampart_store::Store::site_marks`], which move with
+/// every write there, whichever server made it), the organisation's
+/// version and the date. So after a write at one site only that site's
+/// panel is computed again; losing the cache loses nothing.
+async fn site_panels(
+    state: &AppState,
+    p: &Principal,
+    org: &Organisation,
+    today: jiff::civil::Date,
+) -> Result<Vec<SitePanel>, Problem> {
+    let (sites, marks, stored_org) = tokio::try_join!(
+        load::<Site>(state, p, None),
+        async { Ok::<_, Problem>(state.store().site_marks(&p.org).await?) },
+        async { Ok::<_, Problem>(state.store().organisation(&p.org).await?) },
+    )?;
+    let marks: BTreeMap<Option<Id>, i64> = marks.into_iter().collect();
+    let org_version = stored_org.map_or(0, |o| o.version);
+    let no_site = marks.get(&None).copied().unwrap_or(0);
+    // One entry per site, replaced when its stamp no longer matches, so the
+    // cache holds one panel per site however many writes there are.
+    let key = |site: &Id| format!("dashboard-site|{}|{site}", p.org);
+    let stamp = |site: &Id| {
+        let mark = marks.get(&Some(site.clone())).copied().unwrap_or(0);
+        format!("{today}|{org_version}|{no_site}|{mark}")
+    };
+    let mut found: BTreeMap<String, SitePanel> = BTreeMap::new();
+    let mut missing: Vec<Id> = Vec::new();
+    for s in &sites {
+        let id = &s.value.id;
+        match state.cached::<(String, SitePanel)>(&key(id)) {
+            Some(entry) if entry.0 == stamp(id) => {
+                found.insert(entry.1.id.clone(), entry.1.clone());
+            }
+            _ => missing.push(id.clone()),
+        }
+    }
+    if !missing.is_empty() {
+        // The same computation, narrowed to the sites whose panels are not
+        // cached: a principal that sees only those (never more than `p`).
+        let mut narrowed = p.clone();
+        narrowed.user.all_sites = false;
+        narrowed.user.sites = missing;
+        for panel in dashboard_panels(state, &narrowed, org, today).await? {
+            if let Ok(id) = Id::new(panel.id.clone()) {
+                state.cache(key(&id), Arc::new((stamp(&id), panel.clone())));
+            }
+            found.insert(panel.id.clone(), panel);
+        }
+    }
+    // In the order of the sites.
+    Ok(sites
+        .iter()
+        .filter_map(|s| found.remove(s.value.id.as_str()))
+        .collect())
 }
 
 async fn dashboard_panels(

@@ -76,13 +76,18 @@ impl Ui {
     }
 
     async fn user(&self, login: &str, role: Role) {
+        self.user_at(login, role, None).await;
+    }
+
+    /// A user who sees only `sites` (every site with `None`).
+    async fn user_at(&self, login: &str, role: Role, sites: Option<&[&str]>) {
         let user = User {
             id: id(login),
             display_name: format!("Test {login}"),
             email: None,
             role,
-            all_sites: true,
-            sites: Vec::new(),
+            all_sites: sites.is_none(),
+            sites: sites.unwrap_or_default().iter().map(|s| id(s)).collect(),
             person: None,
             disabled: false,
         };
@@ -369,6 +374,55 @@ async fn the_dashboard_shows_a_change_made_behind_its_back() {
             .text
             .contains("Theft of loaded trailers from the yard")
     );
+}
+
+/// Each site's panel is cached on its own, under the store's marks of the
+/// site and of the records of no site: a user who sees one site gets only
+/// its panel whoever filled the cache, and a renamed threat (a record of no
+/// site) shows in every panel that names it.
+#[tokio::test]
+async fn dashboard_panels_are_cached_per_site_and_follow_writes_of_no_site() {
+    let ui = Ui::demo().await;
+    ui.user("ann", Role::SecurityManager).await;
+    ui.user_at("wes", Role::Viewer, Some(&["whs"])).await;
+    let ann = ui.login("ann").await;
+    let all = ui.get(Some(&ann), "/").await;
+    for site in [
+        "Leeds head office",
+        "Manchester data centre MAN-1",
+        "M62 distribution warehouse",
+    ] {
+        assert!(all.text.contains(site), "{site}");
+    }
+    // The cache now holds every site's panel; Wes sees his site's only.
+    let wes = ui.login("wes").await;
+    let one = ui.get(Some(&wes), "/").await;
+    assert_eq!(one.status, StatusCode::OK);
+    assert!(one.text.contains("M62 distribution warehouse"));
+    assert!(!one.text.contains("Leeds head office"), "{}", one.text);
+    assert!(!one.text.contains("Manchester data centre MAN-1"));
+    assert!(one.text.contains("Organised cargo and trailer theft"));
+    // A threat renamed straight in the store, as another server would.
+    let store: &dyn Store = &*ui.db;
+    let mut threat = store
+        .get::<rampart_domain::Threat>(&ui.org, &id("cargo-theft"))
+        .await
+        .unwrap()
+        .unwrap();
+    threat.value.name = "Trailer theft by an organised gang".into();
+    store
+        .update("test", &ui.org, &threat.value, threat.version)
+        .await
+        .unwrap();
+    for b in [&ann, &wes] {
+        let page = ui.get(Some(b), "/").await;
+        assert!(
+            page.text.contains("Trailer theft by an organised gang"),
+            "{}",
+            page.text
+        );
+        assert!(!page.text.contains("Organised cargo and trailer theft"));
+    }
 }
 
 #[tokio::test]
