@@ -761,13 +761,22 @@ impl Store for SqliteStore {
     }
 
     async fn site_marks(&self, org: &Id) -> Result<Vec<(Option<Id>, i64)>> {
-        let rows: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT site_id, SUM(changes) FROM record_counts WHERE org_id = ?1 GROUP BY site_id",
-        )
-        .bind(org.as_str())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
+        const SQL: &str =
+            "SELECT site_id, SUM(changes) FROM record_counts WHERE org_id = ?1 GROUP BY site_id";
+        // Every dashboard view asks this (a row per kind and site): on the
+        // caller's thread when it can be.
+        let rows: Vec<(String, i64)> = match &self.reader {
+            Some(reader) => reader.rows(
+                SQL,
+                &[rusqlite::types::Value::Text(org.as_str().to_owned())],
+                |r| <(String, i64)>::try_from(r),
+            )?,
+            None => sqlx::query_as(SQL)
+                .bind(org.as_str())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?,
+        };
         rampart_store::site_marks_from_rows(rows)
     }
 

@@ -718,7 +718,13 @@ async fn top_risks(
 }
 
 async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> PageResult {
-    let org = organisation(&state, &p).await?;
+    let (stored_org, marks) = tokio::try_join!(
+        async { Ok::<_, Problem>(state.store().organisation(&p.org).await?) },
+        async { Ok::<_, Problem>(state.store().site_marks(&p.org).await?) },
+    )?;
+    let stored_org =
+        stored_org.ok_or_else(|| Problem::not_found("the organisation no longer exists"))?;
+    let org = &stored_org.value;
     let today = super::today();
     // The panels are a function of the stored data, the date and the sites
     // the user sees. Every write appends to the audit log, so its newest
@@ -744,7 +750,22 @@ async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> Page
     );
     let audit_warnings = super::audits::expiry_warnings(&state, &p, today, &key).await?;
     let open_plans = super::acceptance::open_plans(&state, &p, today, &key).await?;
-    let panels = site_panels(&state, &p, &org, today).await?;
+    // The whole set of panels, while no mark has moved; else site by site.
+    let marks: BTreeMap<Option<Id>, i64> = marks.into_iter().collect();
+    let all_key = format!(
+        "dashboard-panels|{}|{:?}",
+        p.org,
+        access::visible_sites(&p.user)
+    );
+    let all_stamp = format!("{today}|{}|{marks:?}", stored_org.version);
+    let panels = match state.cached::<(String, Vec<SitePanel>)>(&all_key) {
+        Some(entry) if entry.0 == all_stamp => entry.1.clone(),
+        _ => {
+            let panels = site_panels(&state, &p, org, stored_org.version, &marks, today).await?;
+            state.cache(all_key, Arc::new((all_stamp, panels.clone())));
+            panels
+        }
+    };
     let page = Dashboard {
         layout: Layout::new(&p, "Dashboard", "/"),
         org_name: org.name.clone(),
@@ -768,15 +789,11 @@ async fn site_panels(
     state: &AppState,
     p: &Principal,
     org: &Organisation,
+    org_version: i64,
+    marks: &BTreeMap<Option<Id>, i64>,
     today: jiff::civil::Date,
 ) -> Result<Vec<SitePanel>, Problem> {
-    let (sites, marks, stored_org) = tokio::try_join!(
-        load::<Site>(state, p, None),
-        async { Ok::<_, Problem>(state.store().site_marks(&p.org).await?) },
-        async { Ok::<_, Problem>(state.store().organisation(&p.org).await?) },
-    )?;
-    let marks: BTreeMap<Option<Id>, i64> = marks.into_iter().collect();
-    let org_version = stored_org.map_or(0, |o| o.version);
+    let sites = load::<Site>(state, p, None).await?;
     let no_site = marks.get(&None).copied().unwrap_or(0);
     // One entry per site, replaced when its stamp no longer matches, so the
     // cache holds one panel per site however many writes there are.
