@@ -858,7 +858,7 @@ async fn assert_totals_true(store: &dyn Store, org: &Id, when: &str) {
 /// Each site's mark ('' for none), as [`Store::site_marks`] gives them.
 async fn marks(store: &dyn Store, org: &Id) -> std::collections::BTreeMap<String, i64> {
     store
-        .site_marks(org)
+        .site_marks(org, &EntityKind::ALL)
         .await
         .expect("site marks")
         .into_iter()
@@ -894,6 +894,14 @@ async fn list_totals_follow_every_write(s: &Subject) {
     let org = doc.organisation.id.clone();
     assert_totals_true(store, &org, "after the import").await;
     let m0 = marks(store, &org).await;
+    let zones_before = store
+        .site_marks(&org, &[EntityKind::Zone])
+        .await
+        .expect("marks");
+    let assets_before = store
+        .site_marks(&org, &[EntityKind::Asset])
+        .await
+        .expect("marks");
 
     let created = store
         .create("t", &org, &new_asset("Wall safe"))
@@ -902,6 +910,17 @@ async fn list_totals_follow_every_write(s: &Subject) {
     assert_totals_true(store, &org, "after an insert").await;
     let m1 = marks(store, &org).await;
     assert_eq!(marks_moved(&m0, &m1), ["hq"]);
+    // Only the marks of the asset's kind moved: a zone's did not.
+    let zones_after = store
+        .site_marks(&org, &[EntityKind::Zone])
+        .await
+        .expect("marks");
+    assert_eq!(zones_after, zones_before);
+    let assets_after = store
+        .site_marks(&org, &[EntityKind::Asset])
+        .await
+        .expect("marks");
+    assert_ne!(assets_after, assets_before);
 
     // The asset moves from hq to dc (its zone goes with the site).
     let mut moved = created.value.clone();

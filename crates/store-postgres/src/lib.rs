@@ -722,12 +722,17 @@ impl Store for PostgresStore {
         Ok(merge_groups(out))
     }
 
-    async fn site_marks(&self, org: &Id) -> Result<Vec<(Option<Id>, i64)>> {
-        let rows: Vec<(String, i64)> = sqlx::query_as("SELECT site_id, SUM(changes)::int8 FROM record_counts WHERE org_id = $1 GROUP BY site_id")
-            .bind(org.as_str())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
+    async fn site_marks(&self, org: &Id, kinds: &[EntityKind]) -> Result<Vec<(Option<Id>, i64)>> {
+        let kinds: Vec<String> = kinds.iter().map(|k| k.as_str().to_owned()).collect();
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT site_id, SUM(changes)::int8 FROM record_counts \
+             WHERE org_id = $1 AND kind = ANY($2::text[]) GROUP BY site_id",
+        )
+        .bind(org.as_str())
+        .bind(kinds)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
         rampart_store::site_marks_from_rows(rows)
     }
 

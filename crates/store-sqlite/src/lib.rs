@@ -760,19 +760,24 @@ impl Store for SqliteStore {
         Ok(merge_groups(out))
     }
 
-    async fn site_marks(&self, org: &Id) -> Result<Vec<(Option<Id>, i64)>> {
-        const SQL: &str =
-            "SELECT site_id, SUM(changes) FROM record_counts WHERE org_id = ?1 GROUP BY site_id";
+    async fn site_marks(&self, org: &Id, kinds: &[EntityKind]) -> Result<Vec<(Option<Id>, i64)>> {
+        const SQL: &str = "SELECT site_id, SUM(changes) FROM record_counts \
+             WHERE org_id = ?1 AND kind IN (SELECT value FROM json_each(?2)) GROUP BY site_id";
+        let kinds = json_text(&kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>())?;
         // Every dashboard view asks this (a row per kind and site): on the
         // caller's thread when it can be.
         let rows: Vec<(String, i64)> = match &self.reader {
             Some(reader) => reader.rows(
                 SQL,
-                &[rusqlite::types::Value::Text(org.as_str().to_owned())],
+                &[
+                    rusqlite::types::Value::Text(org.as_str().to_owned()),
+                    rusqlite::types::Value::Text(kinds),
+                ],
                 |r| <(String, i64)>::try_from(r),
             )?,
             None => sqlx::query_as(SQL)
                 .bind(org.as_str())
+                .bind(kinds)
                 .fetch_all(&self.pool)
                 .await
                 .map_err(db)?,

@@ -191,12 +191,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         group: &[FieldPath],
     ) -> Result<Vec<Group>>;
 
-    /// A mark for each site of `org` that moves whenever a record at that
-    /// site (of any kind) is created, changed or deleted, and never comes
+    /// A mark for each site of `org` that moves whenever a record of one of
+    /// `kinds` at that site is created, changed or deleted, and never comes
     /// back: the number of such writes so far. `None` is the records of no
     /// site. A cache keyed by a site's mark is never stale, whichever
     /// server made the write.
-    async fn site_marks(&self, org: &Id) -> Result<Vec<(Option<Id>, i64)>>;
+    async fn site_marks(&self, org: &Id, kinds: &[EntityKind]) -> Result<Vec<(Option<Id>, i64)>>;
 
     /// Audit entries of one organisation, newest first, optionally of one
     /// kind and entity or by one actor; `before` pages backwards by `seq`.

@@ -720,7 +720,7 @@ async fn top_risks(
 async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> PageResult {
     let (stored_org, marks) = tokio::try_join!(
         async { Ok::<_, Problem>(state.store().organisation(&p.org).await?) },
-        async { Ok::<_, Problem>(state.store().site_marks(&p.org).await?) },
+        async { Ok::<_, Problem>(state.store().site_marks(&p.org, &PANEL_KINDS).await?) },
     )?;
     let stored_org =
         stored_org.ok_or_else(|| Problem::not_found("the organisation no longer exists"))?;
@@ -777,12 +777,27 @@ async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> Page
     Ok(html(StatusCode::OK, &page))
 }
 
+/// What a site's panel shows, so what its cache must follow: the site, its
+/// zones, assets, risks, devices and applied controls, and the threats,
+/// controls and people it names.
+const PANEL_KINDS: [EntityKind; 9] = [
+    EntityKind::Site,
+    EntityKind::Zone,
+    EntityKind::Asset,
+    EntityKind::Risk,
+    EntityKind::Device,
+    EntityKind::AppliedControl,
+    EntityKind::Threat,
+    EntityKind::Control,
+    EntityKind::Person,
+];
+
 /// The dashboard's panels, one per site the user sees, each cached on its
 /// own. A panel is a function of the records at its site, the records of no
 /// site (the names it shows), the organisation (its risk matrix) and the
 /// date, and not of the user: its cache key holds the store's marks of the
-/// site and of no site ([`rampart_store::Store::site_marks`], which move with
-/// every write there, whichever server made it), the organisation's
+/// site and of no site for [`PANEL_KINDS`] ([`rampart_store::Store::site_marks`],
+/// which move with every write there, whichever server made it), the organisation's
 /// version and the date. So after a write at one site only that site's
 /// panel is computed again; losing the cache loses nothing.
 async fn site_panels(
