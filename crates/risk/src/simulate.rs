@@ -522,6 +522,12 @@ fn sum8(xs: &[f64], f: impl Fn(f64) -> f64) -> f64 {
         }
     }
     let tail: f64 = blocks.remainder().iter().map(|&x| f(x)).sum();
+    fold8(&acc, tail)
+}
+
+/// The eight partial sums and the tail, always added in this order.
+#[inline]
+fn fold8(acc: &[f64; 8], tail: f64) -> f64 {
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
@@ -534,11 +540,16 @@ struct Moments {
 
 impl Moments {
     fn of(xs: &[f64]) -> Self {
+        Self::with_sum(xs, sum8(xs, |x| x))
+    }
+
+    /// The moments of `xs`, whose sum is `sum`: the squared deviations in a
+    /// second pass, from the mean.
+    fn with_sum(xs: &[f64], sum: f64) -> Self {
         if xs.is_empty() {
             return Self::default();
         }
-        let n = xs.len() as f64;
-        let mean = sum8(xs, |x| x) / n;
+        let mean = sum / xs.len() as f64;
         let m2 = sum8(xs, |x| (x - mean) * (x - mean));
         Moments {
             n: xs.len() as u64,
@@ -550,9 +561,6 @@ impl Moments {
     /// The moments of `xs`, adding each value to the same trial's `total`
     /// on the way (the portfolio's per-trial sum), in the same pass.
     fn of_adding_to(xs: &[f64], total: &mut [f64]) -> Self {
-        if xs.is_empty() {
-            return Self::default();
-        }
         let n = xs.len().min(total.len());
         let (xs, total) = (&xs[..n], &mut total[..n]);
         let mut acc = [0.0f64; 8];
@@ -570,16 +578,7 @@ impl Moments {
             *t += x;
         }
         // The same order of additions as `sum8`, so the same mean as `of`.
-        let sum = ((acc[0] + acc[4]) + (acc[1] + acc[5]))
-            + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
-            + tail;
-        let mean = sum / n as f64;
-        let m2 = sum8(xs, |x| (x - mean) * (x - mean));
-        Moments {
-            n: n as u64,
-            mean,
-            m2,
-        }
+        Self::with_sum(xs, fold8(&acc, tail))
     }
 
     /// Chan et al.'s pairwise combination.

@@ -493,19 +493,13 @@ mod tests {
             "{sql}"
         );
     }
-}
-
-#[cfg(test)]
-mod page_param_tests {
-    use super::*;
-    use rampart_domain::Id;
 
     /// The reader binds `page_params` to `page_rows_query`'s text (and the
     /// first half of them to `count_query`'s): every shape
     /// it admits must have exactly as many values as placeholders.
     #[test]
     fn page_params_match_the_page_query_placeholders() {
-        let site = Id::new("dc").expect("id");
+        let site = rampart_domain::Id::new("dc").expect("id");
         for sites in [None, Some(vec![site])] {
             let q = ListQuery {
                 sites,

@@ -94,9 +94,7 @@ impl Reader {
                 .optional()
         })
     }
-}
 
-impl Reader {
     /// Every row of `sql`, each decoded by `row`.
     pub(crate) fn rows<T>(
         &self,

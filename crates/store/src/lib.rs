@@ -33,26 +33,11 @@ pub use evidence::{
     AttachTo, Attached, Attachment, Evidence, EvidenceFile, EvidenceStore, EvidenceUpload,
 };
 pub use group::{Group, group_value, merge_groups};
-/// [`Store::site_marks`]' rows: the site column ('' for none) and its mark.
-pub fn site_marks_from_rows(rows: Vec<(String, i64)>) -> Result<Vec<(Option<Id>, i64)>> {
-    rows.into_iter()
-        .map(|(site, mark)| {
-            if site.is_empty() {
-                Ok((None, mark))
-            } else {
-                Id::new(site.clone())
-                    .map(|id| (Some(id), mark))
-                    .map_err(|e| StoreError::Database(format!("record_counts: site {site:?}: {e}")))
-            }
-        })
-        .collect()
-}
-
 pub use record::{
     FieldFilter, FieldPath, FilterOp, FilterValue, ListQuery, Record, RecordRow, RecordValueRow,
     SortField, SortKey, Stored, StoredRecord, TotalRecordRow, import_audit_text,
     import_reference_rows, key_from_row, organisation_from_row, record_from_row, records_from_rows,
-    records_from_value_rows, records_with_total,
+    records_from_value_rows, records_with_total, site_marks_from_rows,
 };
 pub use replace::{KeptUser, UserScopeChange, keep_user};
 pub use url::DatabaseUrl;

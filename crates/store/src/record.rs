@@ -302,6 +302,21 @@ pub fn records_with_total(rows: Vec<TotalRecordRow>) -> Result<(Vec<StoredRecord
     Ok((records, total))
 }
 
+/// [`Store::site_marks`]' rows: the site column ('' for none) and its mark.
+pub fn site_marks_from_rows(rows: Vec<(String, i64)>) -> Result<Vec<(Option<Id>, i64)>> {
+    rows.into_iter()
+        .map(|(site, mark)| {
+            if site.is_empty() {
+                Ok((None, mark))
+            } else {
+                Id::new(site.clone())
+                    .map(|id| (Some(id), mark))
+                    .map_err(|e| StoreError::Database(format!("record_counts: site {site:?}: {e}")))
+            }
+        })
+        .collect()
+}
+
 /// A listed record whose body arrived already parsed, inside a page of
 /// JSON (SQLite's one-statement page): the columns of [`RecordRow`] with
 /// the body as a value.

@@ -726,10 +726,10 @@ async fn dashboard(State(state): State<AppState>, PageUser(p): PageUser) -> Page
         stored_org.ok_or_else(|| Problem::not_found("the organisation no longer exists"))?;
     let org = &stored_org.value;
     let today = super::today();
-    // The panels are a function of the stored data, the date and the sites
-    // the user sees. Every write appends to the audit log, so its newest
-    // entry names the data: a cached copy under that key is never stale,
-    // whichever server made the write, and losing the cache loses nothing.
+    // The audit and acceptance warnings are cached under the audit log's
+    // head: every write appends to the log, so its newest entry names the
+    // data, whichever server made the write. (The panels follow finer
+    // marks: see `site_panels`.)
     let head = state
         .store()
         .audit_page(&AuditQuery {
