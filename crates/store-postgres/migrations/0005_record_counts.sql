@@ -23,50 +23,36 @@ CREATE TABLE record_counts (
 INSERT INTO record_counts (org_id, kind, site_id, n, changes)
     SELECT org_id, kind, COALESCE(site_id, ''), COUNT(*), COUNT(*) FROM records GROUP BY 1, 2, 3;
 
-CREATE FUNCTION record_counts_add() RETURNS trigger LANGUAGE plpgsql AS $$
+-- One function for the three triggers: what a statement removed (its old
+-- rows) leaves where it was, what it added (its new rows) arrives where it
+-- is; an update does both, so a move changes two counts and an edit in
+-- place marks its site twice. Both places are marked.
+CREATE FUNCTION record_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO record_counts AS c (org_id, kind, site_id, n, changes)
-        SELECT org_id, kind, COALESCE(site_id, ''), COUNT(*), COUNT(*) FROM added GROUP BY 1, 2, 3
-        ON CONFLICT (org_id, kind, site_id)
-        DO UPDATE SET n = c.n + EXCLUDED.n, changes = c.changes + EXCLUDED.changes;
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION record_counts_remove() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE record_counts AS c SET n = c.n - r.n, changes = c.changes + r.n
-        FROM (SELECT org_id, kind, COALESCE(site_id, '') AS site_id, COUNT(*) AS n
-                FROM removed GROUP BY 1, 2, 3) AS r
-        WHERE c.org_id = r.org_id AND c.kind = r.kind AND c.site_id = r.site_id;
-    RETURN NULL;
-END
-$$;
-
--- An update: the records leave where they were and arrive where they are
--- (the same place, for all but a move); both places are marked.
-CREATE FUNCTION record_counts_update() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE record_counts AS c SET n = c.n - r.n, changes = c.changes + r.n
-        FROM (SELECT org_id, kind, COALESCE(site_id, '') AS site_id, COUNT(*) AS n
-                FROM before_update GROUP BY 1, 2, 3) AS r
-        WHERE c.org_id = r.org_id AND c.kind = r.kind AND c.site_id = r.site_id;
-    INSERT INTO record_counts AS c (org_id, kind, site_id, n, changes)
-        SELECT org_id, kind, COALESCE(site_id, ''), COUNT(*), COUNT(*) FROM after_update GROUP BY 1, 2, 3
-        ON CONFLICT (org_id, kind, site_id)
-        DO UPDATE SET n = c.n + EXCLUDED.n, changes = c.changes + EXCLUDED.changes;
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+        UPDATE record_counts AS c SET n = c.n - r.n, changes = c.changes + r.n
+            FROM (SELECT org_id, kind, COALESCE(site_id, '') AS site_id, COUNT(*) AS n
+                    FROM removed GROUP BY 1, 2, 3) AS r
+            WHERE c.org_id = r.org_id AND c.kind = r.kind AND c.site_id = r.site_id;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO record_counts AS c (org_id, kind, site_id, n, changes)
+            SELECT org_id, kind, COALESCE(site_id, ''), COUNT(*), COUNT(*) FROM added GROUP BY 1, 2, 3
+            ON CONFLICT (org_id, kind, site_id)
+            DO UPDATE SET n = c.n + EXCLUDED.n, changes = c.changes + EXCLUDED.changes;
+    END IF;
     RETURN NULL;
 END
 $$;
 
 CREATE TRIGGER records_count_insert AFTER INSERT ON records
     REFERENCING NEW TABLE AS added
-    FOR EACH STATEMENT EXECUTE FUNCTION record_counts_add();
+    FOR EACH STATEMENT EXECUTE FUNCTION record_counts_apply();
 
 CREATE TRIGGER records_count_delete AFTER DELETE ON records
     REFERENCING OLD TABLE AS removed
-    FOR EACH STATEMENT EXECUTE FUNCTION record_counts_remove();
+    FOR EACH STATEMENT EXECUTE FUNCTION record_counts_apply();
 
 CREATE TRIGGER records_count_update AFTER UPDATE ON records
-    REFERENCING OLD TABLE AS before_update NEW TABLE AS after_update
-    FOR EACH STATEMENT EXECUTE FUNCTION record_counts_update();
+    REFERENCING OLD TABLE AS removed NEW TABLE AS added
+    FOR EACH STATEMENT EXECUTE FUNCTION record_counts_apply();
